@@ -1,0 +1,255 @@
+"""The ``m365lab`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from simulators.core.server import ENGINES, PortInUseError
+from simulators.core.topology import HOSTS, SYSTEM_HOSTS
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """An error reported as one line, exit status 1."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a bad option as one line (no usage dump) and exits 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _port_base(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port base {value!r}: not a number") from None
+    if port != 0 and not 1 <= port <= 65535 - len(HOSTS):
+        raise argparse.ArgumentTypeError(
+            f"invalid port base {port}: use 0 (free ports) or 1-{65535 - len(HOSTS)}"
+        )
+    return port
+
+
+def _names(value: str) -> dict[str, str]:
+    out = {}
+    for item in filter(None, value.split(",")):
+        host, sep, name = item.partition("=")
+        if not sep or host not in HOSTS or not name:
+            raise argparse.ArgumentTypeError(
+                f"invalid --hostnames item {item!r}: use HOST=NAME with HOST one of "
+                f"{', '.join(HOSTS)}"
+            )
+        out[host] = name
+    return out
+
+
+def _add_lab_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--state-dir",
+        type=Path,
+        help="keep state here across restarts (default: a fresh temporary directory)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed for generated names and ids")
+    p.add_argument(
+        "--host",
+        default=os.environ.get("M365LAB_HOST", "127.0.0.1"),
+        help="public host name or IP of every host (default 127.0.0.1)",
+    )
+    p.add_argument(
+        "--port-base",
+        type=_port_base,
+        default=_port_base(os.environ.get("M365LAB_PORT_BASE", "8443")),
+        help="first port; hosts use consecutive ports (0 = pick free ports)",
+    )
+    p.add_argument(
+        "--hostnames",
+        type=_names,
+        default=_names(os.environ.get("M365LAB_HOSTNAMES", "")),
+        help="per-host public names, e.g. login=login.lab,graph=graph.lab",
+    )
+    p.add_argument(
+        "--bind",
+        default=os.environ.get("M365LAB_BIND"),
+        help="address to listen on (default: --host if it is an IP, else 0.0.0.0)",
+    )
+    p.add_argument("--server", choices=ENGINES, default="cheroot", help=argparse.SUPPRESS)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="m365lab", description="Fake JumpCloud + Entra ID + Graph + M365 lab.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+
+    up = sub.add_parser("up", help="start every host and the default world")
+    _add_lab_options(up)
+    up.add_argument(
+        "--no-default-world",
+        action="store_true",
+        help="start empty (no seeded tenant, organization or people)",
+    )
+
+    serve = sub.add_parser("serve", help="run one system (what each docker-compose service runs)")
+    serve.add_argument("system", choices=sorted(SYSTEM_HOSTS))
+    _add_lab_options(serve)
+
+    for name, text in (
+        ("env", "print the running lab's environment"),
+        ("status", "check every host of the running lab"),
+        ("reset", "wipe the running lab and rebuild its default world"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--state-dir", type=Path, help="the lab's state directory")
+        if name == "env":
+            p.add_argument("--json", action="store_true", help="print lab.json itself")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {
+        "up": cmd_up,
+        "serve": cmd_serve,
+        "env": cmd_env,
+        "status": cmd_status,
+        "reset": cmd_reset,
+    }[args.command]
+    try:
+        return handler(args)
+    except (CliError, PortInUseError) as exc:
+        print(f"m365lab: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run_until_signal(lab, banner) -> int:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    banner()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        lab.stop()
+    print("m365lab: stopped", file=sys.stderr)
+    return 0
+
+
+def _start(args, systems: tuple[str, ...], default_world: bool, publish: bool):
+    from harness.descriptor import DescriptorError
+    from harness.lab import Lab, LabError, LabOptions
+
+    options = LabOptions(
+        state_dir=args.state_dir,
+        seed=args.seed,
+        host=args.host,
+        port_base=args.port_base,
+        names=args.hostnames,
+        bind=args.bind,
+        systems=systems,
+        engine=args.server,
+        default_world=default_world,
+        publish=publish,
+    )
+    lab = Lab(options)
+    try:
+        return lab.start()
+    except (LabError, DescriptorError) as exc:
+        raise CliError(str(exc)) from exc
+    except OSError as exc:
+        if isinstance(exc, PortInUseError):
+            raise
+        raise CliError(f"cannot start the lab: {exc.strerror or exc}") from exc
+
+
+def cmd_up(args) -> int:
+    from harness.report_console import print_lab_table
+
+    lab = _start(args, ("microsoft", "jumpcloud", "dashboard"), not args.no_default_world, True)
+    return _run_until_signal(lab, lambda: print_lab_table(lab.descriptor(), lab.descriptor_path))
+
+
+def cmd_serve(args) -> int:
+    from harness.report_console import print_lab_table
+
+    lab = _start(args, (args.system,), False, False)
+    return _run_until_signal(lab, lambda: print_lab_table(lab.descriptor(), lab.descriptor_path))
+
+
+def _descriptor(args):
+    from harness.descriptor import DescriptorError, LabDescriptor, find_descriptor
+
+    try:
+        return LabDescriptor.load(find_descriptor(args.state_dir))
+    except DescriptorError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def cmd_env(args) -> int:
+    desc = _descriptor(args)
+    if args.json:
+        print(json.dumps(desc.data, indent=2))
+        return 0
+    for name, value in (
+        ("M365LAB_DESCRIPTOR", str(desc.path.resolve())),
+        ("REQUESTS_CA_BUNDLE", desc.ca_bundle),
+        ("SSL_CERT_FILE", desc.ca_bundle),
+    ):
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    import requests
+    from rich.console import Console
+    from rich.table import Table
+
+    desc = _descriptor(args)
+    client = desc.control()
+    table = Table(title=f"m365lab at {desc.path}")
+    for column in ("host", "url", "status", "process"):
+        table.add_column(column)
+    down = 0
+    for host in client.hosts():
+        try:
+            health = client.health(host)
+            table.add_row(host, desc.url(host), "[green]ok[/]", health["process"][:8])
+        except requests.RequestException as exc:
+            down += 1
+            reason = type(exc).__name__
+            table.add_row(host, desc.url(host), f"[red]down[/] ({reason})", "-")
+    Console().print(table)
+    if down:
+        print(f"m365lab: {down} host(s) not answering", file=sys.stderr)
+    return 1 if down else 0
+
+
+def cmd_reset(args) -> int:
+    import requests
+
+    from harness import world
+
+    desc = _descriptor(args)
+    try:
+        desc.control().reset()
+    except requests.RequestException as exc:
+        raise CliError(f"cannot reach the lab's control plane: {exc}") from exc
+    rebuilt = world.rebuild_default_world(desc) if hasattr(world, "rebuild_default_world") else {}
+    print("m365lab: reset" + (" and rebuilt the default world" if rebuilt else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

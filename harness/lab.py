@@ -1,0 +1,249 @@
+"""Start and stop a whole lab (or one system of it) in this process, and describe it."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from simulators.core.app import create_host_app
+from simulators.core.context import LabContext, System
+from simulators.core.httpclient import lab_session
+from simulators.core.server import DEFAULT_ENGINE, HostServer, check_port_free, make_server
+from simulators.core.tls import default_ca_dir, server_credentials
+from simulators.core.topology import DEFAULT_HOST, DEFAULT_PORT_BASE, SYSTEM_HOSTS, Topology
+
+SYSTEM_CLASSES: dict[str, str] = {
+    "microsoft": "simulators.microsoft.system:MicrosoftSystem",
+    "jumpcloud": "simulators.jumpcloud.system:JumpCloudSystem",
+    "dashboard": "harness.dashboard:DashboardSystem",
+}
+"""Where each system's implementation lives (imported on demand)."""
+
+
+class LabError(Exception):
+    """A lab that cannot start; the message is one line a user can act on."""
+
+
+def load_system_class(name: str) -> type[System]:
+    """The System subclass for ``name``; a bare host set if its package is not built yet."""
+    module_name, _, attr = SYSTEM_CLASSES[name].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            return type(
+                f"Bare{name.title()}System",
+                (System,),
+                {
+                    "name": name,
+                    "hosts": SYSTEM_HOSTS[name],
+                },
+            )
+        raise
+    return getattr(module, attr)
+
+
+def default_descriptor_path() -> Path:
+    """Where ``m365lab up`` publishes the running lab's descriptor for ``m365lab env``."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    return Path(base) / "m365lab" / "lab.json"
+
+
+def _check_writable(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-probe"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise LabError(f"cannot write state directory {path}: {exc.strerror or exc}") from exc
+
+
+@dataclass
+class LabOptions:
+    """Everything ``m365lab up`` / ``serve`` can set."""
+
+    state_dir: Path | None = None
+    seed: int = 0
+    host: str = DEFAULT_HOST
+    port_base: int = DEFAULT_PORT_BASE
+    names: dict[str, str] = field(default_factory=dict)
+    bind: str | None = None
+    systems: tuple[str, ...] = ("microsoft", "jumpcloud", "dashboard")
+    engine: str = DEFAULT_ENGINE
+    ca_dir: Path | None = None
+    admin_token: str | None = None
+    default_world: bool = True
+    publish: bool = False
+    threads: int = 8
+
+
+class Lab:
+    """A running lab: servers, systems, and the lab.json descriptor."""
+
+    def __init__(self, options: LabOptions | None = None) -> None:
+        self.options = options or LabOptions()
+        self.ctx: LabContext | None = None
+        self.systems: list[System] = []
+        self.servers: list[HostServer] = []
+        self.world: dict = {}
+        self._temp_dir: Path | None = None
+        self.descriptor_path: Path | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> Lab:
+        opts = self.options
+        unknown = set(opts.systems) - set(SYSTEM_CLASSES)
+        if unknown:
+            raise LabError(
+                f"unknown system {sorted(unknown)[0]!r}; choose from {', '.join(SYSTEM_CLASSES)}"
+            )
+        if opts.state_dir is None:
+            self._temp_dir = Path(tempfile.mkdtemp(prefix="m365lab-"))
+            state_dir = self._temp_dir
+        else:
+            state_dir = Path(opts.state_dir).expanduser().resolve()
+        _check_writable(state_dir)
+        try:
+            topology = Topology.build(opts.host, opts.port_base, names=opts.names, bind=opts.bind)
+        except ValueError as exc:
+            raise LabError(str(exc)) from exc
+        served = [h for s in opts.systems for h in SYSTEM_HOSTS[s]]
+        for name in served:
+            check_port_free(topology.hosts[name])
+        ca_dir = Path(opts.ca_dir or os.environ.get("M365LAB_CA_DIR") or default_ca_dir())
+        _check_writable(ca_dir)
+        creds = server_credentials(ca_dir, topology.dns_names(), topology.ip_addresses())
+        ctx = LabContext(
+            topology=topology,
+            state_dir=state_dir,
+            ca_file=creds.ca_file,
+            admin_token="",
+            seed=opts.seed,
+        )
+        ctx.admin_token = (
+            opts.admin_token
+            or os.environ.get("M365LAB_ADMIN_TOKEN")
+            or ctx.persistent_secret("admin_token")
+        )
+        self.ctx = ctx
+        self.systems = [load_system_class(name)(ctx) for name in opts.systems]
+        try:
+            for name in served:
+                app = create_host_app(name, ctx, [s for s in self.systems if name in s.hosts])
+                server = make_server(opts.engine, topology.hosts[name], app, creds, opts.threads)
+                server.start()
+                self.servers.append(server)
+            self.wait_healthy()
+            self.world = self._load_or_build_default_world()
+            self.write_descriptor()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _load_or_build_default_world(self) -> dict:
+        """The default world's descriptor sections, built once per state dir."""
+        if not self.options.default_world:
+            return {}
+        from harness import world
+
+        if not world.can_build_default(self):
+            return {}
+        assert self.ctx is not None
+        path = self.ctx.state_dir / "default-world.json"
+        if path.exists():
+            return json.loads(path.read_text())
+        built = world.build_default_world(self)
+        path.write_text(json.dumps(built, indent=2))
+        return built
+
+    def wait_healthy(self, timeout: float = 10.0) -> None:
+        """Block until every served host answers /_lab/health over verified HTTPS."""
+        assert self.ctx is not None
+        deadline = time.monotonic() + timeout
+        with lab_session(self.ctx.ca_file) as session:
+            for server in self.servers:
+                url = server.spec.base_url + "/_lab/health"
+                while True:
+                    try:
+                        if session.get(url, timeout=2).status_code == 200:
+                            break
+                    except requests.RequestException:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise LabError(f"{server.spec.name} did not become healthy at {url}")
+                    time.sleep(0.02)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            with contextlib.suppress(Exception):
+                server.stop()
+        self.servers = []
+        for system in self.systems:
+            with contextlib.suppress(Exception):
+                system.close()
+        self.systems = []
+        if self.descriptor_path and self.options.publish:
+            published = default_descriptor_path()
+            with contextlib.suppress(OSError):
+                if json.loads(published.read_text()).get("state_dir") == str(
+                    self.ctx.state_dir if self.ctx else ""
+                ):
+                    published.unlink()
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
+
+    def __enter__(self) -> Lab:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- descriptor ------------------------------------------------------------------------
+    def descriptor(self) -> dict:
+        """lab.json (DESIGN.md §4)."""
+        assert self.ctx is not None
+        ctx = self.ctx
+        data: dict = {
+            "ca_bundle": str(ctx.ca_file),
+            "admin_token": ctx.admin_token,
+            "urls": ctx.topology.urls(),
+            "state_dir": str(ctx.state_dir),
+            "seed": ctx.seed,
+            "pid": os.getpid(),
+            "systems": list(self.options.systems),
+            "topology": ctx.topology.to_dict(),
+        }
+        data.update(self.world)
+        return data
+
+    def write_descriptor(self) -> Path:
+        assert self.ctx is not None
+        path = self.ctx.state_dir / "lab.json"
+        text = json.dumps(self.descriptor(), indent=2)
+        path.write_text(text)
+        path.chmod(0o600)
+        self.descriptor_path = path
+        if self.options.publish:
+            published = default_descriptor_path()
+            published.parent.mkdir(parents=True, exist_ok=True)
+            published.write_text(text)
+            published.chmod(0o600)
+        return path
+
+    def system(self, name: str) -> System:
+        for system in self.systems:
+            if system.name == name:
+                return system
+        raise KeyError(name)

@@ -1,0 +1,45 @@
+"""What ``m365lab up`` prints: the hosts, credentials and the people of the default world."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+
+def print_lab_table(descriptor: dict, path: Path | None, console: Console | None = None) -> None:
+    console = console or Console()
+    hosts = Table(title="m365lab is up", show_lines=False)
+    hosts.add_column("host")
+    hosts.add_column("URL")
+    for name, url in descriptor["urls"].items():
+        hosts.add_row(name, url)
+    console.print(hosts)
+    ms, jc = descriptor.get("microsoft"), descriptor.get("jumpcloud")
+    if ms:
+        console.print(
+            f"Microsoft tenant [bold]{ms['initial_domain']}[/] ({ms['tenant_id']}); "
+            f"Global Administrator {ms['global_admin']['upn']} / {ms['global_admin']['password']}"
+        )
+    if jc:
+        console.print(
+            f"JumpCloud org {jc['org_id']}; admin {jc['admin']['email']} / "
+            f"{jc['admin']['password']}; API key {jc['api_key']}"
+        )
+    people = descriptor.get("people") or []
+    if people:
+        table = Table(title="People of the default world")
+        for column in ("user", "password", "TOTP secret", "sign-in", "shows"):
+            table.add_column(column)
+        for p in people:
+            table.add_row(
+                p["upn"], p["password"], p.get("totp_secret") or "", p["sign_in"], p["shows"]
+            )
+        console.print(table)
+    if path:
+        console.print(f"Descriptor: {path}   CA bundle: {descriptor['ca_bundle']}")
+        console.print(
+            'Clients: eval "$(m365lab env' + (f" --state-dir {path.parent}" if path else "") + ')"'
+        )
+    console.print("Press Ctrl-C to stop.")

@@ -1,0 +1,269 @@
+"""The HTTP user agent: a scripted browser without a browser (the ``http`` driver's engine).
+
+It trusts only the lab CA, sends ``X-Lab-Trace``, follows redirects, parses HTML with lxml,
+fills and submits forms by field name, and submits self-posting forms (the SAML POST binding)
+on its own, as a browser running their one line of script would.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import lxml.html
+import requests
+
+from simulators.core.httpclient import lab_session
+from simulators.core.journal import TRACE_HEADER, new_trace_id
+
+_ONLOAD_SUBMIT = re.compile(r"forms\[0\]\.submit\(\)|\.submit\(\)")
+
+
+class UserAgentError(Exception):
+    """The page does not have what the script asked for (a form, a field, an element)."""
+
+
+@dataclass
+class Exchange:
+    """One request the agent made, as it saw it."""
+
+    method: str
+    url: str
+    status: int
+
+
+@dataclass
+class Form:
+    """A form on a page, with its current field values."""
+
+    page: Page
+    element: lxml.html.FormElement
+    action: str
+    method: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, page: Page, element: lxml.html.FormElement) -> Form:
+        action = urljoin(page.url, element.get("action") or page.url)
+        method = (element.get("method") or "get").upper()
+        fields: list[tuple[str, str]] = []
+        buttons: list[tuple[str, str]] = []
+        for el in element.iter("input", "select", "textarea", "button"):
+            name = el.get("name")
+            kind = (el.get("type") or ("submit" if el.tag == "button" else "text")).lower()
+            if el.tag in ("button",) or kind in ("submit", "image"):
+                if name:
+                    buttons.append((name, el.get("value") or ""))
+                continue
+            if not name or el.get("disabled") is not None or kind in ("reset", "file"):
+                continue
+            if kind in ("checkbox", "radio"):
+                if el.get("checked") is not None:
+                    fields.append((name, el.get("value") or "on"))
+            elif el.tag == "select":
+                options = el.findall(".//option")
+                chosen = [o for o in options if o.get("selected") is not None] or options[:1]
+                for option in chosen:
+                    value = option.get("value")
+                    fields.append((name, option.text_content() if value is None else value))
+            elif el.tag == "textarea":
+                fields.append((name, el.text or ""))
+            else:
+                fields.append((name, el.get("value") or ""))
+        return cls(page, element, action, method, fields, buttons)
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.fields]
+
+    def get(self, name: str) -> str | None:
+        for key, value in self.fields:
+            if key == name:
+                return value
+        return None
+
+    def set(self, name: str, value: str, *, create: bool = False) -> Form:
+        """Set a field by name; unknown names are an error unless ``create``."""
+        for i, (key, _) in enumerate(self.fields):
+            if key == name:
+                self.fields[i] = (name, value)
+                return self
+        if not create and not any(el.get("name") == name for el in self.element.iter()):
+            raise UserAgentError(
+                f"form {self.element.get('id') or self.action!r} on {self.page.url} has no field "
+                f"{name!r} (fields: {', '.join(self.names()) or 'none'})"
+            )
+        self.fields.append((name, value))
+        return self
+
+    def fill(self, **values: str) -> Form:
+        for name, value in values.items():
+            self.set(name, value)
+        return self
+
+    def submit(self, button: str | None = None) -> Page:
+        data = list(self.fields)
+        if button is not None:
+            match = [b for b in self.buttons if b[0] == button or b[1] == button]
+            if not match:
+                raise UserAgentError(f"no button {button!r} in form on {self.page.url}")
+            data.append(match[0])
+        elif self.buttons:
+            data.append(self.buttons[0])
+        return self.page.agent.send(self.method, self.action, data)
+
+
+class Page:
+    """A response as a page: status, URL after redirects, HTML tree, the page's stable id."""
+
+    def __init__(self, agent: UserAgent, response: requests.Response) -> None:
+        self.agent = agent
+        self.response = response
+        self.url = response.url
+        self.status = response.status_code
+        self.text = response.text
+        ctype = response.headers.get("Content-Type", "")
+        self.tree = (
+            lxml.html.document_fromstring(response.content)
+            if "html" in ctype and response.content.strip()
+            else None
+        )
+
+    @property
+    def page_id(self) -> str | None:
+        """The ``data-page`` attribute of ``<body>``: which page of the page map this is."""
+        if self.tree is None:
+            return None
+        body = self.tree.find("body")
+        return body.get("data-page") if body is not None else None
+
+    def json(self):
+        return self.response.json()
+
+    def by_id(self, element_id: str):
+        if self.tree is None:
+            return None
+        found = self.tree.xpath("//*[@id=$id]", id=element_id)
+        return found[0] if found else None
+
+    def text_of(self, element_id: str) -> str:
+        """Visible text of an element by id; an error naming the page when it is absent."""
+        el = self.by_id(element_id)
+        if el is None:
+            raise UserAgentError(f"no element #{element_id} on {self.url} (page {self.page_id})")
+        return " ".join(el.text_content().split())
+
+    def has(self, element_id: str) -> bool:
+        return self.by_id(element_id) is not None
+
+    def forms(self) -> list[Form]:
+        if self.tree is None:
+            return []
+        return [Form.parse(self, f) for f in self.tree.forms]
+
+    def form(self, form_id: str | None = None) -> Form:
+        """A form by id (or the first form)."""
+        forms = self.forms()
+        if form_id is not None:
+            forms = [f for f in forms if f.element.get("id") == form_id]
+        if not forms:
+            what = f"form #{form_id}" if form_id else "a form"
+            raise UserAgentError(
+                f"no {what} on {self.url} (page {self.page_id}, HTTP {self.status})"
+            )
+        return forms[0]
+
+    def link(self, element_id: str) -> str:
+        el = self.by_id(element_id)
+        if el is None or not el.get("href"):
+            raise UserAgentError(f"no link #{element_id} on {self.url}")
+        return urljoin(self.url, el.get("href"))
+
+    def autosubmit_form(self) -> Form | None:
+        """The form a browser would submit by itself (``data-autosubmit`` or body onload)."""
+        if self.tree is None or not self.tree.forms:
+            return None
+        for form in self.tree.forms:
+            if form.get("data-autosubmit") is not None:
+                return Form.parse(self, form)
+        body = self.tree.find("body")
+        if body is not None and _ONLOAD_SUBMIT.search(body.get("onload") or ""):
+            return Form.parse(self, self.tree.forms[0])
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Page {self.status} {self.url} {self.page_id}>"
+
+
+class UserAgent:
+    """A cookie-keeping HTTPS client that behaves like a browser without script."""
+
+    def __init__(
+        self,
+        ca_bundle: str,
+        *,
+        trace: str | None = None,
+        timeout: float = 20,
+        auto_submit: bool = True,
+        max_auto_submits: int = 10,
+    ) -> None:
+        self.session = lab_session(ca_bundle)
+        self.trace = trace or new_trace_id()
+        self.session.headers.update(
+            {
+                TRACE_HEADER: self.trace,
+                "User-Agent": "Mozilla/5.0 (m365lab http driver)",
+                "Accept": "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
+            }
+        )
+        self.timeout = timeout
+        self.auto_submit = auto_submit
+        self.max_auto_submits = max_auto_submits
+        self.history: list[Exchange] = []
+        self.page: Page | None = None
+
+    def get(self, url: str, params: dict | None = None) -> Page:
+        return self.send("GET", url, params=params)
+
+    def post(self, url: str, data: dict | list | None = None) -> Page:
+        return self.send("POST", url, data or {})
+
+    def send(self, method: str, url: str, data=None, params=None) -> Page:
+        """Make a request as a browser would, then submit self-posting forms it lands on."""
+        page = self._one(method, url, data, params)
+        submits = 0
+        while self.auto_submit and (form := page.autosubmit_form()) is not None:
+            submits += 1
+            if submits > self.max_auto_submits:
+                raise UserAgentError(
+                    f"more than {self.max_auto_submits} self-posting forms "
+                    f"in a row, last at {page.url}"
+                )
+            page = self._one(form.method, form.action, form.fields, None)
+        self.page = page
+        return page
+
+    def _one(self, method: str, url: str, data, params) -> Page:
+        if method == "GET":
+            response = self.session.get(url, params=params or data, timeout=self.timeout)
+        else:
+            response = self.session.request(
+                method, url, data=data, params=params, timeout=self.timeout
+            )
+        for hop in response.history:
+            self.history.append(Exchange(hop.request.method, hop.url, hop.status_code))
+        self.history.append(Exchange(response.request.method, response.url, response.status_code))
+        return Page(self, response)
+
+    def cookies_for(self, url_prefix: str) -> dict[str, str]:
+        return {c.name: c.value for c in self.session.cookies if c.value}
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> UserAgent:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,146 @@
+"""Builds the Flask app of one host: journal, faults, control plane, errors, then the system."""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Sequence
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from simulators.core.context import LabContext, System
+from simulators.core.control import control_blueprint
+from simulators.core.errors import code_for_status, render_error
+from simulators.core.journal import (
+    TRACE_HEADER,
+    current_trace,
+    new_trace_id,
+    redact_body,
+    redact_form,
+    redact_headers,
+    redact_query,
+)
+
+log = logging.getLogger("m365lab")
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+
+
+def create_host_app(host: str, ctx: LabContext, systems: Sequence[System]) -> Flask:
+    """The WSGI app of ``host``: every request is journaled and errors never leak a traceback."""
+    app = Flask(f"m365lab.{host}")
+    app.config.update(
+        SECRET_KEY=ctx.persistent_secret(f"cookie-{host}"),
+        SESSION_COOKIE_NAME=f"m365lab_{host}",  # hosts share 127.0.0.1: cookies must not collide
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False
+    app.extensions["m365lab.ctx"] = ctx
+    app.extensions["m365lab.host"] = host
+    app.extensions["m365lab.error_renderers"] = []
+    app.extensions["m365lab.json_host"] = any(host in s.json_hosts for s in systems)
+
+    @app.before_request
+    def _begin():
+        g.t0 = time.perf_counter()
+        g.trace = request.headers.get(TRACE_HEADER) or new_trace_id()
+        g.trace_token = current_trace.set(g.trace)
+        if request.path.startswith("/_lab"):
+            return None
+        rule = ctx.faults.pick(host, request.method, request.path)
+        if rule is None:
+            return None
+        g.fault = rule.to_dict()
+        if rule.latency_ms:
+            time.sleep(rule.latency_ms / 1000)
+        if rule.status is None:
+            return None
+        response = render_error(
+            app,
+            rule.status,
+            rule.code or code_for_status(rule.status),
+            rule.message or "Injected fault (lab fault rule).",
+        )
+        if rule.retry_after is not None:
+            response.headers["Retry-After"] = str(rule.retry_after)
+        return response
+
+    @app.after_request
+    def _journal(response: Response) -> Response:
+        response.headers[TRACE_HEADER] = g.get("trace", "")
+        try:
+            _record(ctx, host, response)
+        except Exception:  # the journal must never break a reply
+            log.exception("journal failed")
+        return response
+
+    @app.teardown_request
+    def _end(_exc):
+        token = g.pop("trace_token", None)
+        if token is not None:
+            current_trace.reset(token)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = exc.description or code_for_status(status)
+        if status == 404:
+            message = f"No route {request.method} {request.path} on the {host} host."
+        response = render_error(app, status, code_for_status(status), message)
+        if status == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def _crash(exc: Exception):
+        g.traceback = traceback.format_exc()
+        log.error(
+            "unhandled error on %s %s %s\n%s", host, request.method, request.path, g.traceback
+        )
+        return render_error(
+            app,
+            500,
+            "InternalServerError",
+            f"The {host} host hit an internal error (trace {g.get('trace', '?')}).",
+        )
+
+    app.register_blueprint(control_blueprint(host, ctx, systems))
+    for system in systems:
+        if host in system.hosts:
+            system.register(host, app)
+    return app
+
+
+def _record(ctx: LabContext, host: str, response: Response) -> None:
+    if request.path == "/_lab/journal":
+        return  # reading the journal must not grow it
+    if request.mimetype == "application/x-www-form-urlencoded":
+        request_body = redact_form(request.form.items(multi=True))
+    else:
+        request_body = redact_body(request.get_data(cache=True), request.content_type or "")
+    if response.direct_passthrough or response.is_streamed:
+        response_body = "[streamed]"
+    else:
+        response_body = redact_body(response.get_data(), response.content_type or "")
+    entry = {
+        "time": ctx.clock.state()["now"],
+        "trace": g.get("trace"),
+        "host": host,
+        "method": request.method,
+        "url": redact_query(request.url),
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - g.get("t0", time.perf_counter())) * 1000, 3),
+        "request_headers": redact_headers(request.headers.items()),
+        "request_body": request_body,
+        "response_headers": redact_headers(response.headers.items()),
+        "response_body": response_body,
+    }
+    if "fault" in g:
+        entry["fault"] = g.fault
+    if "traceback" in g:
+        entry["error"] = g.traceback
+    ctx.journal.record(entry)

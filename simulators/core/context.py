@@ -1,0 +1,90 @@
+"""What every system gets from the lab (topology, clock, journal...) and what it must provide."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from simulators.core.clock import LabClock
+from simulators.core.faults import FaultRules
+from simulators.core.httpclient import TracingSession, lab_session
+from simulators.core.journal import Journal
+from simulators.core.topology import Topology
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+@dataclass
+class LabContext:
+    """Shared plumbing of one lab process."""
+
+    topology: Topology
+    state_dir: Path
+    ca_file: Path
+    admin_token: str
+    seed: int = 0
+    clock: LabClock = field(default_factory=LabClock)
+    journal: Journal = field(default_factory=Journal)
+    faults: FaultRules = field(default_factory=FaultRules)
+    instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def url(self, host: str) -> str:
+        return self.topology.url(host)
+
+    def persistent_secret(self, name: str, nbytes: int = 32) -> str:
+        """A random secret kept in the state dir, so it survives restarts (e.g. cookie keys)."""
+        path = self.state_dir / "secrets" / name
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(nbytes)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value
+
+    def http_session(self) -> TracingSession:
+        """A client for server-to-server calls: trusts only the lab CA, carries the trace on."""
+        session = lab_session(self.ca_file, session=TracingSession())
+        assert isinstance(session, TracingSession)
+        return session
+
+
+class System:
+    """A simulated system serving one or more hosts of the topology.
+
+    Subclasses register their routes on each host's Flask app and implement the
+    world/reset/state hooks the control plane calls.
+    """
+
+    name: ClassVar[str] = ""
+    hosts: ClassVar[tuple[str, ...]] = ()
+    json_hosts: ClassVar[frozenset[str]] = frozenset()
+    """Hosts whose unknown routes and errors answer in JSON rather than an HTML page."""
+
+    def __init__(self, ctx: LabContext) -> None:
+        self.ctx = ctx
+
+    def register(self, host: str, app: Flask) -> None:
+        """Add this system's routes for ``host`` to ``app``."""
+
+    def create_world(self, world_id: str, doc: dict) -> dict:
+        """Create this system's half of an isolated world; return its ids and credentials."""
+        return {}
+
+    def delete_world(self, world_id: str) -> bool:
+        """Remove a world's objects; False when the world is unknown here."""
+        return False
+
+    def reset(self) -> None:
+        """Drop every object of this system."""
+
+    def state(self) -> dict:
+        """A small JSON summary for ``GET /_lab/state``."""
+        return {}
+
+    def close(self) -> None:
+        """Release databases and background work."""

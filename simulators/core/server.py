@@ -1,0 +1,160 @@
+"""Threaded HTTPS servers with keep-alive, one per host, all in this process.
+
+Two engines are available: cheroot (the default; faster with keep-alive, see
+``bench/servers.py``) and werkzeug's development server.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from simulators.core.tls import ServerCredentials
+from simulators.core.topology import HostSpec
+
+log = logging.getLogger("m365lab.server")
+ENGINES = ("cheroot", "werkzeug")
+DEFAULT_ENGINE = "cheroot"
+
+
+class PortInUseError(OSError):
+    """A host's port is taken by another program."""
+
+    def __init__(self, spec: HostSpec) -> None:
+        super().__init__(
+            errno.EADDRINUSE,
+            f"port {spec.port} ({spec.name}) is already in use on {spec.bind}; "
+            "stop the other program or choose another --port-base",
+        )
+        self.spec = spec
+
+
+class HostServer(Protocol):
+    spec: HostSpec
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def check_port_free(spec: HostSpec) -> None:
+    """Raise PortInUseError when ``spec``'s port cannot be bound."""
+    family = socket.AF_INET6 if ":" in spec.bind else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((spec.bind, spec.port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise PortInUseError(spec) from exc
+            raise
+
+
+def _ssl_context(creds: ServerCredentials) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(str(creds.cert_file), str(creds.key_file))
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+class CherootServer:
+    """cheroot's thread-pool server with the builtin TLS adapter."""
+
+    def __init__(self, spec: HostSpec, app: Callable, creds: ServerCredentials, threads: int):
+        from cheroot import wsgi
+        from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+        self.spec = spec
+        self.server = wsgi.Server(
+            (spec.bind, spec.port),
+            app,
+            numthreads=threads,
+            server_name=spec.public_host,
+            timeout=30,
+            shutdown_timeout=1,
+        )
+        adapter = BuiltinSSLAdapter(str(creds.cert_file), str(creds.key_file))
+        adapter.context = _ssl_context(creds)
+        self.server.ssl_adapter = adapter
+        self.server.error_log = _quiet_error_log
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        try:
+            self.server.prepare()
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE or "already in use" in str(exc).lower():
+                raise PortInUseError(self.spec) from exc
+            raise
+        self._thread = threading.Thread(
+            target=self.server.serve, name=f"https-{self.spec.name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.stop()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+
+def _quiet_error_log(msg: str = "", level: int = 20, traceback: bool = False) -> None:
+    """cheroot reports every dropped TLS handshake; keep those at debug level."""
+    log.log(logging.DEBUG if level < logging.ERROR else level, "%s", msg, exc_info=traceback)
+
+
+class WerkzeugServer:
+    """werkzeug's threaded server speaking HTTP/1.1 (keep-alive) over TLS."""
+
+    def __init__(self, spec: HostSpec, app: Callable, creds: ServerCredentials, threads: int):
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class Handler(WSGIRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_request(self, *args, **kwargs) -> None:  # the journal records requests
+                pass
+
+        self.spec = spec
+        try:
+            self.server = make_server(
+                spec.bind,
+                spec.port,
+                app,
+                threaded=True,
+                request_handler=Handler,
+                ssl_context=_ssl_context(creds),
+            )
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUseError(spec) from exc
+            raise
+        self.server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name=f"https-{self.spec.name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+
+def make_server(
+    engine: str, spec: HostSpec, app: Callable, creds: ServerCredentials, threads: int = 8
+) -> HostServer:
+    if engine == "cheroot":
+        return CherootServer(spec, app, creds, threads)
+    if engine == "werkzeug":
+        return WerkzeugServer(spec, app, creds, threads)
+    raise ValueError(f"unknown server engine {engine!r}; choose one of {', '.join(ENGINES)}")
