@@ -18,7 +18,7 @@ from simulators.core.app import create_host_app
 from simulators.core.context import LabContext, System
 from simulators.core.httpclient import lab_session
 from simulators.core.server import DEFAULT_ENGINE, HostServer, check_port_free, make_server
-from simulators.core.tls import default_ca_dir, server_credentials
+from simulators.core.tls import default_ca_dir, server_credentials, spki_sha256
 from simulators.core.topology import DEFAULT_HOST, DEFAULT_PORT_BASE, SYSTEM_HOSTS, Topology
 
 SYSTEM_CLASSES: dict[str, str] = {
@@ -123,6 +123,7 @@ class Lab:
         ca_dir = Path(opts.ca_dir or os.environ.get("M365LAB_CA_DIR") or default_ca_dir())
         _check_writable(ca_dir)
         creds = server_credentials(ca_dir, topology.dns_names(), topology.ip_addresses())
+        self.server_cert = creds.cert_file
         ctx = LabContext(
             topology=topology,
             state_dir=state_dir,
@@ -224,6 +225,10 @@ class Lab:
             "pid": os.getpid(),
             "systems": list(self.options.systems),
             "topology": ctx.topology.to_dict(),
+            "tls": {
+                "server_cert": str(self.server_cert),
+                "server_spki_sha256": spki_sha256(self.server_cert),
+            },
         }
         data.update(self.world)
         return data

@@ -28,6 +28,18 @@ class ServerCredentials:
     ca_file: Path
 
 
+def spki_sha256(cert_file: Path) -> str:
+    """Base64 SHA-256 of a certificate's public key (Chromium's --ignore-certificate-errors-spki-list
+    pins exactly this key, nothing else)."""
+    import base64
+
+    cert = x509.load_pem_x509_certificate(Path(cert_file).read_bytes())
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+
 def default_ca_dir() -> Path:
     """Per-user cache directory, so a CA is made once per machine user."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
