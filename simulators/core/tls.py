@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import ipaddress
@@ -29,9 +30,10 @@ class ServerCredentials:
 
 
 def spki_sha256(cert_file: Path) -> str:
-    """Base64 SHA-256 of a certificate's public key (Chromium's --ignore-certificate-errors-spki-list
-    pins exactly this key, nothing else)."""
-    import base64
+    """Base64 SHA-256 of a certificate's public key.
+
+    Chromium's ``--ignore-certificate-errors-spki-list`` takes it: it pins exactly this key.
+    """
 
     cert = x509.load_pem_x509_certificate(Path(cert_file).read_bytes())
     spki = cert.public_key().public_bytes(
