@@ -85,6 +85,8 @@ class LabOptions:
     default_world: bool = True
     publish: bool = False
     threads: int = 8
+    system_classes: dict[str, type[System]] = field(default_factory=dict)
+    """Extra or replacement System classes by name (tests plug their own systems in here)."""
 
 
 class Lab:
@@ -102,7 +104,7 @@ class Lab:
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Lab:
         opts = self.options
-        unknown = set(opts.systems) - set(SYSTEM_CLASSES)
+        unknown = set(opts.systems) - set(SYSTEM_CLASSES) - set(opts.system_classes)
         if unknown:
             raise LabError(
                 f"unknown system {sorted(unknown)[0]!r}; choose from {', '.join(SYSTEM_CLASSES)}"
@@ -117,7 +119,8 @@ class Lab:
             topology = Topology.build(opts.host, opts.port_base, names=opts.names, bind=opts.bind)
         except ValueError as exc:
             raise LabError(str(exc)) from exc
-        served = [h for s in opts.systems for h in SYSTEM_HOSTS[s]]
+        classes = [opts.system_classes.get(n) or load_system_class(n) for n in opts.systems]
+        served = [h for h in topology.hosts if any(h in c.hosts for c in classes)]
         for name in served:
             check_port_free(topology.hosts[name])
         ca_dir = Path(opts.ca_dir or os.environ.get("M365LAB_CA_DIR") or default_ca_dir())
@@ -137,7 +140,7 @@ class Lab:
             or ctx.persistent_secret("admin_token")
         )
         self.ctx = ctx
-        self.systems = [load_system_class(name)(ctx) for name in opts.systems]
+        self.systems = [cls(ctx) for cls in classes]
         try:
             for name in served:
                 app = create_host_app(name, ctx, [s for s in self.systems if name in s.hosts])

@@ -110,7 +110,7 @@ def redact_body(raw: bytes, content_type: str) -> str:
     else:
         return f"[{len(raw)} bytes of {ctype}]"
     encoded = text.encode("utf-8")
-    if len(encoded) > BODY_CAP:
+    if len(encoded) > BODY_CAP or len(raw) > BODY_CAP:
         text = encoded[:BODY_CAP].decode("utf-8", "ignore") + f"…[truncated, {len(raw)} bytes]"
     return text
 

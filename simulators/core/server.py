@@ -26,12 +26,15 @@ class PortInUseError(OSError):
     """A host's port is taken by another program."""
 
     def __init__(self, spec: HostSpec) -> None:
-        super().__init__(
-            errno.EADDRINUSE,
-            f"port {spec.port} ({spec.name}) is already in use on {spec.bind}; "
-            "stop the other program or choose another --port-base",
-        )
+        super().__init__(errno.EADDRINUSE, "address already in use")
         self.spec = spec
+
+    def __str__(self) -> str:
+        spec = self.spec
+        return (
+            f"port {spec.port} ({spec.name}) is already in use on {spec.bind}; "
+            "stop the other program or choose another --port-base"
+        )
 
 
 class HostServer(Protocol):
