@@ -65,7 +65,7 @@ class DashboardSystem(System):
                 seen.add(data["process"])
                 entries += data["entries"]
         entries = [e for e in entries if e.get("host") != "dashboard"]
-        entries.sort(key=lambda e: (e["time"], e["seq"]))
+        entries.sort(key=lambda e: (e.get("wall_time", 0), e["seq"]))
         return entries[-TIMELINE_LIMIT:] if not trace else entries, problems
 
     def timeline_json(self) -> Response:

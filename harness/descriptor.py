@@ -123,4 +123,4 @@ class LabClient:
             r = self.call("GET", host, "/_lab/journal", params=params)
             r.raise_for_status()
             entries += r.json()["entries"]
-        return sorted(entries, key=lambda e: (e["time"], e["seq"]))
+        return sorted(entries, key=lambda e: (e.get("wall_time", 0), e["seq"]))

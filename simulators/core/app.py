@@ -127,7 +127,8 @@ def _record(ctx: LabContext, host: str, response: Response) -> None:
     else:
         response_body = redact_body(response.get_data(), response.content_type or "")
     entry = {
-        "time": ctx.clock.state()["now"],
+        "time": ctx.clock.state()["now"],  # lab time, as the systems saw it
+        "wall_time": time.time(),  # real time, to order entries across processes
         "trace": g.get("trace"),
         "host": host,
         "method": request.method,
