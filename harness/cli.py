@@ -112,6 +112,10 @@ def build_parser() -> Parser:
         p.add_argument("--state-dir", type=Path, help="the lab's state directory")
         if name == "env":
             p.add_argument("--json", action="store_true", help="print lab.json itself")
+
+    from harness.run_cli import add_run_parser
+
+    add_run_parser(sub)
     return parser
 
 
@@ -123,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "env": cmd_env,
         "status": cmd_status,
         "reset": cmd_reset,
+        "run": cmd_run,
     }[args.command]
     try:
         return handler(args)
@@ -172,6 +177,12 @@ def _start(args, systems: tuple[str, ...], default_world: bool, publish: bool):
         if isinstance(exc, PortInUseError):
             raise
         raise CliError(f"cannot start the lab: {exc.strerror or exc}") from exc
+
+
+def cmd_run(args) -> int:
+    from harness.run_cli import cmd_run as run
+
+    return run(args)
 
 
 def cmd_up(args) -> int:

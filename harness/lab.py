@@ -17,7 +17,13 @@ import requests
 from simulators.core.app import create_host_app
 from simulators.core.context import LabContext, System
 from simulators.core.httpclient import lab_session
-from simulators.core.server import DEFAULT_ENGINE, HostServer, check_port_free, make_server
+from simulators.core.server import (
+    DEFAULT_ENGINE,
+    HostServer,
+    PortInUseError,
+    check_port_free,
+    make_server,
+)
 from simulators.core.tls import default_ca_dir, server_credentials, spki_sha256
 from simulators.core.topology import DEFAULT_HOST, DEFAULT_PORT_BASE, SYSTEM_HOSTS, Topology
 
@@ -114,7 +120,25 @@ class Lab:
             state_dir = self._temp_dir
         else:
             state_dir = Path(opts.state_dir).expanduser().resolve()
-        _check_writable(state_dir)
+        try:
+            _check_writable(state_dir)
+            # Free ports picked for --port-base 0 can be taken by another lab starting at the
+            # same moment; pick again rather than fail.
+            attempts = 3 if opts.port_base == 0 else 1
+            for attempt in range(attempts):
+                try:
+                    return self._start_in(state_dir)
+                except PortInUseError:
+                    self._stop_servers()
+                    if attempt == attempts - 1:
+                        raise
+        except BaseException:
+            self.stop()
+            raise
+        raise AssertionError("unreachable")
+
+    def _start_in(self, state_dir: Path) -> Lab:
+        opts = self.options
         try:
             topology = Topology.build(opts.host, opts.port_base, names=opts.names, bind=opts.bind)
         except ValueError as exc:
@@ -141,18 +165,14 @@ class Lab:
         )
         self.ctx = ctx
         self.systems = [cls(ctx) for cls in classes]
-        try:
-            for name in served:
-                app = create_host_app(name, ctx, [s for s in self.systems if name in s.hosts])
-                server = make_server(opts.engine, topology.hosts[name], app, creds, opts.threads)
-                server.start()
-                self.servers.append(server)
-            self.wait_healthy()
-            self.world = self._load_or_build_default_world()
-            self.write_descriptor()
-        except BaseException:
-            self.stop()
-            raise
+        for name in served:
+            app = create_host_app(name, ctx, [s for s in self.systems if name in s.hosts])
+            server = make_server(opts.engine, topology.hosts[name], app, creds, opts.threads)
+            server.start()
+            self.servers.append(server)
+        self.wait_healthy()
+        self.world = self._load_or_build_default_world()
+        self.write_descriptor()
         return self
 
     def _load_or_build_default_world(self) -> dict:
@@ -188,7 +208,7 @@ class Lab:
                         raise LabError(f"{server.spec.name} did not become healthy at {url}")
                     time.sleep(0.02)
 
-    def stop(self) -> None:
+    def _stop_servers(self) -> None:
         for server in self.servers:
             with contextlib.suppress(Exception):
                 server.stop()
@@ -197,6 +217,9 @@ class Lab:
             with contextlib.suppress(Exception):
                 system.close()
         self.systems = []
+
+    def stop(self) -> None:
+        self._stop_servers()
         if self.descriptor_path and self.options.publish:
             published = default_descriptor_path()
             with contextlib.suppress(OSError):

@@ -1,0 +1,185 @@
+"""``m365lab run``: run scenario files with progress, JUnit XML and an HTML report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_NOTHING = 0, 1, 2, 5
+
+
+def add_run_parser(subparsers) -> argparse.ArgumentParser:
+    """Add ``run`` to the ``m365lab`` command's subparsers."""
+    from harness.drivers import DRIVERS
+
+    p = subparsers.add_parser("run", help="run scenario files (YAML) against a lab")
+    p.add_argument("paths", nargs="*", default=["scenarios"], help="files or directories")
+    p.add_argument(
+        "--driver",
+        choices=DRIVERS,
+        default=os.environ.get("M365LAB_DRIVER", "http"),
+        help="how users reach the pages (default http)",
+    )
+    p.add_argument("-k", dest="keyword", help="only scenarios whose name/file/tags match")
+    p.add_argument("--tags", action="append", default=[], help="only scenarios with a tag (T,U)")
+    p.add_argument("-n", dest="workers", type=int, default=1, help="scenarios in parallel")
+    p.add_argument("--report", type=Path, default=Path("reports"), help="report directory")
+    p.add_argument("--lab", type=Path, help="a running lab's lab.json (default: start one)")
+    p.add_argument("--keep-world", action="store_true", help="do not delete worlds afterwards")
+    p.add_argument("--headed", action="store_true", help="show the browser")
+    p.add_argument("--slow-mo", type=float, default=0, metavar="MS", help="slow browser actions")
+    p.add_argument("--steps", action="append", default=[], help="load custom steps (module/file)")
+    p.add_argument("--check", action="store_true", help="validate the files, run nothing")
+    p.set_defaults(handler=cmd_run)
+    return p
+
+
+def cmd_run(args: argparse.Namespace, console: Console | None = None) -> int:
+    """Validate, select, run, report. 0 all passed, 1 failures, 2 invalid files, 5 none."""
+    from harness.scenario.errors import ScenarioLoadError
+    from harness.scenario.loader import load_all
+    from harness.scenario.selection import SelectionError, select
+
+    console = console or Console(soft_wrap=True)
+    err = Console(stderr=True, soft_wrap=True)
+    try:
+        scenarios = load_all(args.paths, steps=args.steps)
+        chosen = select(scenarios, args.keyword, args.tags)
+    except ScenarioLoadError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        err.print(f"m365lab run: {len(exc.problems)} problem(s); nothing was run")
+        return EXIT_INVALID
+    except SelectionError as exc:
+        err.print(f"m365lab run: {exc}")
+        return EXIT_INVALID
+    if not chosen:
+        err.print(f"m365lab run: no scenario selected ({len(scenarios)} found)")
+        return EXIT_NOTHING
+    if args.check:
+        console.print(f"{len(chosen)} scenario(s) valid")
+        return EXIT_OK
+    if args.driver == "browser":
+        from harness.drivers.browser import MISSING_MESSAGE, chromium_available
+
+        if not chromium_available():
+            err.print(f"m365lab run: {MISSING_MESSAGE}", markup=False)
+            return EXIT_FAILED
+    with _lab(args, err) as descriptor:
+        if descriptor is None:
+            return EXIT_FAILED
+        results = _run(args, descriptor, chosen, console)
+    return _report(args, results, console)
+
+
+class _lab:
+    """The lab to run against: ``--lab``'s, or an in-process one for this run."""
+
+    def __init__(self, args, err: Console) -> None:
+        self.args, self.err, self.lab = args, err, None
+
+    def __enter__(self):
+        from harness.descriptor import DescriptorError, LabDescriptor
+        from harness.lab import Lab, LabError, LabOptions
+
+        if self.args.lab:
+            try:
+                return LabDescriptor.load(self.args.lab)
+            except DescriptorError as exc:
+                self.err.print(f"m365lab run: {exc}")
+                return None
+        try:
+            self.lab = Lab(LabOptions(port_base=0, default_world=False)).start()
+        except (LabError, OSError) as exc:
+            self.err.print(f"m365lab run: cannot start a lab: {exc}")
+            return None
+        assert self.lab.descriptor_path is not None
+        return LabDescriptor(self.lab.descriptor_path, self.lab.descriptor())
+
+    def __exit__(self, *exc) -> None:
+        if self.lab is not None:
+            self.lab.stop()
+
+
+def _run(args, descriptor, scenarios, console: Console):
+    from harness.scenario.runner import Runner, RunOptions
+
+    options = RunOptions(
+        driver=args.driver,
+        keep_world=args.keep_world,
+        headed=args.headed,
+        slow_mo=args.slow_mo,
+        artifacts_dir=Path(args.report) / "artifacts",
+    )
+    runner = Runner(descriptor, options)
+    columns = (
+        TextColumn("[bold]scenarios"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("run", total=len(scenarios))
+
+        def done(result) -> None:
+            _print_result(console, result)
+            progress.advance(task)
+
+        return runner.run_all(scenarios, workers=max(1, args.workers), on_done=done)
+
+
+def _print_result(console: Console, result) -> None:
+    from harness.report.junit import show_value
+    from harness.report.timeline import summarize
+
+    style = {"passed": "green", "failed": "red", "error": "red"}.get(result.status, "yellow")
+    console.print(
+        f"[{style}]{result.status.upper():<6}[/] {result.name} "
+        f"[dim]({result.shown_path}, {result.duration:.2f}s)[/]",
+        highlight=False,
+    )
+    if result.ok:
+        return
+    console.print(f"  {result.failure_message}", markup=False, highlight=False)
+    step = result.failed_step
+    if step is not None and step.has_expectation:
+        console.print(f"  expected: {show_value(step.expected)}", markup=False, highlight=False)
+        console.print(f"  actual:   {show_value(step.actual)}", markup=False, highlight=False)
+    timeline = summarize(result.timeline, limit=10)
+    console.print("  timeline:\n    " + timeline.replace("\n", "\n    "), markup=False)
+
+
+def _report(args, results, console: Console) -> int:
+    from harness.report import write_html, write_junit
+
+    report_dir = Path(args.report)
+    junit = write_junit(results, report_dir / "junit.xml")
+    html = write_html(results, report_dir / "report.html")
+    passed = sum(r.ok for r in results)
+    failed = len(results) - passed
+    style = "green" if not failed else "red"
+    console.print(
+        f"[{style}]{passed} passed, {failed} failed[/] in {sum(r.duration for r in results):.1f}s"
+        f" · reports: {junit} {html}",
+        highlight=False,
+    )
+    return EXIT_OK if not failed else EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``m365lab run`` alone (``python -m harness.run_cli``) until cli.py wires it."""
+    parser = argparse.ArgumentParser(prog="m365lab")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_run_parser(sub)
+    args = parser.parse_args(["run", *(argv if argv is not None else sys.argv[1:])])
+    return cmd_run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""What can go wrong with a scenario: problems found before running, failures while running."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario file, located as ``path:line: step N (name): message``."""
+
+    path: str
+    line: int | None
+    message: str
+    step_index: int | None = None
+    step_name: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        if self.step_index is not None:
+            return f"{where}: step {self.step_index} ({self.step_name or '?'}): {self.message}"
+        return f"{where}: {self.message}"
+
+
+class ScenarioLoadError(Exception):
+    """A file (or files) that must not run; every problem is listed, one per line."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class StepDefinitionError(Exception):
+    """A step function the registry cannot accept (bad signature, duplicate name)."""
+
+
+class StepError(Exception):
+    """A step could not do its job: an unexpected reply or page, a missing value."""
+
+
+class ResolveError(StepError):
+    """A ``${...}`` expression that names nothing at run time."""
+
+
+class ExpectationFailed(StepError):
+    """An expectation that did not hold; carries what was expected and what was found."""
+
+    def __init__(self, message: str, *, expected: Any = None, actual: Any = None) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual

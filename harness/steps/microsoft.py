@@ -1,0 +1,167 @@
+"""Microsoft admin steps through Graph v1.0, with an app-only token (client credentials) from the
+lab's Entra ``/{tenant}/oauth2/v2.0/token`` for the world's registered application.
+
+``user`` arguments take an object id or a userPrincipalName.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from harness.scenario.context import StepContext
+from harness.scenario.errors import ExpectationFailed, StepError
+from harness.scenario.registry import step
+from harness.steps.http import check_status
+
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+_TOKEN_CACHE_KEY = "microsoft.graph_token"
+
+
+class GraphApi:
+    """Graph v1.0 for one world's tenant, carrying the scenario trace."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        self.ctx = ctx
+        self.base = ctx.url("graph") + "/v1.0"
+
+    def token(self) -> str:
+        cached = self.ctx.cache.get(_TOKEN_CACHE_KEY)
+        if cached:
+            return cached
+        tenant = self.ctx.section("microsoft", "tenant_id")
+        app = self.ctx.section("microsoft", "app")
+        url = f"{self.ctx.url('login')}/{tenant}/oauth2/v2.0/token"
+        try:
+            reply = self.ctx.http.post(
+                url,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": app["client_id"],
+                    "client_secret": app["client_secret"],
+                    "scope": GRAPH_SCOPE,
+                },
+                timeout=30,
+            )
+        except requests.RequestException as exc:
+            raise StepError(f"token request to {url} failed: {exc}") from exc
+        if reply.status_code != 200:
+            raise StepError(
+                f"no Graph token for the world's app: HTTP {reply.status_code} {reply.text[:300]}"
+            )
+        token = reply.json()["access_token"]
+        self.ctx.cache[_TOKEN_CACHE_KEY] = token
+        return token
+
+    def call(self, method: str, path: str, *, json: Any = None, ok=(200, 201, 204)) -> Any:
+        headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
+        try:
+            reply = self.ctx.http.request(
+                method, self.base + path, json=json, headers=headers, timeout=30
+            )
+        except requests.RequestException as exc:
+            raise StepError(f"Graph {method} {path} failed: {exc}") from exc
+        check_status(reply, list(ok), f"Graph {method} {path}")
+        return reply.json() if reply.content else None
+
+    def raw(self, method: str, path: str) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
+        return self.ctx.http.request(method, self.base + path, headers=headers, timeout=30)
+
+
+def _user_path(user: str) -> str:
+    return f"/users/{quote(user, safe='@')}"
+
+
+@step("microsoft.create_user")
+def create_user(
+    ctx: StepContext,
+    user_principal_name: str,
+    password: str,
+    display_name: str | None = None,
+    mail_nickname: str | None = None,
+    account_enabled: bool = True,
+    immutable_id: str | None = None,
+    force_change_password: bool = False,
+    fields: dict[str, Any] | None = None,
+) -> dict:
+    """Create a user (``POST /v1.0/users``); returns it."""
+    local = user_principal_name.split("@", 1)[0]
+    body: dict[str, Any] = {
+        "accountEnabled": account_enabled,
+        "displayName": display_name or local,
+        "mailNickname": mail_nickname or local,
+        "userPrincipalName": user_principal_name,
+        "passwordProfile": {
+            "password": password,
+            "forceChangePasswordNextSignIn": force_change_password,
+        },
+    }
+    if immutable_id is not None:
+        body["onPremisesImmutableId"] = immutable_id
+    body.update(fields or {})
+    return GraphApi(ctx).call("POST", "/users", json=body)
+
+
+@step("microsoft.get_user")
+def get_user(ctx: StepContext, user: str, select: list[str] | None = None) -> dict:
+    """A user by id or UPN (``$select`` the given properties)."""
+    query = "?$select=" + ",".join(select) if select else ""
+    return GraphApi(ctx).call("GET", _user_path(user) + query)
+
+
+@step("microsoft.update_user")
+def update_user(ctx: StepContext, user: str, fields: dict[str, Any]) -> None:
+    """Change a user's properties (``PATCH``)."""
+    GraphApi(ctx).call("PATCH", _user_path(user), json=fields)
+
+
+@step("microsoft.delete_user")
+def delete_user(ctx: StepContext, user: str) -> None:
+    """Delete a user (to deleted items)."""
+    GraphApi(ctx).call("DELETE", _user_path(user))
+
+
+@step("microsoft.set_password")
+def set_password(
+    ctx: StepContext, user: str, password: str, force_change_password: bool = False
+) -> None:
+    """Set a user's password through ``passwordProfile``."""
+    profile = {"password": password, "forceChangePasswordNextSignIn": force_change_password}
+    GraphApi(ctx).call("PATCH", _user_path(user), json={"passwordProfile": profile})
+
+
+@step("expect.graph_user")
+def expect_graph_user(
+    ctx: StepContext, user: str, fields: dict[str, Any] | None = None, absent: bool = False
+) -> dict | None:
+    """A Graph user exists with these property values (``$select``-ed), or is ``absent``."""
+    api = GraphApi(ctx)
+    names = sorted(fields or {})
+    query = "?$select=" + ",".join(["id", *names]) if names else ""
+    reply = api.raw("GET", _user_path(user) + query)
+    if absent:
+        if reply.status_code != 404:
+            raise ExpectationFailed(
+                f"expected no Graph user {user}, got HTTP {reply.status_code}",
+                expected=404,
+                actual=reply.status_code,
+            )
+        return None
+    if reply.status_code != 200:
+        raise ExpectationFailed(
+            f"expected Graph user {user}, got HTTP {reply.status_code}: {reply.text[:300]}",
+            expected=200,
+            actual=reply.status_code,
+        )
+    found = reply.json()
+    differ = {k: found.get(k) for k in names if found.get(k) != fields[k]}  # type: ignore[index]
+    if differ:
+        raise ExpectationFailed(
+            f"Graph user {user}: {', '.join(sorted(differ))} differ",
+            expected={k: fields[k] for k in differ},  # type: ignore[index]
+            actual=differ,
+        )
+    return found

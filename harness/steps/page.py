@@ -1,0 +1,34 @@
+"""Generic driver steps: open a page of a lab host, follow a link."""
+
+from __future__ import annotations
+
+from harness.scenario.context import StepContext
+from harness.scenario.errors import ExpectationFailed
+from harness.scenario.registry import step
+
+
+def _check(ctx: StepContext, expect_page: str | None, action: str) -> dict:
+    driver = ctx.driver
+    if expect_page is not None and driver.page_id != expect_page:
+        raise ExpectationFailed(
+            f"{action}: expected page {expect_page!r}, reached {driver.page_id!r} at {driver.url}"
+            + (f" showing error {code}" if (code := driver.error_code()) else ""),
+            expected=expect_page,
+            actual=driver.page_id,
+        )
+    return {"page": driver.page_id, "url": driver.url}
+
+
+@step("page.open")
+def open_page(ctx: StepContext, host: str, path: str = "/", expect_page: str | None = None) -> dict:
+    """Open ``path`` on a lab host with the scenario's driver; returns ``page`` and ``url``."""
+    url = ctx.url(host) + (path if path.startswith("/") else "/" + path)
+    ctx.driver.open(url)
+    return _check(ctx, expect_page, f"opening {url}")
+
+
+@step("page.click")
+def click(ctx: StepContext, element: str, expect_page: str | None = None) -> dict:
+    """Follow the link with this element id on the current page."""
+    ctx.driver.click(element)
+    return _check(ctx, expect_page, f"following #{element}")
