@@ -1,0 +1,1 @@
+"""The Microsoft system: Entra ID (login host), Microsoft Graph (graph host) and the portal."""

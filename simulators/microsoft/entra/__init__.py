@@ -1,0 +1,1 @@
+"""Entra ID on the login host: OAuth2/OIDC endpoints, sign-in pages, realm discovery."""

@@ -1,0 +1,89 @@
+"""The STS signing key: RSA-2048 with a self-signed certificate, kept in the state dir."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _uint(value: int) -> str:
+    return b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+
+
+@dataclass
+class SigningKey:
+    """Private key, certificate and the ids (kid == x5t, as Entra publishes them)."""
+
+    private_key: rsa.RSAPrivateKey
+    certificate: x509.Certificate
+
+    @property
+    def der(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.DER)
+
+    @property
+    def x5t(self) -> str:
+        return b64url(hashlib.sha1(self.der).digest())
+
+    @property
+    def kid(self) -> str:
+        return self.x5t
+
+    def jwk(self, issuer: str) -> dict:
+        numbers = self.private_key.public_key().public_numbers()
+        return {
+            "kty": "RSA",
+            "use": "sig",
+            "kid": self.kid,
+            "x5t": self.x5t,
+            "n": _uint(numbers.n),
+            "e": _uint(numbers.e),
+            "x5c": [base64.b64encode(self.der).decode()],
+            "issuer": issuer,
+        }
+
+
+def load_or_create(path: Path) -> SigningKey:
+    """Read the key from ``path`` or make one there (so tokens survive restarts)."""
+    if path.exists():
+        data = path.read_bytes()
+        key = serialization.load_pem_private_key(data, password=None)
+        cert = x509.load_pem_x509_certificate(data[data.index(b"-----BEGIN CERTIFICATE") :])
+        assert isinstance(key, rsa.RSAPrivateKey)
+        return SigningKey(key, cert)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, "accounts.accesscontrol.windows.net")]
+    )
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ) + cert.public_bytes(serialization.Encoding.PEM)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pem)
+    path.chmod(0o600)
+    return SigningKey(key, cert)

@@ -1,0 +1,119 @@
+"""``/v1.0/users``, ``/v1.0/me`` and ``/users/$count``."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Response, request
+
+from simulators.microsoft.graph.auth import WRITE_ROLES, require
+from simulators.microsoft.graph.common import bp, graph_base, json_body, no_content, reply
+from simulators.microsoft.graph.serialize import context, parse_select, user_json
+from simulators.microsoft.model.errors import bad_request
+from simulators.microsoft.model.user_query import UserLister, UserQuery
+from simulators.microsoft.permissions import ME_READ, USERS_READ, USERS_WRITE
+from simulators.microsoft.services import services
+
+QUERY_OPTIONS = ("$filter", "$search", "$orderby", "$top", "$count", "$select", "$skiptoken")
+
+
+def _lister() -> UserLister:
+    directory = services().directory
+    return UserLister(directory.store, directory.clock)
+
+
+def _query() -> UserQuery:
+    args = request.args
+    if "$skip" in args:
+        raise bad_request("'$skip' is not supported by the service.")
+    if "$expand" in args:
+        raise bad_request("'$expand' is not supported on this lab's users collection.")
+    return UserQuery(
+        filter=args.get("$filter"),
+        search=(args.get("$search") or "").strip() or None,
+        orderby=args.get("$orderby"),
+        top=args.get("$top"),
+        count=args.get("$count", "").lower() == "true",
+        skiptoken=args.get("$skiptoken"),
+        eventual=request.headers.get("ConsistencyLevel", "").lower() == "eventual",
+    )
+
+
+@bp.get("/users")
+def list_users():
+    who = require(USERS_READ)
+    query = _query()
+    select = parse_select(request.args.get("$select"), collection=True)
+    page = _lister().page(who.tenant_id, query)
+    base = graph_base()
+    payload: dict = {"@odata.context": context(base, "users")}
+    if page.count is not None:
+        payload["@odata.count"] = page.count
+    if page.next_token:
+        kept = [(k, v) for k, v in request.args.items(multi=True) if k != "$skiptoken"]
+        kept.append(("$skiptoken", page.next_token))
+        payload["@odata.nextLink"] = f"{base}/users?{urlencode(kept, safe='$,()')}"
+    payload["value"] = [user_json(row, select) for row in page.rows]
+    return reply(payload)
+
+
+@bp.get("/users/$count")
+def count_users():
+    who = require(USERS_READ)
+    query = _query()
+    if not query.eventual:
+        raise bad_request("$count is not currently supported.")
+    query.count = True
+    total = _lister().count(who.tenant_id, query)
+    return Response(str(total), mimetype="text/plain")
+
+
+@bp.get("/users/<key>")
+def get_user(key: str):
+    who = require(USERS_READ)
+    user = services().directory.users.require(who.tenant_id, key)
+    select = parse_select(request.args.get("$select"), collection=False)
+    return reply(
+        {"@odata.context": context(graph_base(), "users/$entity"), **user_json(user, select)}
+    )
+
+
+@bp.get("/me")
+def me():
+    who = require(ME_READ)
+    if who.user_id is None:
+        raise bad_request("/me request is only valid with delegated authentication flow.")
+    user = services().directory.users.require(who.tenant_id, who.user_id)
+    select = parse_select(request.args.get("$select"), collection=False)
+    return reply(
+        {"@odata.context": context(graph_base(), "users/$entity"), **user_json(user, select)}
+    )
+
+
+@bp.post("/users")
+def create_user():
+    who = require(USERS_WRITE, admin_roles=WRITE_ROLES)
+    user = services().directory.users.create(who.tenant_id, json_body())
+    all_props = (
+        "id", "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
+        "officeLocation", "preferredLanguage", "surname", "userPrincipalName",
+    )  # fmt: skip
+    body = {"@odata.context": context(graph_base(), "users/$entity"), **user_json(user, all_props)}
+    response = reply(body, 201)
+    response.headers["Location"] = f"{graph_base()}/users/{user['id']}"
+    return response
+
+
+@bp.patch("/users/<key>")
+def update_user(key: str):
+    who = require(USERS_WRITE, admin_roles=WRITE_ROLES)
+    body = json_body()
+    services().directory.users.update(who.tenant_id, key, body)
+    return no_content()
+
+
+@bp.delete("/users/<key>")
+def delete_user(key: str):
+    who = require(USERS_WRITE, admin_roles=WRITE_ROLES)
+    services().directory.users.soft_delete(who.tenant_id, key)
+    return no_content()

@@ -1,0 +1,1 @@
+"""The directory: tenants, domains, users, applications, grants and sign-in state (no Flask)."""

@@ -1,0 +1,35 @@
+"""Shared plumbing of the model's repositories: the store, the lab clock, row helpers."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from simulators.core.clock import LabClock
+from simulators.core.store import Store
+
+
+class Repository:
+    """A group of tables with their rules; reads go through ``one``/``all`` as plain dicts."""
+
+    def __init__(self, store: Store, clock: LabClock) -> None:
+        self.store = store
+        self.clock = clock
+
+    @property
+    def db(self) -> Database:
+        return self.store.db
+
+    def now_ts(self) -> int:
+        return int(self.clock.timestamp())
+
+    def one(self, sql: str, params: tuple | list = ()) -> dict | None:
+        cursor = self.db.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+    def all(self, sql: str, params: tuple | list = ()) -> list[dict]:
+        cursor = self.db.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

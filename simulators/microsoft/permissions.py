@@ -1,0 +1,102 @@
+"""Graph permissions the lab knows: application roles and delegated scopes (§2.1, §3.1)."""
+
+from __future__ import annotations
+
+APPLICATION_PERMISSIONS = frozenset(
+    {
+        "User.Read.All",
+        "User.ReadWrite.All",
+        "User.ReadBasic.All",
+        "User.EnableDisableAccount.All",
+        "User-PasswordProfile.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+        "Domain.Read.All",
+        "Domain.ReadWrite.All",
+        "Domain-InternalFederation.Read.All",
+        "Domain-InternalFederation.ReadWrite.All",
+        "Organization.Read.All",
+        "Organization.ReadWrite.All",
+        "Group.Read.All",
+        "Group.ReadWrite.All",
+        "AuditLog.Read.All",
+    }
+)
+
+DELEGATED_SCOPES = frozenset(
+    {
+        "User.Read",
+        "User.ReadWrite",
+        "User.ReadBasic.All",
+        "User.Read.All",
+        "User.ReadWrite.All",
+        "User-PasswordProfile.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+        "Domain.Read.All",
+        "Domain.ReadWrite.All",
+        "Domain-InternalFederation.Read.All",
+        "Domain-InternalFederation.ReadWrite.All",
+        "Organization.Read.All",
+        "Group.Read.All",
+        "Group.ReadWrite.All",
+        "email",
+        "openid",
+        "profile",
+        "offline_access",
+    }
+)
+
+OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+
+USERS_READ = frozenset(
+    {
+        "User.Read.All",
+        "User.ReadWrite.All",
+        "User.ReadBasic.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    }
+)
+USERS_WRITE = frozenset(
+    {"User.ReadWrite.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
+)
+DOMAINS_READ = frozenset(
+    {
+        "Domain.Read.All",
+        "Domain.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    }
+)
+DOMAINS_WRITE = frozenset({"Domain.ReadWrite.All", "Directory.AccessAsUser.All"})
+FEDERATION_READ = frozenset(
+    {
+        "Domain-InternalFederation.Read.All",
+        "Domain-InternalFederation.ReadWrite.All",
+        "Domain.Read.All",
+        "Domain.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    }
+)
+FEDERATION_WRITE = frozenset(
+    {
+        "Domain-InternalFederation.ReadWrite.All",
+        "Domain.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    }
+)
+ORGANIZATION_READ = frozenset(
+    {
+        "Organization.Read.All",
+        "Organization.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+        "User.Read",
+    }
+)
+ME_READ = frozenset({"User.Read", "User.ReadWrite", "User.ReadBasic.All"} | USERS_READ)

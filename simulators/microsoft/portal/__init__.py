@@ -1,0 +1,1 @@
+"""The Microsoft 365 portal (www.office.com) on the portal host."""

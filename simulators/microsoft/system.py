@@ -1,0 +1,117 @@
+"""``MicrosoftSystem``: Entra ID on ``login``, Graph on ``graph``, the portal on ``portal``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+
+from simulators.core.context import LabContext, System
+from simulators.core.errors import register_error_renderer
+from simulators.core.wellknown import (
+    JUMPCLOUD_M365_APP_ID,
+    JUMPCLOUD_M365_APP_NAME,
+    JUMPCLOUD_M365_CALLBACK_PATH,
+    jumpcloud_m365_app_secret,
+)
+from simulators.microsoft.entra import keys
+from simulators.microsoft.entra.tokens import TokenService
+from simulators.microsoft.model.directory import Directory
+from simulators.microsoft.model.worlds import WellKnownApps, WorldBuilder
+from simulators.microsoft.services import EXTENSION, Services
+
+log = logging.getLogger("m365lab.microsoft")
+
+
+class MicrosoftSystem(System):
+    """One directory (SQLite) shared by the three hosts of the Microsoft system."""
+
+    name = "microsoft"
+    hosts = ("login", "graph", "portal")
+    json_hosts = frozenset({"graph"})
+
+    def __init__(self, ctx: LabContext) -> None:
+        super().__init__(ctx)
+        self.directory = Directory(ctx.state_dir / "microsoft.db", ctx.clock)
+        key = keys.load_or_create(ctx.state_dir / "microsoft-signing-key.pem")
+        self.tokens = TokenService(key, ctx.clock, ctx.url("login"))
+        self.services = Services(ctx, self.directory, self.tokens)
+        self._purge_lock = threading.Lock()
+        self._purge_later()
+
+    # -- hosts ---------------------------------------------------------------------------
+    def register(self, host: str, app: Flask) -> None:
+        app.extensions[EXTENSION] = self.services
+        if host == "login":
+            from simulators.microsoft.entra import (
+                authorize,
+                discovery,
+                realm,
+                saml_sp,
+                token_endpoint,
+            )
+
+            for bp in (discovery.bp, token_endpoint.bp, realm.bp, authorize.bp):
+                app.register_blueprint(bp)
+            saml_sp.register_saml_sp(app, self.ctx, self)  # /login.srf, the federated leg
+        elif host == "graph":
+            from simulators.microsoft.graph import batch, common, directory, domains, errors, users
+
+            del batch, directory, domains, users  # imported for their routes on common.bp
+            app.register_blueprint(common.bp)
+            register_error_renderer(app, "/v1.0", errors.render)
+        elif host == "portal":
+            from simulators.microsoft.portal import routes
+
+            app.register_blueprint(routes.bp)
+
+    # -- worlds --------------------------------------------------------------------------
+    def wellknown_apps(self) -> WellKnownApps:
+        ctx = self.ctx
+        return WellKnownApps(
+            portal_url=ctx.url("portal"),
+            office_home_secret=ctx.persistent_secret("microsoft-officehome-secret"),
+            jumpcloud_app_id=JUMPCLOUD_M365_APP_ID,
+            jumpcloud_app_name=JUMPCLOUD_M365_APP_NAME,
+            jumpcloud_secret=jumpcloud_m365_app_secret(ctx.admin_token),
+            jumpcloud_redirect=ctx.url("console") + JUMPCLOUD_M365_CALLBACK_PATH,
+        )
+
+    def create_world(self, world_id: str, doc: dict) -> dict:
+        section = doc.get("microsoft") or {}
+        seed = doc.get("seed", self.ctx.seed)
+        if not isinstance(seed, int):
+            raise ValueError("seed must be an integer")
+        builder = WorldBuilder(self.directory, self.wellknown_apps(), seed)
+        try:
+            return builder.build(world_id, section)
+        except ValueError:
+            self.delete_world(world_id)
+            raise
+
+    def delete_world(self, world_id: str) -> bool:
+        found = self.directory.tenants.mark_world_deleted(world_id)
+        if found:
+            self._purge_later()
+        return found
+
+    def _purge_later(self) -> None:
+        def purge() -> None:
+            with self._purge_lock:
+                try:
+                    self.directory.purge_deleted_tenants()
+                except Exception:  # purging is housekeeping; never crash the lab
+                    log.exception("purging deleted tenants failed")
+
+        threading.Thread(target=purge, name="microsoft-purge", daemon=True).start()
+
+    def reset(self) -> None:
+        self.directory.reset()
+
+    def state(self) -> dict:
+        return self.directory.counts()
+
+    def close(self) -> None:
+        with self._purge_lock:
+            self.directory.close()
