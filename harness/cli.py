@@ -113,9 +113,11 @@ def build_parser() -> Parser:
         if name == "env":
             p.add_argument("--json", action="store_true", help="print lab.json itself")
 
+    from harness.federation import add_federate_parser
     from harness.run_cli import add_run_parser
 
     add_run_parser(sub)
+    add_federate_parser(sub)
     return parser
 
 
@@ -128,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "status": cmd_status,
         "reset": cmd_reset,
         "run": cmd_run,
+        "federate": cmd_federate,
     }[args.command]
     try:
         return handler(args)
@@ -183,6 +186,12 @@ def cmd_run(args) -> int:
     from harness.run_cli import cmd_run as run
 
     return run(args)
+
+
+def cmd_federate(args) -> int:
+    from harness.federation import cmd_federate as federate
+
+    return federate(args)
 
 
 def cmd_up(args) -> int:
@@ -250,14 +259,17 @@ def cmd_status(args) -> int:
 def cmd_reset(args) -> int:
     import requests
 
-    from harness import world
+    from harness.default_world import DefaultWorldError, rebuild
 
     desc = _descriptor(args)
     try:
         desc.control().reset()
+        rebuilt = rebuild(desc)
     except requests.RequestException as exc:
-        raise CliError(f"cannot reach the lab's control plane: {exc}") from exc
-    rebuilt = world.rebuild_default_world(desc) if hasattr(world, "rebuild_default_world") else {}
+        raise CliError(f"cannot reach the lab: {exc}") from exc
+    except DefaultWorldError as exc:
+        message = f"the lab was reset but the default world could not be rebuilt: {exc}"
+        raise CliError(message) from exc
     print("m365lab: reset" + (" and rebuilt the default world" if rebuilt else ""))
     return 0
 

@@ -41,7 +41,7 @@ def find_descriptor(state_dir: str | Path | None = None) -> Path:
 class LabDescriptor:
     """A parsed lab.json."""
 
-    path: Path
+    path: Path | None
     data: dict
 
     @classmethod

@@ -166,7 +166,8 @@ class Lab:
         self.ctx = ctx
         self.systems = [cls(ctx) for cls in classes]
         for name in served:
-            app = create_host_app(name, ctx, [s for s in self.systems if name in s.hosts])
+            serving = [s for s in self.systems if name in s.hosts]
+            app = create_host_app(name, ctx, serving, self.systems)
             server = make_server(opts.engine, topology.hosts[name], app, creds, opts.threads)
             server.start()
             self.servers.append(server)
@@ -187,7 +188,12 @@ class Lab:
         path = self.ctx.state_dir / "default-world.json"
         if path.exists():
             return json.loads(path.read_text())
-        built = world.build_default_world(self)
+        from harness.default_world import DefaultWorldError
+
+        try:
+            built = world.build_default_world(self)
+        except DefaultWorldError as exc:
+            raise LabError(f"cannot build the default world: {exc}") from exc
         path.write_text(json.dumps(built, indent=2))
         return built
 

@@ -39,7 +39,7 @@ class World:
 
 
 def create_world(client: LabClient, doc: dict) -> World:
-    """Create a world from a seed document in every process of the lab (each takes its half)."""
+    """Create a world from a seed document in every lab process (each system takes its half)."""
     doc = dict(doc)
     doc.setdefault("id", "w" + uuid.uuid4().hex[:11])
     world = World(doc["id"], client)
@@ -72,4 +72,7 @@ def can_build_default(lab: Lab) -> bool:
 
 def build_default_world(lab: Lab) -> dict:
     """Create the default world (DESIGN.md §4) and return its lab.json sections."""
-    raise RuntimeError("the default world needs the Microsoft and JumpCloud systems")
+    from harness.default_world import build
+
+    assert lab.ctx is not None
+    return build(lab.descriptor(), lab.ctx.seed)

@@ -27,8 +27,17 @@ log = logging.getLogger("m365lab")
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 
 
-def create_host_app(host: str, ctx: LabContext, systems: Sequence[System]) -> Flask:
-    """The WSGI app of ``host``: every request is journaled and errors never leak a traceback."""
+def create_host_app(
+    host: str,
+    ctx: LabContext,
+    systems: Sequence[System],
+    process_systems: Sequence[System] | None = None,
+) -> Flask:
+    """The WSGI app of ``host``: every request is journaled and errors never leak a traceback.
+
+    ``systems`` serve this host's routes; the control plane acts on ``process_systems`` (every
+    system of the process, default ``systems``), so any host can reset or seed them all.
+    """
     app = Flask(f"m365lab.{host}")
     app.config.update(
         SECRET_KEY=ctx.persistent_secret(f"cookie-{host}"),
@@ -108,7 +117,7 @@ def create_host_app(host: str, ctx: LabContext, systems: Sequence[System]) -> Fl
             f"The {host} host hit an internal error (trace {g.get('trace', '?')}).",
         )
 
-    app.register_blueprint(control_blueprint(host, ctx, systems))
+    app.register_blueprint(control_blueprint(host, ctx, process_systems or systems))
     for system in systems:
         if host in system.hosts:
             system.register(host, app)

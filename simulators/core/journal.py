@@ -31,6 +31,14 @@ current_trace: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 """Trace id of the request being served; outgoing server-to-server calls carry it on."""
 
 
+_JSON_SECRET = re.compile(r'"([A-Za-z_-]+)"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
+
+
+def _redact_json_pair(match: re.Match) -> str:
+    key, sep, value = match.groups()
+    return f'"{key}"{sep}"{REDACTED}"' if is_secret_key(key) and value else match.group(0)
+
+
 def new_trace_id() -> str:
     return uuid.uuid4().hex
 
@@ -100,6 +108,11 @@ def redact_body(raw: bytes, content_type: str) -> str:
     text: str
     if ctype == "application/x-www-form-urlencoded":
         text = redact_form(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    elif ctype.endswith("json") and len(raw) > BODY_CAP:
+        # Large bodies are truncated anyway; redact by pattern instead of a full parse.
+        text = redact_jwt(
+            _JSON_SECRET.sub(_redact_json_pair, raw[:BODY_CAP].decode("utf-8", "replace"))
+        )
     elif ctype.endswith("json"):
         try:
             text = json.dumps(redact_tree(json.loads(raw)), ensure_ascii=False)

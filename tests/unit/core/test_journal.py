@@ -83,3 +83,9 @@ def test_bodies_are_capped():
     text = redact_body(b"a" * (BODY_CAP * 2), "text/plain")
     assert len(text.encode()) < BODY_CAP + 100 and "truncated" in text
     assert redact_body(b"\x00\x01", "image/png") == "[2 bytes of image/png]"
+
+
+def test_large_json_bodies_are_redacted_without_a_full_parse():
+    items = [{"name": f"user{i}", "password": f"pw{i}", "bio": "x" * 200} for i in range(600)]
+    text = redact_body(json.dumps(items).encode(), "application/json")
+    assert "pw1" not in text and '"password": "[redacted]"' in text and "truncated" in text

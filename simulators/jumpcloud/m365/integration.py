@@ -1,0 +1,124 @@
+"""The Microsoft 365 directory integration as an extension of the JumpCloud system."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask, Response, request
+
+from simulators.core.wellknown import (
+    JUMPCLOUD_M365_APP_ID,
+    JUMPCLOUD_M365_CALLBACK_PATH,
+    jumpcloud_m365_app_secret,
+)
+from simulators.jumpcloud.model import JumpCloudModel
+
+from .engine import SyncEngine
+from .grants import Grants
+from .importer import Importer
+from .oauth import OAuthApp, TokenSet
+from .retry import RetryPolicy
+from .routes import AUTH_REQUEST_SECONDS, api_blueprint, console_blueprint
+from .subscribers import Subscribers
+from .tables import create_m365_schema
+from .worker import Worker
+
+log = logging.getLogger("m365lab.jumpcloud.m365")
+_OBJECT_ID = re.compile(r"[0-9a-f]{24}")
+
+
+class M365Integration:
+    """Wires the engine to the model's hooks and the console host; one per JumpCloud system."""
+
+    def __init__(self, system, *, policy: RetryPolicy | None = None) -> None:
+        ctx = system.ctx
+        self.ctx = ctx
+        self.model: JumpCloudModel = system.model
+        with self.model.store.transaction() as db:
+            create_m365_schema(db)
+        self.oauth_app = OAuthApp(
+            login_url=ctx.url("login"),
+            client_id=JUMPCLOUD_M365_APP_ID,
+            client_secret=jumpcloud_m365_app_secret(ctx.admin_token),
+            redirect_uri=ctx.url("console") + JUMPCLOUD_M365_CALLBACK_PATH,
+            session_factory=ctx.http_session,
+        )
+        self.grants = Grants(
+            self.model.store,
+            ctx.clock,
+            self.oauth_app,
+            ctx.persistent_secret("jumpcloud-m365-token-key"),
+            self.model.office365.set_oauth_status,
+        )
+        self.engine = SyncEngine(ctx, self.model, self.grants, policy=policy)
+        self.importer = Importer(self.engine, self.model)
+        self.model.office365.import_provider = self.importer.candidates
+        Subscribers(self.engine, self.model).subscribe()
+        self.worker = Worker(self.engine)
+
+    # -- System extension API ----------------------------------------------------------------
+    def register(self, host: str, app: Flask) -> None:
+        if host != "console":
+            return
+        app.register_blueprint(console_blueprint(self))
+        app.register_blueprint(api_blueprint(self))
+        app.after_request(self._after_request)
+        self.worker.start()
+
+    def close(self) -> None:
+        self.worker.stop()
+        self.engine.close()
+
+    # -- consent bookkeeping -----------------------------------------------------------------
+    def save_auth_request(
+        self, state: str, office365_id: str, org_id: str, verifier: str, nonce: str
+    ) -> None:
+        now = self.ctx.clock.timestamp()
+        with self.model.store.transaction() as db:
+            db.execute(
+                "DELETE FROM m365_auth_requests WHERE created < ?", (now - AUTH_REQUEST_SECONDS,)
+            )
+            db["m365_auth_requests"].insert(
+                {
+                    "state": state,
+                    "office365_id": office365_id,
+                    "org_id": org_id,
+                    "verifier": verifier,
+                    "nonce": nonce,
+                    "created": now,
+                }
+            )
+
+    def take_auth_request(self, state: str) -> dict | None:
+        """The pending request of ``state`` (single use, 10 minutes on the lab clock)."""
+        with self.model.store.transaction() as db:
+            cursor = db.execute("SELECT * FROM m365_auth_requests WHERE state = ?", (state,))
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            found = dict(zip([c[0] for c in cursor.description], row, strict=True))
+            db.execute("DELETE FROM m365_auth_requests WHERE state = ?", (state,))
+        if found["created"] + AUTH_REQUEST_SECONDS < self.ctx.clock.timestamp():
+            return None
+        return found
+
+    def authorized(self, org_id: str, office365_id: str, tokens: TokenSet) -> None:
+        """A new grant: store it, then push everything that waited for it."""
+        self.grants.save(org_id, office365_id, tokens, fresh=True)
+        self.engine.domains.forget(office365_id)
+        self.engine.resume(org_id, office365_id)
+
+    # -- export settings changes -------------------------------------------------------------
+    def _after_request(self, response: Response) -> Response:
+        """After a successful write that names an instance (e.g. a translation rule added or
+        removed, lockout action changed), push what the new settings change."""
+        if request.method in ("GET", "HEAD", "OPTIONS") or response.status_code >= 400:
+            return response
+        for candidate in set(_OBJECT_ID.findall(request.path)):
+            try:
+                if self.engine.settings.known(candidate):
+                    self.engine.check_settings(candidate)
+            except Exception:  # the admin's change stands; the push is retried by the worker
+                log.exception("m365 settings check for %s failed", candidate)
+        return response

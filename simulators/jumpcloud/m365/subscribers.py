@@ -1,0 +1,55 @@
+"""Model events → engine work (the hooks of ``simulators.jumpcloud.model.hooks``)."""
+
+from __future__ import annotations
+
+from simulators.jumpcloud.model import AssociationChanged, JumpCloudModel, PortalSignin, UserChanged
+from simulators.jumpcloud.model.errors import JumpCloudError
+
+from .engine import SyncEngine
+from .links import DELETED
+
+
+class Subscribers:
+    def __init__(self, engine: SyncEngine, model: JumpCloudModel) -> None:
+        self.engine = engine
+        self.model = model
+
+    def subscribe(self) -> None:
+        hooks = self.model.hooks
+        hooks.on_user_changed.append(self.user_changed)
+        hooks.on_association_changed.append(self.association_changed)
+        hooks.on_portal_signin.append(self.portal_signin)
+
+    def user_changed(self, event: UserChanged) -> None:
+        """Any change of a bound user is pushed; a deleted user is disabled at Microsoft."""
+        state = DELETED if event.kind == "deleted" else None
+        for link in self.engine.links.of_user(event.user_id):
+            self.engine.touch(
+                event.org_id, link.office365_id, [event.user_id], state=state, only_existing=True
+            )
+
+    def association_changed(self, event: AssociationChanged) -> None:
+        org_id, engine = event.org_id, self.engine
+        if event.target_type == "office_365":
+            if event.subject_type == "user":
+                users = [event.subject_id]
+            elif self.model.groups.exists(org_id, event.subject_id):
+                users = self.model.groups.member_ids(org_id, event.subject_id)
+            else:  # the group is gone: check everyone linked to the instance
+                users = engine.links.user_ids(event.target_id)
+            engine.reconcile_bindings(org_id, event.target_id, users)
+        elif event.target_type == "user_group" and event.subject_type == "user":
+            instances = {link.office365_id for link in engine.links.of_user(event.subject_id)}
+            if event.op == "add":
+                try:
+                    reached = self.model.graph.resources_of_group(
+                        org_id, event.target_id, "office_365"
+                    )
+                    instances |= {r["id"] for r in reached}
+                except JumpCloudError:
+                    pass
+            for office365_id in instances:
+                engine.reconcile_bindings(org_id, office365_id, [event.subject_id])
+
+    def portal_signin(self, event: PortalSignin) -> None:
+        self.engine.push_password(event.org_id, event.user_id, event.password)

@@ -1,0 +1,392 @@
+"""Microsoft 365 directory instances (reference §3.5-§3.10) and their per-user sync rows.
+
+The directory-integration engine (``simulators/jumpcloud/m365``) owns the behaviour; this
+module keeps its state: OAuth status, domains, translation rules, and one binding row per
+(instance, user) with the Entra object id, immutable id and last sync status.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .base import Backend, dumps, loads
+from .errors import BadRequest, Conflict, NotFound
+from .ids import is_object_id
+
+ACTIONS = ("suspend", "maintain")
+BUILT_INS = [
+    "user_alternate_email",
+    "user_business_phones",
+    "user_city",
+    "user_country",
+    "user_department",
+    "user_job_title",
+    "user_manager",
+    "user_mobile_phone",
+    "user_office_location",
+    "user_postal_code",
+    "user_principal_name_from_alternate_email",
+    "user_state",
+    "user_street_address",
+]
+DIRECTIONS = ("export",)
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+NOT_AUTHORIZED = {"status": "not_authorized"}
+
+ImportProvider = Callable[[str, str, int, "str | None", "str | None", "str | None"], dict]
+"""(org_id, office365_id, top, skip_token, filter, search) -> {top, skipToken, users}."""
+
+
+class Office365:
+    def __init__(self, backend: Backend) -> None:
+        self.b = backend
+        self.import_provider: ImportProvider | None = None
+
+    # -- instances -----------------------------------------------------------------------
+    def _row(self, org_id: str, office365_id: str) -> dict:
+        row = None
+        if is_object_id(office365_id):
+            row = self.b.one(
+                "SELECT * FROM office365s WHERE id = ? AND org_id = ?", (office365_id, org_id)
+            )
+        if row is None:
+            raise NotFound(f"Office 365 instance {office365_id} not found")
+        return row
+
+    def exists(self, org_id: str, office365_id: str) -> bool:
+        return bool(
+            is_object_id(office365_id)
+            and self.b.one(
+                "SELECT 1 AS x FROM office365s WHERE id = ? AND org_id = ?", (office365_id, org_id)
+            )
+        )
+
+    def create(
+        self,
+        org_id: str,
+        name: str,
+        *,
+        groups_enabled: bool = False,
+        user_lockout_action: str = "maintain",
+        user_password_expiration_action: str = "maintain",
+    ) -> dict:
+        doc = {
+            "name": name,
+            "groupsEnabled": groups_enabled,
+            "userLockoutAction": user_lockout_action,
+            "userPasswordExpirationAction": user_password_expiration_action,
+            "defaultDomainId": None,
+        }
+        self._check(doc)
+        office365_id = self.b.new_id()
+        with self.b.tx():
+            self.b.insert(
+                "office365s",
+                {
+                    "id": office365_id,
+                    "org_id": org_id,
+                    "doc": dumps(doc),
+                    "oauth_status": dumps(NOT_AUTHORIZED),
+                },
+            )
+        return self.get(org_id, office365_id)
+
+    def get(self, org_id: str, office365_id: str) -> dict:
+        return self._render(self._row(org_id, office365_id))
+
+    def list(self, org_id: str) -> list[dict]:
+        rows = self.b.all("SELECT * FROM office365s WHERE org_id = ? ORDER BY rowid", (org_id,))
+        return [self._render(r) for r in rows]
+
+    def patch(self, org_id: str, office365_id: str, body: dict) -> dict:
+        """PATCH: name, groupsEnabled, the two actions, defaultDomain ``{id}`` (``{}`` unsets)."""
+        if not isinstance(body, dict):
+            raise BadRequest("body must be a JSON object")
+        row = self._row(org_id, office365_id)
+        doc = loads(row["doc"])
+        for key in ("name", "groupsEnabled", "userLockoutAction", "userPasswordExpirationAction"):
+            if key in body and body[key] is not None:
+                doc[key] = body[key]
+        if "defaultDomain" in body:
+            wanted = body["defaultDomain"] or {}
+            if not isinstance(wanted, dict):
+                raise BadRequest("defaultDomain: must be an object")
+            domain_id = wanted.get("id")
+            if domain_id:
+                self.domain(org_id, office365_id, domain_id)
+            doc["defaultDomainId"] = domain_id or None
+        self._check(doc)
+        with self.b.tx() as db:
+            db.execute("UPDATE office365s SET doc = ? WHERE id = ?", (dumps(doc), office365_id))
+        return self.get(org_id, office365_id)
+
+    def directory(self, org_id: str, office365_id: str) -> dict:
+        """The ``/api/v2/directories`` Directory object of an instance."""
+        row = self._row(org_id, office365_id)
+        rendered = self._render(row)
+        directory: dict[str, Any] = {
+            "id": rendered["id"],
+            "name": rendered["name"],
+            "type": "office_365",
+            "oAuthStatus": loads(row["oauth_status"], {}),
+        }
+        if "defaultDomain" in rendered:
+            directory["defaultDomain"] = rendered["defaultDomain"]
+        return directory
+
+    def oauth_status(self, org_id: str, office365_id: str) -> dict:
+        return loads(self._row(org_id, office365_id)["oauth_status"], {})
+
+    def set_oauth_status(self, org_id: str, office365_id: str, status: dict) -> None:
+        """Free-form status the integration engine writes (e.g. ``{"status": "authorized",
+        "expiresAt": ..., "error": ..., "errorMessage": ...}``)."""
+        self._row(org_id, office365_id)
+        with self.b.tx() as db:
+            db.execute(
+                "UPDATE office365s SET oauth_status = ? WHERE id = ?",
+                (dumps(status), office365_id),
+            )
+
+    def _render(self, row: dict) -> dict:
+        doc = loads(row["doc"])
+        out: dict[str, Any] = {
+            "id": row["id"],
+            "name": doc["name"],
+            "groupsEnabled": doc["groupsEnabled"],
+            "userLockoutAction": doc["userLockoutAction"],
+            "userPasswordExpirationAction": doc["userPasswordExpirationAction"],
+        }
+        if doc.get("defaultDomainId"):
+            domain = self.b.one(
+                "SELECT domain FROM o365_domains WHERE id = ?", (doc["defaultDomainId"],)
+            )
+            if domain:
+                out["defaultDomain"] = {"id": doc["defaultDomainId"], "domain": domain["domain"]}
+        return out
+
+    @staticmethod
+    def _check(doc: dict) -> None:
+        if not isinstance(doc["name"], str) or not doc["name"].strip():
+            raise BadRequest("name: must be a non-empty string")
+        if not isinstance(doc["groupsEnabled"], bool):
+            raise BadRequest("groupsEnabled: must be a boolean")
+        for key in ("userLockoutAction", "userPasswordExpirationAction"):
+            if doc[key] not in ACTIONS:
+                raise BadRequest(f"{key}: must be one of {', '.join(ACTIONS)}")
+
+    # -- domains -------------------------------------------------------------------------
+    def domains(self, org_id: str, office365_id: str) -> list[dict]:
+        row = self._row(org_id, office365_id)
+        default_id = loads(row["doc"]).get("defaultDomainId")
+        rows = self.b.all(
+            "SELECT * FROM o365_domains WHERE office365_id = ? ORDER BY rowid", (office365_id,)
+        )
+        return [self._domain(r, default_id) for r in rows]
+
+    def domain(self, org_id: str, office365_id: str, domain_id: str) -> dict:
+        for domain in self.domains(org_id, office365_id):
+            if domain["objectId"] == domain_id:
+                return domain
+        raise NotFound(f"Domain {domain_id} not found")
+
+    def add_domain(self, org_id: str, office365_id: str, name: Any) -> dict:
+        self._row(org_id, office365_id)
+        if not isinstance(name, str) or not DOMAIN.match(name.strip().lower()):
+            raise BadRequest("domain: must be a domain name such as contoso.com")
+        name = name.strip()
+        if self.b.one(
+            "SELECT 1 AS x FROM o365_domains WHERE office365_id = ? AND domain_lc = ?",
+            (office365_id, name.lower()),
+        ):
+            raise Conflict(f"domain {name} already exists")
+        domain_id = self.b.new_id()
+        with self.b.tx():
+            self.b.insert(
+                "o365_domains",
+                {
+                    "id": domain_id,
+                    "office365_id": office365_id,
+                    "org_id": org_id,
+                    "domain": name,
+                    "domain_lc": name.lower(),
+                    "resource_object_id": office365_id,
+                },
+            )
+        return self.domain(org_id, office365_id, domain_id)
+
+    def delete_domain(self, org_id: str, office365_id: str, domain_id: str) -> dict:
+        domain = self.domain(org_id, office365_id, domain_id)
+        with self.b.tx() as db:
+            db.execute("DELETE FROM o365_domains WHERE id = ?", (domain_id,))
+            if domain["default"]:
+                row = self._row(org_id, office365_id)
+                doc = loads(row["doc"])
+                doc["defaultDomainId"] = None
+                db.execute("UPDATE office365s SET doc = ? WHERE id = ?", (dumps(doc), office365_id))
+        domain["default"] = False
+        return domain
+
+    @staticmethod
+    def _domain(row: dict, default_id: str | None) -> dict:
+        return {
+            "objectId": row["id"],
+            "domain": row["domain"],
+            "default": row["id"] == default_id,
+            "resourceObjectId": row["resource_object_id"],
+        }
+
+    # -- translation rules ---------------------------------------------------------------
+    def rules(self, org_id: str, office365_id: str) -> list[dict]:
+        self._row(org_id, office365_id)
+        rows = self.b.all(
+            "SELECT * FROM o365_rules WHERE office365_id = ? ORDER BY rowid", (office365_id,)
+        )
+        return [
+            {"id": r["id"], "builtIn": r["built_in"], "direction": r["direction"]} for r in rows
+        ]
+
+    def rule(self, org_id: str, office365_id: str, rule_id: str) -> dict:
+        for rule in self.rules(org_id, office365_id):
+            if rule["id"] == rule_id:
+                return rule
+        raise NotFound(f"Translation rule {rule_id} not found")
+
+    def add_rule(self, org_id: str, office365_id: str, body: Any) -> dict:
+        if not isinstance(body, dict):
+            raise BadRequest("body must be a JSON object")
+        built_in = body.get("builtIn")
+        direction = body.get("direction") or "export"
+        if built_in not in BUILT_INS:
+            raise BadRequest(f"builtIn: must be one of {', '.join(BUILT_INS)}")
+        if direction not in DIRECTIONS:
+            raise BadRequest("direction: must be export")
+        if any(r["builtIn"] == built_in for r in self.rules(org_id, office365_id)):
+            raise Conflict(f"translation rule {built_in} already exists")
+        rule_id = self.b.new_id()
+        with self.b.tx():
+            self.b.insert(
+                "o365_rules",
+                {
+                    "id": rule_id,
+                    "office365_id": office365_id,
+                    "org_id": org_id,
+                    "built_in": built_in,
+                    "direction": direction,
+                },
+            )
+        return self.rule(org_id, office365_id, rule_id)
+
+    def delete_rule(self, org_id: str, office365_id: str, rule_id: str) -> None:
+        self.rule(org_id, office365_id, rule_id)
+        with self.b.tx() as db:
+            db.execute("DELETE FROM o365_rules WHERE id = ?", (rule_id,))
+
+    # -- bindings / sync rows ------------------------------------------------------------
+    def binding_for(
+        self, org_id: str, user_id: str, office365_id: str | None = None
+    ) -> dict | None:
+        """The sync row of a user (for one instance, or the first one), or None."""
+        sql = "SELECT * FROM o365_bindings WHERE user_id = ? AND org_id = ?"
+        params: list = [user_id, org_id]
+        if office365_id:
+            sql += " AND office365_id = ?"
+            params.append(office365_id)
+        row = self.b.one(sql + " ORDER BY rowid LIMIT 1", params)
+        return self._binding(row) if row else None
+
+    def bindings(self, org_id: str, office365_id: str) -> dict[str, dict]:
+        rows = self.b.all(
+            "SELECT * FROM o365_bindings WHERE office365_id = ? AND org_id = ?",
+            (office365_id, org_id),
+        )
+        return {r["user_id"]: self._binding(r) for r in rows}
+
+    def upsert_binding(
+        self,
+        org_id: str,
+        office365_id: str,
+        user_id: str,
+        *,
+        external_id: str | None = None,
+        immutable_id: str | None = None,
+    ) -> dict:
+        """Create or update a sync row; None leaves a value unchanged."""
+        self._row(org_id, office365_id)
+        current = self.binding_for(org_id, user_id, office365_id) or {}
+        with self.b.tx() as db:
+            db.execute(
+                "INSERT INTO o365_bindings (office365_id, user_id, org_id, external_id, "
+                "immutable_id, sync_status) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(office365_id, user_id) DO UPDATE SET "
+                "external_id = excluded.external_id, immutable_id = excluded.immutable_id",
+                (
+                    office365_id,
+                    user_id,
+                    org_id,
+                    external_id if external_id is not None else current.get("externalId"),
+                    immutable_id if immutable_id is not None else current.get("immutableId"),
+                    dumps(current.get("syncStatus")) if current.get("syncStatus") else None,
+                ),
+            )
+        return self.binding_for(org_id, user_id, office365_id) or {}
+
+    def set_sync_status(
+        self,
+        org_id: str,
+        office365_id: str,
+        user_id: str,
+        *,
+        code: int,
+        message: str,
+        details: list | None = None,
+        synced_at: str | None = None,
+    ) -> dict:
+        """Record the last sync outcome of a user (shown with ``?syncStatus=true``)."""
+        self.upsert_binding(org_id, office365_id, user_id)
+        status = {
+            "code": code,
+            "message": message,
+            "details": details or [],
+            "syncedAt": synced_at or self.b.now_iso(),
+        }
+        with self.b.tx() as db:
+            db.execute(
+                "UPDATE o365_bindings SET sync_status = ? WHERE office365_id = ? AND user_id = ?",
+                (dumps(status), office365_id, user_id),
+            )
+        return self.binding_for(org_id, user_id, office365_id) or {}
+
+    def delete_binding(self, org_id: str, office365_id: str, user_id: str) -> None:
+        with self.b.tx() as db:
+            db.execute(
+                "DELETE FROM o365_bindings WHERE office365_id = ? AND user_id = ? AND org_id = ?",
+                (office365_id, user_id, org_id),
+            )
+
+    @staticmethod
+    def _binding(row: dict) -> dict:
+        return {
+            "office365Id": row["office365_id"],
+            "userId": row["user_id"],
+            "externalId": row["external_id"],
+            "immutableId": row["immutable_id"],
+            "syncStatus": loads(row["sync_status"]),
+        }
+
+    # -- import candidates ---------------------------------------------------------------
+    def import_candidates(
+        self,
+        org_id: str,
+        office365_id: str,
+        top: int = 10,
+        skip_token: str | None = None,
+        filter: str | None = None,
+        search: str | None = None,
+    ) -> dict:
+        """``{top, skipToken, users}``; an empty last page until an engine attaches a provider."""
+        self._row(org_id, office365_id)
+        if self.import_provider is None:
+            return {"top": top, "skipToken": None, "users": []}
+        return self.import_provider(org_id, office365_id, top, skip_token, filter, search)

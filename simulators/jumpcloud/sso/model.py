@@ -1,0 +1,229 @@
+"""What the SSO host needs from the JumpCloud model, as plain values (no Flask).
+
+``SamlApp`` is the IdP's view of one SAML connector (reference §4.1 config keys); ``SsoUser``
+the facts about a user an assertion is built from. ``IdpDirectory`` is the one place the SSO
+host reads the JumpCloud model: applications by label, users, assignments, the Microsoft 365
+binding (immutable id), console hand-off tickets and TOTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulators.jumpcloud.model.errors import JumpCloudError
+from simulators.saml import constants as c
+from simulators.saml.keys import SigningKeyPair
+from simulators.saml.signing import Algorithm
+
+OFFICE365 = "office365"
+_ALGORITHMS: Mapping[str, Algorithm] = {"RSA-SHA256": "rsa-sha256", "RSA-SHA1": "rsa-sha1"}
+
+
+@dataclass(frozen=True)
+class SamlApp:
+    """A JumpCloud SAML application as the IdP uses it."""
+
+    id: str
+    org_id: str
+    label: str
+    kind: str  # "office365" or a custom template name
+    display_label: str
+    active: bool
+    idp_entity_id: str
+    sp_entity_id: str
+    acs_urls: tuple[str, ...]
+    default_relay_state: str
+    subject_field: str
+    nameid_format: str
+    sign_assertion: bool
+    sign_response: bool
+    algorithm: Algorithm
+    cert_pem: str
+    database_attributes: tuple[tuple[str, str], ...] = ()  # (SAML name, user field)
+    constant_attributes: tuple[tuple[str, str], ...] = ()  # (SAML name, value)
+    groups_attribute: str | None = None
+
+    @property
+    def microsoft365(self) -> bool:
+        return self.kind == OFFICE365
+
+    @property
+    def acs_url(self) -> str:
+        """Where responses go when the request names no (known) ACS: the first configured."""
+        return self.acs_urls[0]
+
+    @classmethod
+    def from_document(cls, doc: dict) -> SamlApp:
+        """Build from the JumpCloud application document (``config.<key>.value``)."""
+        config: dict[str, Any] = {k: (v or {}).get("value") for k, v in doc["config"].items()}
+        acs = config.get("acsUrl") or ""
+        acs_urls = tuple(u.strip() for u in acs.replace("\n", ",").split(",") if u.strip())
+        kind = doc.get("name") or "custom"
+        nameid_format = config.get("overrideNameIdFormat") or c.NAMEID_EMAIL
+        if kind == OFFICE365:
+            nameid_format = c.NAMEID_PERSISTENT
+        return cls(
+            id=doc["_id"],
+            org_id=doc["organization"],
+            label=doc["ssoUrl"].rstrip("/").rpartition("/")[2],
+            kind=kind,
+            display_label=doc.get("displayLabel") or doc.get("name") or "",
+            active=bool(doc.get("active", True)),
+            idp_entity_id=config.get("idpEntityId") or "",
+            sp_entity_id=config.get("spEntityId") or "",
+            acs_urls=acs_urls,
+            default_relay_state=config.get("defaultTargetUrl") or "",
+            subject_field=config.get("subjectField") or "email",
+            nameid_format=nameid_format,
+            sign_assertion=bool(config.get("signAssertion", True)),
+            sign_response=bool(config.get("signResponse", False)),
+            algorithm=_ALGORITHMS.get(config.get("signatureAlgorithm") or "", "rsa-sha256"),
+            cert_pem=config.get("idpCertificate") or "",
+            database_attributes=_pairs(config.get("databaseAttributes")),
+            constant_attributes=_pairs(config.get("constantAttributes")),
+            groups_attribute=(config.get("groupsAttributeName") or "memberOf")
+            if config.get("includeGroups")
+            else None,
+        )
+
+
+def _pairs(items: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(items, list):
+        return ()
+    return tuple(
+        (str(i["name"]), str(i.get("value") or ""))
+        for i in items
+        if isinstance(i, dict) and i.get("name")
+    )
+
+
+@dataclass(frozen=True)
+class SsoUser:
+    """A JumpCloud user at the moment an assertion is issued."""
+
+    id: str
+    org_id: str
+    doc: dict
+    immutable_id: str | None
+    group_names: tuple[str, ...] = ()
+
+    @property
+    def email(self) -> str:
+        return self.doc.get("email") or ""
+
+    @property
+    def suspended(self) -> bool:
+        return bool(self.doc.get("suspended")) or self.doc.get("state") == "SUSPENDED"
+
+    def field(self, name: str) -> str:
+        """A user field by the names JumpCloud's connector forms offer."""
+        if name in ("immutableId", "immutableID"):
+            return self.immutable_id or ""
+        if name in ("userPrincipalName", "upn"):
+            return self.email
+        value = self.doc.get(name)
+        return "" if value is None else str(value)
+
+
+@dataclass
+class KeyCache:
+    """Parsed signing keys by application and certificate (parsing a PEM key costs ~40 ms)."""
+
+    _keys: dict[tuple[str, str], SigningKeyPair] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, app: SamlApp, load) -> SigningKeyPair:
+        key = (app.id, hashlib.sha256(app.cert_pem.encode()).hexdigest())
+        with self._lock:
+            pair = self._keys.get(key)
+        if pair is None:
+            pair = load()
+            with self._lock:
+                if len(self._keys) > 1000:
+                    self._keys.clear()
+                self._keys[key] = pair
+        return pair
+
+
+class IdpDirectory:
+    """The JumpCloud model as the IdP reads it (``model`` is a ``JumpCloudModel``)."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.keys = KeyCache()
+
+    # -- applications --------------------------------------------------------------------
+    def app(self, label: str) -> SamlApp | None:
+        doc = self.model.apps.by_label(label)
+        return SamlApp.from_document(doc) if doc else None
+
+    def signing_key(self, app: SamlApp) -> SigningKeyPair:
+        return self.keys.get(app, lambda: self.model.apps.signing_key(app.org_id, app.id))
+
+    # -- users ---------------------------------------------------------------------------
+    def user(self, org_id: str, user_id: str) -> dict | None:
+        """The rendered user document, or None when the user or the org is gone."""
+        try:
+            return self.model.users.get(org_id, user_id)
+        except JumpCloudError:
+            return None
+
+    def sso_user(self, doc: dict, app: SamlApp) -> SsoUser:
+        """What an assertion needs about ``doc`` (immutable id, group names when wanted)."""
+        org_id, user_id = doc["organization"], doc["_id"]
+        groups: tuple[str, ...] = ()
+        if app.groups_attribute:
+            groups = tuple(
+                self.model.groups.get(org_id, g).get("name", "")
+                for g in self.model.groups.group_ids_of(org_id, user_id)
+            )
+        return SsoUser(user_id, org_id, doc, self.immutable_id(doc), groups)
+
+    def immutable_id(self, doc: dict) -> str | None:
+        """The user's Microsoft 365 immutable id, None while the user is not bound.
+
+        The directory integration writes it on the user's binding row. A user associated with
+        a Microsoft 365 instance is bound even before the engine has run; the id is then the
+        scheme's value (the 24-hex object id), which the engine writes as it binds.
+        """
+        binding = self.model.binding_for(doc)
+        if binding and binding.get("immutableId"):
+            return binding["immutableId"]
+        org_id, user_id = doc["organization"], doc["_id"]
+        if self.model.graph.resources_of_user(org_id, user_id, "office_365"):
+            return user_id
+        return None
+
+    def is_assigned(self, org_id: str, user_id: str, app_id: str) -> bool:
+        """Bound to the application directly or through one of the user's groups."""
+        found = self.model.graph.resources_of_user(org_id, user_id, "application")
+        return any(item["id"] == app_id for item in found)
+
+    def mfa_required(self, doc: dict) -> bool:
+        return bool(self.model.users.mfa_required(doc["organization"], doc))
+
+    # -- console hand-off ----------------------------------------------------------------
+    def redeem_ticket(self, ticket: str) -> tuple[dict, bool, float] | None:
+        """(user, mfa_done, auth_time as a timestamp) for a fresh one-time ticket."""
+        found = self.model.redeem_sso_ticket(ticket)
+        if found is None:
+            return None
+        user, mfa_done, auth_time = found
+        return user, bool(mfa_done), auth_time.timestamp()
+
+    # -- TOTP ----------------------------------------------------------------------------
+    def totp_secret(self, doc: dict) -> str | None:
+        return self.model.users.totp_secret(doc["organization"], doc["_id"])
+
+    def totp_ok(self, secret: str, code: str) -> bool:
+        return bool(self.model.users.totp_ok(secret, code))
+
+    def begin_enrollment(self, doc: dict) -> str:
+        return self.model.users.begin_totp_enrollment(doc["organization"], doc["_id"])
+
+    def confirm_enrollment(self, doc: dict, code: str) -> bool:
+        return bool(self.model.users.confirm_totp_enrollment(doc["organization"], doc["_id"], code))

@@ -1,0 +1,120 @@
+"""The JumpCloud system: console host (admin API, User Portal, admin console) and SSO host.
+
+Engines written later plug in without editing this file: a package ``simulators.jumpcloud.sso``
+or ``simulators.jumpcloud.m365`` exposing ``attach(system) -> extension`` is loaded at start;
+the extension may define ``register(host, app)``, ``create_world(world_id, doc, result)``
+(called after the org is built; it may add keys to ``result``) and ``close()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import threading
+
+from flask import Flask
+
+from simulators.core.context import LabContext, System
+
+from . import api
+from .model import JumpCloudModel
+from .world import WorldBuilder
+
+log = logging.getLogger("m365lab.jumpcloud")
+EXTENSIONS = ("simulators.jumpcloud.sso", "simulators.jumpcloud.m365")
+
+
+def _load_extensions(system: JumpCloudSystem) -> list:
+    loaded = []
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        attach = getattr(module, "attach", None)
+        if attach is not None:
+            loaded.append(attach(system))
+    return loaded
+
+
+class JumpCloudSystem(System):
+    name = "jumpcloud"
+    hosts = ("console", "sso")
+    json_hosts = frozenset()
+
+    def __init__(self, ctx: LabContext) -> None:
+        super().__init__(ctx)
+        self.model = JumpCloudModel(ctx.state_dir / "jumpcloud.db", ctx.clock, ctx.url)
+        self._purges: list[threading.Thread] = []
+        self.extensions = _load_extensions(self)
+
+    def register(self, host: str, app: Flask) -> None:
+        if host == "console":
+            from . import console, userportal
+
+            api.install(app, self.model)
+            userportal.install(app, self.model, self.ctx)
+            console.install(app, self.model, self.ctx)
+        for extension in self.extensions:
+            if hasattr(extension, "register"):
+                extension.register(host, app)
+
+    def create_world(self, world_id: str, doc: dict) -> dict:
+        result = WorldBuilder(self.model, world_id, doc).build()
+        for extension in self.extensions:
+            if hasattr(extension, "create_world"):
+                extension.create_world(world_id, doc, result)
+        return result
+
+    def delete_world(self, world_id: str) -> bool:
+        """Mark the org deleted (keys, sessions and tickets stop at once); purge in background."""
+        org = self.model.orgs.for_world(world_id)
+        if org is None:
+            return False
+        self.model.orgs.mark_deleted(org["_id"])
+        thread = threading.Thread(
+            target=self._purge, args=(org["_id"],), name=f"jc-purge-{world_id}", daemon=True
+        )
+        self._purges.append(thread)
+        thread.start()
+        return True
+
+    def _purge(self, org_id: str) -> None:
+        try:
+            self.model.purge_org(org_id)
+        except Exception:
+            log.exception("purging organization %s failed", org_id)
+
+    def reset(self) -> None:
+        self._join_purges()
+        self.model.purge_all()
+
+    def state(self) -> dict:
+        orgs = self.model.orgs.live()
+        return {
+            "organizations": [
+                {
+                    "id": o["_id"],
+                    "name": o["displayName"],
+                    "world": o["world_id"],
+                    "users": self.model.users.count(o["_id"]),
+                }
+                for o in orgs
+            ]
+        }
+
+    def close(self) -> None:
+        for extension in self.extensions:
+            with contextlib.suppress(Exception):
+                if hasattr(extension, "close"):
+                    extension.close()
+        self._join_purges()
+        self.model.close()
+
+    def _join_purges(self) -> None:
+        for thread in self._purges:
+            thread.join(timeout=30)
+        self._purges = []
