@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,14 +38,27 @@ class LabContext:
 
     def persistent_secret(self, name: str, nbytes: int = 32) -> str:
         """A random secret kept in the state dir, so it survives restarts (e.g. cookie keys)."""
+        cache = self.__dict__.setdefault("_secrets", {})
+        if name in cache:
+            return cache[name]
         path = self.state_dir / "secrets" / name
         if path.exists():
-            return path.read_text().strip()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_urlsafe(nbytes)
-        path.write_text(value)
-        path.chmod(0o600)
+            value = path.read_text().strip()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            value = secrets.token_urlsafe(nbytes)
+            path.write_text(value)
+            path.chmod(0o600)
+        cache[name] = value
         return value
+
+    def http(self) -> TracingSession:
+        """This thread's kept-alive server-to-server client (do not close it)."""
+        local = self.__dict__.setdefault("_http_local", threading.local())
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = self.http_session()
+        return session
 
     def http_session(self) -> TracingSession:
         """A client for server-to-server calls: trusts only the lab CA, carries the trace on."""

@@ -82,20 +82,19 @@ def landing():
         }
         return _page("portal_home.html", error=error), 400
     try:
-        with svc.ctx.http_session() as http:
-            reply = http.post(
-                f"{svc.login_url}/{AUTHORITY}/oauth2/v2.0/token",
-                data={
-                    "grant_type": "authorization_code",
-                    "client_id": OFFICE_HOME_APP_ID,
-                    "client_secret": svc.ctx.persistent_secret("microsoft-officehome-secret"),
-                    "code": values["code"],
-                    "redirect_uri": _redirect_uri(),
-                    "code_verifier": pending["verifier"],
-                    "scope": SCOPES,
-                },
-                timeout=20,
-            )
+        reply = svc.ctx.http().post(
+            f"{svc.login_url}/{AUTHORITY}/oauth2/v2.0/token",
+            data={
+                "grant_type": "authorization_code",
+                "client_id": OFFICE_HOME_APP_ID,
+                "client_secret": svc.ctx.persistent_secret("microsoft-officehome-secret"),
+                "code": values["code"],
+                "redirect_uri": _redirect_uri(),
+                "code_verifier": pending["verifier"],
+                "scope": SCOPES,
+            },
+            timeout=20,
+        )
         tokens = reply.json()
     except (requests.RequestException, ValueError) as exc:
         error = {"code": "portal:token_failed", "message": str(exc)}
