@@ -77,6 +77,20 @@ class Store:
             raise
         conn.execute("COMMIT")
 
+    def one(self, sql: str, params: tuple | list = ()) -> dict | None:
+        """The first row of a query as a dict (None when there is none)."""
+        cursor = self.db.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+    def all(self, sql: str, params: tuple | list = ()) -> list[dict]:
+        """Every row of a query as dicts."""
+        cursor = self.db.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def close(self) -> None:
         with self._lock:
             conns, self._all = self._all, []

@@ -1,4 +1,6 @@
-"""Who is signed in to the admin console (the console's session, read through its helpers)."""
+"""Who is signed in to the admin console: the console keeps ``{"id", "org_id"}`` under the
+session key ``jca_admin`` (``simulators/jumpcloud/console/routes.py``) and signs in at
+``/login?return_to=…``."""
 
 from __future__ import annotations
 
@@ -25,4 +27,4 @@ def signin_url(return_to: str) -> str:
 
 
 def console_home() -> str:
-    return "/"
+    return "/directories"

@@ -30,6 +30,7 @@ from .graphclient import AuthorizationLost, GraphClient, GraphError, RequestCoun
 from .links import BOUND, DELETED, UNBOUND, Link, Links
 from .retry import RetryPolicy
 from .settings import Settings
+from .tables import forget_instance
 
 log = logging.getLogger("m365lab.jumpcloud.m365")
 
@@ -93,6 +94,8 @@ class SyncEngine:
         self._clients: dict[str, GraphClient] = {}
         self._clients_lock = threading.Lock()
         self._user_locks = [threading.Lock() for _ in range(64)]
+        self._inflight: set[tuple[str, str]] = set()
+        self._inflight_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="m365-sync")
         self.graph_base = ctx.url("graph") + "/v1.0"
 
@@ -217,6 +220,16 @@ class SyncEngine:
         ]
         if not links:
             return
+        keys = {(office365_id, link.user_id) for link in links}
+        with self._inflight_lock:
+            self._inflight |= keys
+        try:
+            self._sync_links(org_id, office365_id, links, force)
+        finally:
+            with self._inflight_lock:
+                self._inflight -= keys
+
+    def _sync_links(self, org_id: str, office365_id: str, links: list[Link], force: bool) -> None:
         if not self.grants.usable(office365_id):
             self._paused(links)
             return
@@ -233,8 +246,10 @@ class SyncEngine:
                 log.warning("m365 sync of %s could not start: %s", office365_id, exc)
                 if not exc.transient:
                     return
-            except JumpCloudError as exc:  # the instance or org is gone
-                log.warning("m365 sync of %s could not start: %s", office365_id, exc)
+            except JumpCloudError:  # the instance (or its world) is gone: forget it
+                if not self.model.office365.exists(org_id, office365_id):
+                    with self.model.store.transaction() as db:
+                        forget_instance(db, office365_id)
                 return
         if batch is None:  # still throttled: the worker retries the marked links later
             due = self.now() + RETRY_LATER_SECONDS
@@ -255,6 +270,8 @@ class SyncEngine:
     def sync_due(self) -> int:
         """The worker's pass: every marked link that is due on the lab clock."""
         due = self.links.dirty(due_by=self.now())
+        with self._inflight_lock:
+            due = [d for d in due if (d.office365_id, d.user_id) not in self._inflight]
         by_instance: dict[tuple[str, str], list[str]] = {}
         for link in due:
             if self.grants.usable(link.office365_id):

@@ -44,3 +44,9 @@ def create_m365_schema(db: sqlite_utils.Database) -> None:
     for statement in _TABLES.split(";"):
         if statement.strip():
             db.execute(statement)
+
+
+def forget_instance(db: sqlite_utils.Database, office365_id: str) -> None:
+    """Drop every row the engine keeps for an instance (the instance or its org is gone)."""
+    for table in TABLES:
+        db.execute(f"DELETE FROM {table} WHERE office365_id = ?", (office365_id,))

@@ -84,16 +84,10 @@ class Backend:
         self.db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
 
     def one(self, sql: str, params: tuple | list = ()) -> dict | None:
-        cursor = self.db.execute(sql, params)
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        return dict(zip([c[0] for c in cursor.description], row, strict=True))
+        return self.store.one(sql, params)
 
     def all(self, sql: str, params: tuple | list = ()) -> list[dict]:
-        cursor = self.db.execute(sql, params)
-        names = [c[0] for c in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return self.store.all(sql, params)
 
 
 def dumps(value: Any) -> str:

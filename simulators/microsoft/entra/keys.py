@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from simulators.core.tls import self_signed
 
 
 def b64url(data: bytes) -> str:
@@ -67,17 +69,7 @@ def load_or_create(path: Path) -> SigningKey:
     name = x509.Name(
         [x509.NameAttribute(NameOID.COMMON_NAME, "accounts.accesscontrol.windows.net")]
     )
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .sign(key, hashes.SHA256())
-    )
+    cert = self_signed(key, name, dt.datetime.now(dt.UTC) - dt.timedelta(days=1), 3650)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
