@@ -13,15 +13,7 @@ from werkzeug.exceptions import HTTPException
 from simulators.core.context import LabContext, System
 from simulators.core.control import control_blueprint
 from simulators.core.errors import code_for_status, render_error
-from simulators.core.journal import (
-    TRACE_HEADER,
-    current_trace,
-    new_trace_id,
-    redact_body,
-    redact_form,
-    redact_headers,
-    redact_query,
-)
+from simulators.core.journal import BODY_CAP, TRACE_HEADER, RawExchange, current_trace, new_trace_id
 
 log = logging.getLogger("m365lab")
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
@@ -128,26 +120,27 @@ def _record(ctx: LabContext, host: str, response: Response) -> None:
     if request.path == "/_lab/journal":
         return  # reading the journal must not grow it
     if request.mimetype == "application/x-www-form-urlencoded":
-        request_body = redact_form(request.form.items(multi=True))
+        request_body: bytes | list[tuple[str, str]] = list(request.form.items(multi=True))
     else:
-        request_body = redact_body(request.get_data(cache=True), request.content_type or "")
-    if response.direct_passthrough or response.is_streamed:
-        response_body = "[streamed]"
-    else:
-        response_body = redact_body(response.get_data(), response.content_type or "")
+        request_body = request.get_data(cache=True)[: BODY_CAP + 1]
+    streamed = response.direct_passthrough or response.is_streamed
     entry = {
         "time": ctx.clock.state()["now"],  # lab time, as the systems saw it
         "wall_time": time.time(),  # real time, to order entries across processes
         "trace": g.get("trace"),
         "host": host,
         "method": request.method,
-        "url": redact_query(request.url),
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - g.get("t0", time.perf_counter())) * 1000, 3),
-        "request_headers": redact_headers(request.headers.items()),
-        "request_body": request_body,
-        "response_headers": redact_headers(response.headers.items()),
-        "response_body": response_body,
+        "_raw": RawExchange(
+            url=request.url,
+            request_headers=list(request.headers.items()),
+            request_body=request_body,
+            request_type=request.content_type or "",
+            response_headers=list(response.headers.items()),
+            response_body=None if streamed else response.get_data()[: BODY_CAP + 1],
+            response_type=response.content_type or "",
+        ),
     }
     if "fault" in g:
         entry["fault"] = g.fault
