@@ -102,6 +102,12 @@ def build_parser() -> Parser:
     serve = sub.add_parser("serve", help="run one system (what each docker-compose service runs)")
     serve.add_argument("system", choices=sorted(SYSTEM_HOSTS))
     _add_lab_options(serve)
+    serve.add_argument(
+        "--default-world",
+        action="store_true",
+        help="once every host of the lab answers, build the default world "
+        "(docker-compose's dashboard service does)",
+    )
 
     for name, text in (
         ("env", "print the running lab's environment"),
@@ -156,6 +162,7 @@ def _run_until_signal(lab, banner) -> int:
 
 
 def _start(args, systems: tuple[str, ...], default_world: bool, publish: bool):
+    """Start a lab from CLI options; errors become one-line CliErrors."""
     from harness.descriptor import DescriptorError
     from harness.lab import Lab, LabError, LabOptions
 
@@ -169,6 +176,7 @@ def _start(args, systems: tuple[str, ...], default_world: bool, publish: bool):
         systems=systems,
         engine=args.server,
         default_world=default_world,
+        remote_default_world=default_world and systems == ("dashboard",),
         publish=publish,
     )
     lab = Lab(options)
@@ -204,7 +212,7 @@ def cmd_up(args) -> int:
 def cmd_serve(args) -> int:
     from harness.report_console import print_lab_table
 
-    lab = _start(args, (args.system,), False, False)
+    lab = _start(args, (args.system,), args.default_world, False)
     return _run_until_signal(lab, lambda: print_lab_table(lab.descriptor(), lab.descriptor_path))
 
 

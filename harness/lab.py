@@ -91,6 +91,9 @@ class LabOptions:
     default_world: bool = True
     publish: bool = False
     threads: int = 8
+    remote_default_world: bool = False
+    """Build the default world even though the systems run in other processes (the
+    dashboard service of docker-compose does this once the other services are healthy)."""
     system_classes: dict[str, type[System]] = field(default_factory=dict)
     """Extra or replacement System classes by name (tests plug their own systems in here)."""
 
@@ -183,7 +186,9 @@ class Lab:
         from harness import world
 
         if not world.can_build_default(self):
-            return {}
+            if not self.options.remote_default_world:
+                return {}
+            self.wait_healthy(timeout=120, every_host=True)
         assert self.ctx is not None
         path = self.ctx.state_dir / "default-world.json"
         if path.exists():
@@ -197,13 +202,19 @@ class Lab:
         path.write_text(json.dumps(built, indent=2))
         return built
 
-    def wait_healthy(self, timeout: float = 10.0) -> None:
-        """Block until every served host answers /_lab/health over verified HTTPS."""
+    def wait_healthy(self, timeout: float = 10.0, *, every_host: bool = False) -> None:
+        """Block until every served host (or every host of the topology, served elsewhere
+        too) answers /_lab/health over verified HTTPS."""
         assert self.ctx is not None
         deadline = time.monotonic() + timeout
+        specs = (
+            list(self.ctx.topology.hosts.values())
+            if every_host
+            else [server.spec for server in self.servers]
+        )
         with lab_session(self.ctx.ca_file) as session:
-            for server in self.servers:
-                url = server.spec.base_url + "/_lab/health"
+            for spec in specs:
+                url = spec.base_url + "/_lab/health"
                 while True:
                     try:
                         if session.get(url, timeout=2).status_code == 200:
@@ -211,7 +222,7 @@ class Lab:
                     except requests.RequestException:
                         pass
                     if time.monotonic() > deadline:
-                        raise LabError(f"{server.spec.name} did not become healthy at {url}")
+                        raise LabError(f"{spec.name} did not become healthy at {url}")
                     time.sleep(0.02)
 
     def _stop_servers(self) -> None:

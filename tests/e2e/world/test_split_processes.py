@@ -1,0 +1,73 @@
+"""The docker-compose layout in miniature: each system in its own process, the dashboard
+service builds the default world through the others' public APIs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from simulators.core.topology import free_ports
+
+
+def test_serve_processes_and_a_remote_default_world(tmp_path):
+    base = free_ports(1, "127.0.0.1")[0]
+    while base > 65000:
+        base = free_ports(1, "127.0.0.1")[0]
+    env = {**os.environ, "M365LAB_ADMIN_TOKEN": "split-token", "M365LAB_PORT_BASE": str(base)}
+    procs = []
+    try:
+        for system in ("microsoft", "jumpcloud"):
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "harness.cli",
+                        "serve",
+                        system,
+                        "--state-dir",
+                        str(tmp_path / system),
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "harness.cli",
+                    "serve",
+                    "dashboard",
+                    "--state-dir",
+                    str(tmp_path / "dashboard"),
+                    "--default-world",
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+        lab_json = tmp_path / "dashboard" / "lab.json"
+        deadline = time.monotonic() + 120
+        while not lab_json.exists():
+            for proc in procs:
+                assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "default world not built in time"
+            time.sleep(0.2)
+        data = json.loads(lab_json.read_text())
+        assert data["admin_token"] == "split-token"
+        assert {p["sign_in"] for p in data["people"]} >= {"ok", "AADSTS51004"}
+        assert data["jumpcloud"]["office365_id"] and data["microsoft"]["tenant_id"]
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
