@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
+from collections.abc import Callable
+
+log = logging.getLogger("m365lab.clock")
 
 
 class LabClock:
@@ -14,6 +18,18 @@ class LabClock:
         self._lock = threading.Lock()
         self._offset = 0.0
         self._frozen: float | None = None
+        self._subscribers: list[Callable[[], object]] = []
+
+    def subscribe(self, fn: Callable[[], object]) -> None:
+        """Call ``fn()`` after every ``apply()`` (``PUT /_lab/clock``) that succeeded, so work
+        that depends on time alone (lockouts ending, passwords expiring) happens at once."""
+        with self._lock:
+            self._subscribers.append(fn)
+
+    def unsubscribe(self, fn: Callable[[], object]) -> None:
+        with self._lock:
+            if fn in self._subscribers:
+                self._subscribers.remove(fn)
 
     def timestamp(self) -> float:
         with self._lock:
@@ -85,6 +101,16 @@ class LabClock:
                 self.freeze(parse_instant(value))
         if "advance_seconds" in body:
             self.advance(_number(body["advance_seconds"], "advance_seconds"))
+        self._notify()
+
+    def _notify(self) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for fn in subscribers:
+            try:
+                fn()
+            except Exception:  # a subscriber's failure never undoes the clock change
+                log.exception("clock subscriber %r failed", fn)
 
 
 def _number(value: object, name: str) -> float:

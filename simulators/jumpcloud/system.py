@@ -3,7 +3,9 @@
 Engines written later plug in without editing this file: a package ``simulators.jumpcloud.sso``
 or ``simulators.jumpcloud.m365`` exposing ``attach(system) -> extension`` is loaded at start;
 the extension may define ``register(host, app)``, ``create_world(world_id, doc, result)``
-(called after the org is built; it may add keys to ``result``) and ``close()``.
+(called after the org is built; it may add keys to ``result``), ``delete_world(world_id,
+org_id)`` (called off the request path once the org's model rows are purged: drop the
+extension's own rows of that org), ``reset()`` (after every model row is gone) and ``close()``.
 """
 
 from __future__ import annotations
@@ -76,21 +78,35 @@ class JumpCloudSystem(System):
             return False
         self.model.orgs.mark_deleted(org["_id"])
         thread = threading.Thread(
-            target=self._purge, args=(org["_id"],), name=f"jc-purge-{world_id}", daemon=True
+            target=self._purge,
+            args=(world_id, org["_id"]),
+            name=f"jc-purge-{world_id}",
+            daemon=True,
         )
         self._purges.append(thread)
         thread.start()
         return True
 
-    def _purge(self, org_id: str) -> None:
+    def _purge(self, world_id: str, org_id: str) -> None:
         try:
             self.model.purge_org(org_id)
         except Exception:
             log.exception("purging organization %s failed", org_id)
+        for extension in self._with("delete_world"):
+            try:
+                extension.delete_world(world_id, org_id)
+            except Exception:
+                log.exception("purging organization %s in %r failed", org_id, extension)
 
     def reset(self) -> None:
         self._join_purges()
         self.model.purge_all()
+        for extension in self._with("reset"):
+            extension.reset()
+
+    def _with(self, hook: str) -> list:
+        """The loaded extensions that define ``hook``."""
+        return [e for e in self.extensions if hasattr(e, hook)]
 
     def state(self) -> dict:
         orgs = self.model.orgs.live()

@@ -56,9 +56,17 @@ class MicrosoftSystem(System):
                 app.register_blueprint(bp)
             saml_sp.register_saml_sp(app, self.ctx, self)  # /login.srf, the federated leg
         elif host == "graph":
-            from simulators.microsoft.graph import batch, common, directory, domains, errors, users
+            from simulators.microsoft.graph import (
+                batch,
+                common,
+                directory,
+                domains,
+                errors,
+                managers,
+                users,
+            )
 
-            del batch, directory, domains, users  # imported for their routes on common.bp
+            del batch, directory, domains, managers, users  # their routes are on common.bp
             app.register_blueprint(common.bp)
             register_error_renderer(app, "/v1.0", errors.render)
         elif host == "portal":

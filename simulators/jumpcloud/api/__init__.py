@@ -12,7 +12,7 @@ from simulators.core.errors import register_error_renderer
 
 from ..model import JumpCloudModel
 from ..model.errors import JumpCloudError
-from . import v1_apps, v1_users, v2_graph, v2_office365
+from . import insights, v1_apps, v1_users, v2_graph, v2_office365
 from .auth import authenticate
 from .errors import model_error, render_api_error
 
@@ -90,5 +90,7 @@ def token_blueprint(model: JumpCloudModel) -> Blueprint:
 
 def install(app: Flask, model: JumpCloudModel) -> None:
     register_error_renderer(app, "/api", render_api_error)
+    register_error_renderer(app, insights.PREFIX, render_api_error)
     app.register_blueprint(api_blueprint(model))
+    app.register_blueprint(insights.insights_blueprint(model))
     app.register_blueprint(token_blueprint(model))

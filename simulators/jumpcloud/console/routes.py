@@ -7,6 +7,7 @@ The session key ``jca_admin`` (``{"id", "org_id"}``) is read by the M365 engine'
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import islice
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
@@ -275,7 +276,12 @@ def console_blueprint(model: JumpCloudModel, ctx: LabContext) -> Blueprint:
                     "bound": len(model.graph.user_ids_of(org_id, "office_365", instance["id"])),
                 }
             )
-        return page("directories.html", instances=instances, built_ins=BUILT_INS)
+        return page(
+            "directories.html",
+            instances=instances,
+            built_ins=BUILT_INS,
+            events=_m365_events(model, org_id),
+        )
 
     @bp.post("/directories/<office365_id>/actions")
     @guarded
@@ -413,6 +419,28 @@ def console_blueprint(model: JumpCloudModel, ctx: LabContext) -> Blueprint:
         return Response(idp_metadata(model, org_id, app_id), mimetype="application/xml")
 
     return bp
+
+
+def _m365_events(model: JumpCloudModel, org_id: str) -> list[dict]:
+    """The integration's latest event-log entries, with the user's name and a short result."""
+    events = list(islice(model.events.query(org_id, start="", services=["office_365"]), 50))
+    users = model.users.ids(org_id, {e["resource"].get("id", "") for e in events})
+    rows = []
+    for event in events:
+        user_id = event["resource"].get("id", "")
+        result = event["details"].get("result") or {}
+        rows.append(
+            {
+                "id": event["id"],
+                "time": event["timestamp"],
+                "event_type": event["event_type"],
+                "user": users[user_id]["username"] if user_id in users else user_id,
+                "result": "success"
+                if event["success"]
+                else f"failed: {result.get('code') or result.get('status') or 'error'}",
+            }
+        )
+    return rows
 
 
 def _first_page() -> Query:

@@ -12,6 +12,10 @@ Loaded by the JumpCloud system as an extension (``attach``). What it does and wh
   links; the engine matches by email, creates or overwrites, sets ``onPremisesImmutableId`` (the
   JumpCloud object id), pushes attribute changes and translation rules, takes over passwords
   at User Portal sign-in, disables on suspend/lockout/expiry/unbind/delete (never deletes).
+  Settings changes (rules, actions) arrive through the model's ``on_office365_changed`` hook;
+  lockouts and expiries that start or end with time alone through ``clockwatch`` (worker pass
+  and a lab-clock subscription). Every Graph write is an ``office_365`` event in the org's log
+  (Directory Insights: ``simulators/jumpcloud/api/insights.py``).
 - resilience (``retry``, ``graphclient``, ``worker``): Retry-After honoured with bounded retries,
   one token refresh on 401, per-user sync status for other errors, an optional propagation
   delay on the lab clock worked off by a background thread.

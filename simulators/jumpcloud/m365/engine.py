@@ -23,14 +23,13 @@ from simulators.core.context import LabContext
 from simulators.jumpcloud.model import JumpCloudModel
 from simulators.jumpcloud.model.errors import JumpCloudError
 
-from . import mapping
+from . import mapping, tables
 from .directory import Domains, federated, find_by_email, verified
 from .grants import Grants
 from .graphclient import AuthorizationLost, GraphClient, GraphError, RequestCounter
 from .links import BOUND, DELETED, UNBOUND, Link, Links
 from .retry import RetryPolicy
 from .settings import Settings
-from .tables import forget_instance
 
 log = logging.getLogger("m365lab.jumpcloud.m365")
 
@@ -101,6 +100,27 @@ class SyncEngine:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- forgetting (world deleted, lab reset) -------------------------------------------------
+    def forget_org(self, org_id: str) -> None:
+        """The organization is gone: drop its rows and what is cached about its instances."""
+        with self.model.store.transaction() as db:
+            instances = tables.forget_org(db, org_id)
+        self._forget_cached(instances)
+
+    def forget_all(self) -> None:
+        with self.model.store.transaction() as db:
+            tables.forget_all(db)
+        with self._clients_lock:
+            instances = set(self._clients)
+        self._forget_cached(instances | self.settings.cached())
+
+    def _forget_cached(self, instances: Iterable[str]) -> None:
+        for office365_id in instances:
+            with self._clients_lock:
+                self._clients.pop(office365_id, None)
+            self.settings.forget(office365_id)
+            self.domains.forget(office365_id)
 
     # -- Graph client per instance ------------------------------------------------------------
     def client(self, office365_id: str) -> GraphClient:
@@ -249,7 +269,7 @@ class SyncEngine:
             except JumpCloudError:  # the instance (or its world) is gone: forget it
                 if not self.model.office365.exists(org_id, office365_id):
                     with self.model.store.transaction() as db:
-                        forget_instance(db, office365_id)
+                        tables.forget_instance(db, office365_id)
                 return
         if batch is None:  # still throttled: the worker retries the marked links later
             due = self.now() + RETRY_LATER_SECONDS

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-import re
-
-from flask import Flask, Response, request
+from flask import Flask
 
 from simulators.core.wellknown import (
     JUMPCLOUD_M365_APP_ID,
@@ -14,6 +11,7 @@ from simulators.core.wellknown import (
 )
 from simulators.jumpcloud.model import JumpCloudModel
 
+from .clockwatch import ClockWatch
 from .engine import SyncEngine
 from .grants import Grants
 from .importer import Importer
@@ -23,9 +21,6 @@ from .routes import AUTH_REQUEST_SECONDS, api_blueprint, console_blueprint
 from .subscribers import Subscribers
 from .tables import create_m365_schema
 from .worker import Worker
-
-log = logging.getLogger("m365lab.jumpcloud.m365")
-_OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 
 
 class M365Integration:
@@ -55,7 +50,9 @@ class M365Integration:
         self.importer = Importer(self.engine, self.model)
         self.model.office365.import_provider = self.importer.candidates
         Subscribers(self.engine, self.model).subscribe()
-        self.worker = Worker(self.engine)
+        self.watch = ClockWatch(self.engine)
+        ctx.clock.subscribe(self.watch.check)
+        self.worker = Worker(self.engine, self.watch)
 
     # -- System extension API ----------------------------------------------------------------
     def register(self, host: str, app: Flask) -> None:
@@ -63,10 +60,17 @@ class M365Integration:
             return
         app.register_blueprint(console_blueprint(self))
         app.register_blueprint(api_blueprint(self))
-        app.after_request(self._after_request)
         self.worker.start()
 
+    def delete_world(self, world_id: str, org_id: str) -> None:
+        """The org's world was deleted: drop the engine's rows of that org."""
+        self.engine.forget_org(org_id)
+
+    def reset(self) -> None:
+        self.engine.forget_all()
+
     def close(self) -> None:
+        self.ctx.clock.unsubscribe(self.watch.check)
         self.worker.stop()
         self.engine.close()
 
@@ -108,17 +112,3 @@ class M365Integration:
         self.grants.save(org_id, office365_id, tokens, fresh=True)
         self.engine.domains.forget(office365_id)
         self.engine.resume(org_id, office365_id)
-
-    # -- export settings changes -------------------------------------------------------------
-    def _after_request(self, response: Response) -> Response:
-        """After a successful write that names an instance (e.g. a translation rule added or
-        removed, lockout action changed), push what the new settings change."""
-        if request.method in ("GET", "HEAD", "OPTIONS") or response.status_code >= 400:
-            return response
-        for candidate in set(_OBJECT_ID.findall(request.path)):
-            try:
-                if self.engine.settings.known(candidate):
-                    self.engine.check_settings(candidate)
-            except Exception:  # the admin's change stands; the push is retried by the worker
-                log.exception("m365 settings check for %s failed", candidate)
-        return response

@@ -39,6 +39,18 @@ class Settings:
         self._delays[office365_id] = float(seconds)
         return float(seconds)
 
+    def instances(self) -> list[tuple[str, str]]:
+        """``(org_id, office365_id)`` of every instance the engine has synced or marked."""
+        rows = self.store.db.execute("SELECT org_id, office365_id FROM m365_settings").fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def cached(self) -> set[str]:
+        """Instances whose delay is cached in this process."""
+        return set(self._delays)
+
+    def forget(self, office365_id: str) -> None:
+        self._delays.pop(office365_id, None)
+
     def known(self, office365_id: str) -> bool:
         """Does the engine keep settings for this id (i.e. is it an instance it syncs)?"""
         return self.fingerprint(office365_id) is not None

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from simulators.jumpcloud.model import AssociationChanged, JumpCloudModel, PortalSignin, UserChanged
+from simulators.jumpcloud.model import (
+    AssociationChanged,
+    JumpCloudModel,
+    Office365Changed,
+    PortalSignin,
+    UserChanged,
+)
 from simulators.jumpcloud.model.errors import JumpCloudError
 
 from .engine import SyncEngine
@@ -19,6 +25,7 @@ class Subscribers:
         hooks.on_user_changed.append(self.user_changed)
         hooks.on_association_changed.append(self.association_changed)
         hooks.on_portal_signin.append(self.portal_signin)
+        hooks.on_office365_changed.append(self.office365_changed)
 
     def user_changed(self, event: UserChanged) -> None:
         """Any change of a bound user is pushed; a deleted user is disabled at Microsoft."""
@@ -53,3 +60,8 @@ class Subscribers:
 
     def portal_signin(self, event: PortalSignin) -> None:
         self.engine.push_password(event.org_id, event.user_id, event.password)
+
+    def office365_changed(self, event: Office365Changed) -> None:
+        """A rule added or removed, an action changed...: push what the new settings change."""
+        if self.engine.settings.known(event.office365_id):
+            self.engine.check_settings(event.office365_id)

@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS m365_auth_requests (
   state TEXT PRIMARY KEY, office365_id TEXT NOT NULL, org_id TEXT NOT NULL,
   verifier TEXT NOT NULL, nonce TEXT NOT NULL, created REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS m365_auth_requests_o365 ON m365_auth_requests(office365_id);
+CREATE INDEX IF NOT EXISTS m365_auth_requests_org ON m365_auth_requests(org_id);
 CREATE TABLE IF NOT EXISTS m365_links (
   office365_id TEXT NOT NULL, user_id TEXT NOT NULL, org_id TEXT NOT NULL,
   state TEXT NOT NULL, external_id TEXT, immutable_id TEXT, pushed TEXT NOT NULL DEFAULT '{}',
@@ -35,6 +36,7 @@ CREATE INDEX IF NOT EXISTS m365_links_org ON m365_links(org_id);
 CREATE TABLE IF NOT EXISTS m365_settings (
   office365_id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
   propagation_delay_seconds REAL NOT NULL DEFAULT 0, fingerprint TEXT);
+CREATE INDEX IF NOT EXISTS m365_settings_org ON m365_settings(org_id);
 """
 
 TABLES = ("m365_grants", "m365_auth_requests", "m365_links", "m365_settings")
@@ -50,3 +52,20 @@ def forget_instance(db: sqlite_utils.Database, office365_id: str) -> None:
     """Drop every row the engine keeps for an instance (the instance or its org is gone)."""
     for table in TABLES:
         db.execute(f"DELETE FROM {table} WHERE office365_id = ?", (office365_id,))
+
+
+def forget_org(db: sqlite_utils.Database, org_id: str) -> set[str]:
+    """Drop every row the engine keeps for an organization; return the instances it had."""
+    instances: set[str] = set()
+    for table in TABLES:
+        rows = db.execute(
+            f"SELECT DISTINCT office365_id FROM {table} WHERE org_id = ?", (org_id,)
+        ).fetchall()
+        instances |= {r[0] for r in rows}
+        db.execute(f"DELETE FROM {table} WHERE org_id = ?", (org_id,))
+    return instances
+
+
+def forget_all(db: sqlite_utils.Database) -> None:
+    for table in TABLES:
+        db.execute(f"DELETE FROM {table}")

@@ -1,11 +1,12 @@
 """The background worker: pushes links whose propagation delay has passed on the lab clock,
-and retries pushes that were throttled out."""
+retries pushes that were throttled out, and lets the clock watch push what time alone changed."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
+from .clockwatch import ClockWatch
 from .engine import SyncEngine
 
 log = logging.getLogger("m365lab.jumpcloud.m365")
@@ -13,8 +14,9 @@ POLL_SECONDS = 0.25
 
 
 class Worker:
-    def __init__(self, engine: SyncEngine) -> None:
+    def __init__(self, engine: SyncEngine, watch: ClockWatch) -> None:
         self.engine = engine
+        self.watch = watch
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -26,6 +28,7 @@ class Worker:
     def _loop(self) -> None:
         while not self._stop.wait(POLL_SECONDS):
             try:
+                self.watch.check()
                 self.engine.sync_due()
             except Exception:
                 log.exception("m365 worker pass failed")

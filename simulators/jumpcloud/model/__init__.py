@@ -3,7 +3,8 @@
 ``JumpCloudModel`` is the one object routes and engines use::
 
     model.orgs / users / groups / apps / graph / office365 / events / tickets
-    model.hooks.on_user_changed / on_portal_signin / on_association_changed  (lists)
+    model.hooks.on_user_changed / on_portal_signin / on_association_changed /
+        on_office365_changed  (lists)
     model.mint_sso_ticket(user) -> str ; model.redeem_sso_ticket(t) -> (user, mfa_done, auth_time)
     model.binding_for(user) ; model.set_sync_status(...) ; model.import_candidates(...)
 """
@@ -23,7 +24,7 @@ from .errors import JumpCloudError
 from .events import Events
 from .graph import Graph
 from .groups import Groups
-from .hooks import AssociationChanged, Hooks, PortalSignin, UserChanged
+from .hooks import AssociationChanged, Hooks, Office365Changed, PortalSignin, UserChanged
 from .office365 import Office365
 from .orgs import Orgs
 from .schema import ORG_TABLES, create_schema
@@ -35,6 +36,7 @@ __all__ = [
     "Hooks",
     "JumpCloudError",
     "JumpCloudModel",
+    "Office365Changed",
     "PortalSignin",
     "UserChanged",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .base import Backend, dumps, loads
 
 
@@ -43,6 +45,45 @@ class Events:
             params.append(event_type)
         rows = self.b.all(sql + " ORDER BY seq DESC LIMIT ?", [*params, limit])
         return [self._render(r) for r in rows]
+
+    def query(
+        self,
+        org_id: str,
+        *,
+        start: str,
+        end: str | None = None,
+        services: list[str] | None = None,
+        after: tuple[str, int] | None = None,
+        descending: bool = True,
+    ) -> Iterator[dict]:
+        """Events of ``[start, end)`` (ISO, JumpCloud format) of ``services`` (None: all), in
+        time order, strictly after the ``(time, seq)`` cursor; rendered with ``seq``."""
+        sql = "SELECT * FROM events WHERE org_id = ? AND time >= ?"
+        params: list = [org_id, start]
+        if end is not None:
+            sql += " AND time < ?"
+            params.append(end)
+        if services is not None:
+            sql += f" AND service IN ({','.join('?' * len(services))})"
+            params += services
+        if after is not None:
+            beyond = "<" if descending else ">"
+            sql += f" AND (time {beyond} ? OR (time = ? AND seq {beyond} ?))"
+            params += [after[0], after[0], after[1]]
+        order = "DESC" if descending else "ASC"
+        cursor = self.b.db.execute(f"{sql} ORDER BY time {order}, seq {order}", params)
+        names = [c[0] for c in cursor.description]
+        while rows := cursor.fetchmany(200):
+            for row in rows:
+                found = dict(zip(names, row, strict=True))
+                yield {**self._render(found), "seq": found["seq"]}
+
+    def cursor(self, org_id: str, event_id: str) -> tuple[str, int] | None:
+        """The ``(time, seq)`` position of an event, for paging after it."""
+        row = self.b.one(
+            "SELECT time, seq FROM events WHERE org_id = ? AND id = ?", (org_id, event_id)
+        )
+        return (row["time"], row["seq"]) if row else None
 
     @staticmethod
     def _render(row: dict) -> dict:

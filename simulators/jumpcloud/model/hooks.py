@@ -61,6 +61,20 @@ class AssociationChanged:
     attributes: dict | None = None
 
 
+@dataclass(frozen=True)
+class Office365Changed:
+    """The export settings of an office_365 instance changed (API or console alike).
+
+    ``kind``: patched | rule_added | rule_removed | domain_added | domain_removed.
+    ``changed`` names what moved: the patched fields, or the rule's ``builtIn`` / the domain.
+    """
+
+    org_id: str
+    office365_id: str
+    kind: str
+    changed: tuple[str, ...]
+
+
 @dataclass
 class Hooks:
     """Subscriber lists; append a callable taking the matching event object."""
@@ -68,6 +82,7 @@ class Hooks:
     on_user_changed: list[Callable[[UserChanged], Any]] = field(default_factory=list)
     on_portal_signin: list[Callable[[PortalSignin], Any]] = field(default_factory=list)
     on_association_changed: list[Callable[[AssociationChanged], Any]] = field(default_factory=list)
+    on_office365_changed: list[Callable[[Office365Changed], Any]] = field(default_factory=list)
 
     def subscribers(self, event: object) -> list[Callable]:
         if isinstance(event, UserChanged):
@@ -76,4 +91,6 @@ class Hooks:
             return list(self.on_portal_signin)
         if isinstance(event, AssociationChanged):
             return list(self.on_association_changed)
+        if isinstance(event, Office365Changed):
+            return list(self.on_office365_changed)
         return []

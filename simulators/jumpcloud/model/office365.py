@@ -13,6 +13,7 @@ from typing import Any
 
 from .base import Backend, dumps, loads
 from .errors import BadRequest, Conflict, NotFound
+from .hooks import Office365Changed
 from .ids import is_object_id
 
 ACTIONS = ("suspend", "maintain")
@@ -106,6 +107,7 @@ class Office365:
             raise BadRequest("body must be a JSON object")
         row = self._row(org_id, office365_id)
         doc = loads(row["doc"])
+        before = dict(doc)
         for key in ("name", "groupsEnabled", "userLockoutAction", "userPasswordExpirationAction"):
             if key in body and body[key] is not None:
                 doc[key] = body[key]
@@ -118,9 +120,18 @@ class Office365:
                 self.domain(org_id, office365_id, domain_id)
             doc["defaultDomainId"] = domain_id or None
         self._check(doc)
+        changed = tuple(
+            "defaultDomain" if k == "defaultDomainId" else k for k in doc if doc[k] != before.get(k)
+        )
         with self.b.tx() as db:
             db.execute("UPDATE office365s SET doc = ? WHERE id = ?", (dumps(doc), office365_id))
+            if changed:
+                self._changed(org_id, office365_id, "patched", *changed)
         return self.get(org_id, office365_id)
+
+    def _changed(self, org_id: str, office365_id: str, kind: str, *changed: str) -> None:
+        """Tell subscribers (the sync engine) after commit that the instance's settings moved."""
+        self.b.emit(Office365Changed(org_id, office365_id, kind, changed))
 
     def directory(self, org_id: str, office365_id: str) -> dict:
         """The ``/api/v2/directories`` Directory object of an instance."""
@@ -214,6 +225,7 @@ class Office365:
                     "resource_object_id": office365_id,
                 },
             )
+            self._changed(org_id, office365_id, "domain_added", name)
         return self.domain(org_id, office365_id, domain_id)
 
     def delete_domain(self, org_id: str, office365_id: str, domain_id: str) -> dict:
@@ -225,6 +237,7 @@ class Office365:
                 doc = loads(row["doc"])
                 doc["defaultDomainId"] = None
                 db.execute("UPDATE office365s SET doc = ? WHERE id = ?", (dumps(doc), office365_id))
+            self._changed(org_id, office365_id, "domain_removed", domain["domain"])
         domain["default"] = False
         return domain
 
@@ -276,12 +289,14 @@ class Office365:
                     "direction": direction,
                 },
             )
+            self._changed(org_id, office365_id, "rule_added", built_in)
         return self.rule(org_id, office365_id, rule_id)
 
     def delete_rule(self, org_id: str, office365_id: str, rule_id: str) -> None:
-        self.rule(org_id, office365_id, rule_id)
+        rule = self.rule(org_id, office365_id, rule_id)
         with self.b.tx() as db:
             db.execute("DELETE FROM o365_rules WHERE id = ?", (rule_id,))
+            self._changed(org_id, office365_id, "rule_removed", rule["builtIn"])
 
     # -- bindings / sync rows ------------------------------------------------------------
     def binding_for(

@@ -6,6 +6,8 @@ import sqlite_utils
 
 INDEXED_USER_FIELDS = ("department", "state", "employeeIdentifier", "manager", "lastname")
 """User fields with an expression index (the list filters clients use most)."""
+TIME_INDEXED_USER_FIELDS = ("password_expiration_date", "account_locked_date")
+"""User instants with an expression index: the M365 engine asks which states time flipped."""
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS orgs (
@@ -79,6 +81,7 @@ CREATE TABLE IF NOT EXISTS events (
   time TEXT NOT NULL, event_type TEXT NOT NULL, service TEXT NOT NULL, success INTEGER NOT NULL,
   initiated_by TEXT NOT NULL, resource TEXT NOT NULL, details TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_org ON events(org_id, seq);
+CREATE INDEX IF NOT EXISTS events_org_time ON events(org_id, time, seq);
 CREATE TABLE IF NOT EXISTS sso_tickets (
   ticket_hash TEXT PRIMARY KEY, org_id TEXT NOT NULL, user_id TEXT NOT NULL,
   mfa_done INTEGER NOT NULL, auth_time REAL NOT NULL, expires REAL NOT NULL,
@@ -116,7 +119,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
     for statement in _TABLES.split(";"):
         if statement.strip():
             db.execute(statement)
-    for field in INDEXED_USER_FIELDS:
+    for field in (*INDEXED_USER_FIELDS, *TIME_INDEXED_USER_FIELDS):
         db.execute(
             f"CREATE INDEX IF NOT EXISTS users_{field.lower()} ON users(org_id, "
             f"{user_field_sql(field)})"

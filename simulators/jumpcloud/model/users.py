@@ -555,6 +555,36 @@ class Users:
         """``(locked, until)``; ``until`` None means until an admin unlocks."""
         return self._lock_status(loads(row["doc"]), self.orgs.policy(row["org_id"]), self.b.now())
 
+    def time_flips(
+        self,
+        org_id: str,
+        since: dt.datetime,
+        until: dt.datetime,
+        *,
+        lockout: bool = True,
+        expiry: bool = True,
+    ) -> list[str]:
+        """Users whose lockout ends or password expires at an instant between ``since`` and
+        ``until`` (either order: a clock moved back un-expires): what time alone changed."""
+        low, high = sorted((since, until))
+        windows: list[tuple[str, dt.timedelta]] = []
+        if expiry:
+            windows.append(("password_expiration_date", dt.timedelta(0)))
+        policy = self.orgs.policy(org_id)
+        if lockout and policy["enableLockoutTimeInSeconds"]:
+            windows.append(
+                ("account_locked_date", dt.timedelta(seconds=policy["lockoutTimeInSeconds"]))
+            )
+        found: set[str] = set()
+        for field, span in windows:
+            column = user_field_sql(field)
+            rows = self.b.all(
+                f"SELECT id FROM users WHERE org_id = ? AND {column} > ? AND {column} <= ?",
+                (org_id, iso(low - span), iso(high - span)),
+            )
+            found |= {r["id"] for r in rows}
+        return sorted(found)
+
     def record_bad_login(self, row: dict) -> dict:
         """Count a failed password; lock per policy. Returns the rendered user."""
         org_id, user_id = row["org_id"], row["id"]

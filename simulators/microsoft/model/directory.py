@@ -7,6 +7,7 @@ from pathlib import Path
 from simulators.core.clock import LabClock
 from simulators.core.store import Store
 from simulators.microsoft.model.apps import Apps
+from simulators.microsoft.model.managers import Managers
 from simulators.microsoft.model.oauth import OAuthState
 from simulators.microsoft.model.schema import create_schema
 from simulators.microsoft.model.tenants import Tenants
@@ -25,17 +26,19 @@ PURGED_TABLES = (
     "pending_signins",
     "sessions",
     "signin_log",
+    "user_managers",
 )
 
 
 class Directory:
-    """Entry point of the model: ``tenants``, ``users``, ``apps``, ``oauth``."""
+    """Entry point of the model: ``tenants``, ``users``, ``managers``, ``apps``, ``oauth``."""
 
     def __init__(self, path: Path, clock: LabClock) -> None:
         self.store = Store(path, create_schema)
         self.clock = clock
         self.tenants = Tenants(self.store, clock)
         self.users = Users(self.store, clock, self.tenants)
+        self.managers = Managers(self.store, clock, self.users)
         self.apps = Apps(self.store, clock)
         self.oauth = OAuthState(self.store, clock)
 

@@ -118,6 +118,10 @@ CREATE TABLE IF NOT EXISTS signin_log (
   correlation_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS signin_tenant ON signin_log(tenant_id, time);
+CREATE TABLE IF NOT EXISTS user_managers (
+  user_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, manager_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS user_managers_tenant ON user_managers(tenant_id);
 """
 
 

@@ -1,0 +1,73 @@
+"""The ``manager`` relationship of users (Graph ``/users/{id}/manager`` and its ``$ref``).
+
+One row per user with a manager; both ends belong to the same tenant. A soft-deleted manager
+is not shown (the relationship comes back with a restore); purged users leave dangling rows
+that no read returns.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from simulators.microsoft.model.base import Repository
+from simulators.microsoft.model.errors import bad_request, not_found
+from simulators.microsoft.model.users import Users
+
+REFERENCE_SEGMENTS = ("users", "directoryobjects")
+"""Collections an ``@odata.id`` may name the manager through."""
+
+
+def referenced_key(reference: object) -> str:
+    """The object id (or UPN) an ``@odata.id`` such as ``https://…/v1.0/users/{id}`` names."""
+    if not isinstance(reference, str) or not reference.strip():
+        raise bad_request("The request body must contain a non-empty '@odata.id' reference.")
+    segments = [unquote(s) for s in urlsplit(reference.strip()).path.split("/") if s]
+    if len(segments) < 2 or segments[-2].lower() not in REFERENCE_SEGMENTS:
+        raise bad_request(f"Invalid object identifier '{reference}'.")
+    return segments[-1]
+
+
+class Managers(Repository):
+    def __init__(self, store, clock, users: Users) -> None:
+        super().__init__(store, clock)
+        self.users = users
+
+    def _manager_row(self, tenant_id: str, user_id: str) -> dict | None:
+        return self.one(
+            "SELECT m.* FROM user_managers r JOIN users m ON m.id = r.manager_id "
+            "AND m.tenant_id = r.tenant_id AND m.live = 1 WHERE r.user_id = ? AND r.tenant_id = ?",
+            (user_id, tenant_id),
+        )
+
+    def get(self, tenant_id: str, key: str) -> dict:
+        """The live manager of a user; ``Request_ResourceNotFound`` when there is none."""
+        user = self.users.require(tenant_id, key)
+        manager = self._manager_row(tenant_id, user["id"])
+        if manager is None:
+            raise not_found("manager")
+        return manager
+
+    def assign(self, tenant_id: str, key: str, reference: object) -> dict:
+        """``PUT …/manager/$ref``: the manager must be a live user of the same tenant."""
+        user = self.users.require(tenant_id, key)
+        manager = self.users.require(tenant_id, referenced_key(reference))
+        if manager["id"] == user["id"]:
+            raise bad_request("A user cannot be their own manager.", target="manager")
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT INTO user_managers (user_id, tenant_id, manager_id) VALUES (?, ?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET manager_id = excluded.manager_id",
+                (user["id"], tenant_id, manager["id"]),
+            )
+        return manager
+
+    def remove(self, tenant_id: str, key: str) -> None:
+        """``DELETE …/manager/$ref``; ``Request_ResourceNotFound`` when there is none."""
+        user = self.users.require(tenant_id, key)
+        if self._manager_row(tenant_id, user["id"]) is None:
+            raise not_found("manager")
+        with self.store.transaction() as db:
+            db.execute(
+                "DELETE FROM user_managers WHERE user_id = ? AND tenant_id = ?",
+                (user["id"], tenant_id),
+            )
