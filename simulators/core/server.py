@@ -66,12 +66,28 @@ def _ssl_context(creds: ServerCredentials) -> ssl.SSLContext:
     return context
 
 
+def _nodelay_adapter_class():
+    from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+    class NoDelaySSLAdapter(BuiltinSSLAdapter):
+        """Sets TCP_NODELAY on every accepted connection before the TLS handshake.
+
+        Without it a kept-alive connection between two processes stalls on delayed ACKs
+        (a POST answered in ~10 ms instead of ~2 ms).
+        """
+
+        def wrap(self, sock):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return super().wrap(sock)
+
+    return NoDelaySSLAdapter
+
+
 class CherootServer:
     """cheroot's thread-pool server with the builtin TLS adapter."""
 
     def __init__(self, spec: HostSpec, app: Callable, creds: ServerCredentials, threads: int):
         from cheroot import wsgi
-        from cheroot.ssl.builtin import BuiltinSSLAdapter
 
         self.spec = spec
         self.server = wsgi.Server(
@@ -82,7 +98,7 @@ class CherootServer:
             timeout=30,
             shutdown_timeout=1,
         )
-        adapter = BuiltinSSLAdapter(str(creds.cert_file), str(creds.key_file))
+        adapter = _nodelay_adapter_class()(str(creds.cert_file), str(creds.key_file))
         adapter.context = _ssl_context(creds)
         self.server.ssl_adapter = adapter
         self.server.error_log = _quiet_error_log
