@@ -30,4 +30,20 @@ def make_driver(
     raise DriverError(f"unknown driver {name!r}; choose from {', '.join(DRIVERS)}")
 
 
-__all__ = ["DRIVERS", "Driver", "DriverError", "UnexpectedPage", "make_driver"]
+def release_thread_resources() -> None:
+    """Stop what drivers of this thread keep between scenarios (the shared Chromium)."""
+    import sys
+
+    browser = sys.modules.get("harness.drivers.browser")
+    if browser is not None:
+        browser.release_thread_browser()
+
+
+__all__ = [
+    "DRIVERS",
+    "Driver",
+    "DriverError",
+    "UnexpectedPage",
+    "make_driver",
+    "release_thread_resources",
+]

@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from harness.drivers.base import Driver, DriverError
-from harness.drivers.pages import PageSpec
+from harness.drivers.pages import ERROR_CODE, PageSpec
 from simulators.core.journal import TRACE_HEADER
 
 SYSTEM_CHROMIUM = ("chromium", "chromium-browser", "/usr/bin/chromium")
@@ -40,8 +42,30 @@ _PENDING_AUTOSUBMIT = """() => {
   if (!form && body && /submit\\(\\)/.test(body.getAttribute('onload') || '')) {
     form = document.forms[0];
   }
+  window.__m365labPending = true;
   return !!form && !form.dataset.m365labSubmitted;
 }"""
+_TAGGED = "() => window.__m365labPending === true"
+_TEXT_OF = """id => {
+  const el = document.getElementById(id);
+  return el ? (el.innerText || el.textContent || '').split(/\\s+/).filter(Boolean).join(' ') : null;
+}"""
+_FILL_FORM = """([formId, fields, boxes, buttonId]) => {
+  const root = formId ? document.getElementById(formId) : document;
+  if (!root) return `no form #${formId}`;
+  for (const [name, value] of fields) {
+    const el = root.querySelector(`[name="${name}"]`);
+    if (!el) return `no field [name='${name}']`;
+    el.value = value;
+  }
+  for (const name of boxes) {
+    const el = root.querySelector(`input[name="${name}"]`);
+    if (!el) return `no checkbox '${name}'`;
+    el.checked = true;
+  }
+  return document.getElementById(buttonId) ? null : `no button #${buttonId}`;
+}"""
+POLL_MS = 25
 _SUBMIT_AUTOSUBMIT = """() => {
   let form = document.querySelector('form[data-autosubmit]') || document.forms[0];
   form.dataset.m365labSubmitted = '1';
@@ -98,8 +122,69 @@ def launch_args(spki_sha256: str) -> list[str]:
     return [*LAUNCH_ARGS, f"--ignore-certificate-errors-spki-list={spki_sha256}"]
 
 
+class _Chromium:
+    """One Playwright and one Chromium process, for every driver of one thread."""
+
+    def __init__(self, key: tuple, spki_sha256: str, headed: bool, slow_mo: float) -> None:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+
+        self.key = key
+        self.playwright = sync_playwright().start()
+        try:
+            executable = chromium_executable(self.playwright)
+            self.browser = self.playwright.chromium.launch(
+                executable_path=executable,
+                headless=not headed,
+                slow_mo=slow_mo or None,
+                args=launch_args(spki_sha256),
+            )
+        except ChromiumMissing:
+            self.playwright.stop()
+            raise
+        except PlaywrightError as exc:
+            self.playwright.stop()
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ChromiumMissing(f"Chromium did not start: {first}") from exc
+
+    def usable(self, key: tuple) -> bool:
+        return self.key == key and self.browser.is_connected()
+
+    def close(self) -> None:
+        for action in (self.browser.close, self.playwright.stop):
+            with contextlib.suppress(Exception):
+                action()
+
+
+_THREAD = threading.local()
+"""This thread's shared Chromium (Playwright's sync API must stay on the thread that began it)."""
+
+
+def _thread_chromium(spki_sha256: str, headed: bool, slow_mo: float) -> _Chromium:
+    key = (spki_sha256, headed, slow_mo)
+    current: _Chromium | None = getattr(_THREAD, "chromium", None)
+    if current is not None and current.usable(key):
+        return current
+    if current is not None:
+        current.close()
+    _THREAD.chromium = _Chromium(key, spki_sha256, headed, slow_mo)
+    return _THREAD.chromium
+
+
+def release_thread_browser() -> None:
+    """Stop this thread's shared Chromium, if it started one (the next driver starts another)."""
+    current: _Chromium | None = getattr(_THREAD, "chromium", None)
+    _THREAD.chromium = None
+    if current is not None:
+        current.close()
+
+
 class BrowserDriver(Driver):
-    """Drives one Chromium page (its own Playwright, browser and context: thread-confined)."""
+    """Drives one Chromium page in a fresh browser context (its own cookies and storage).
+
+    Drivers of one thread share one Chromium process (started by the first), so a new driver
+    costs a context, not a browser launch; :func:`release_thread_browser` stops it.
+    """
 
     name = "browser"
 
@@ -115,32 +200,18 @@ class BrowserDriver(Driver):
         try:
             from playwright.sync_api import Error as PlaywrightError
             from playwright.sync_api import TimeoutError as PlaywrightTimeout
-            from playwright.sync_api import sync_playwright
         except ImportError as exc:
             raise ChromiumMissing("the playwright package is not installed") from exc
         self._errors = (PlaywrightError,)
         self._timeout_error = PlaywrightTimeout
         self.timeout_ms = timeout_ms
-        self._playwright = sync_playwright().start()
-        try:
-            executable = chromium_executable(self._playwright)
-            self.browser = self._playwright.chromium.launch(
-                executable_path=executable,
-                headless=not headed,
-                slow_mo=slow_mo or None,
-                args=launch_args(spki_sha256),
-            )
-        except ChromiumMissing:
-            self._playwright.stop()
-            raise
-        except PlaywrightError as exc:
-            self._playwright.stop()
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ChromiumMissing(f"Chromium did not start: {first}") from exc
+        self.browser = _thread_chromium(spki_sha256, headed, slow_mo).browser
         headers = {TRACE_HEADER: trace} if trace else {}
         self.context = self.browser.new_context(extra_http_headers=headers)
         self.context.set_default_timeout(timeout_ms)
         self.page = self.context.new_page()
+        self.fast = not headed and not slow_mo
+        """Act through the DOM (one round trip per action) rather than with pointer clicks."""
 
     # -- navigation -------------------------------------------------------------------------
     def _navigate(self, description: str, action) -> str | None:
@@ -155,7 +226,12 @@ class BrowserDriver(Driver):
         return self.page_id
 
     def _settle(self) -> None:
-        """Wait for the page, letting (or making) self-posting forms submit themselves."""
+        """Wait for the page, letting (or making) self-posting forms submit themselves.
+
+        A document with a pending self-posting form is tagged; if its own script submits it,
+        the tag disappears with the document (the next one is then settled in turn); if the
+        tagged document is still there after the grace period, the form is submitted for it.
+        """
         for _ in range(10):
             self.page.wait_for_load_state("load")
             try:
@@ -164,15 +240,22 @@ class BrowserDriver(Driver):
                 continue  # a navigation replaced the document while we looked
             if not pending:
                 return
-            try:
-                with self.page.expect_navigation(timeout=AUTOSUBMIT_GRACE_MS):
-                    pass
-                continue
-            except self._timeout_error:
-                pass
-            with self.page.expect_navigation():
-                self.page.evaluate(_SUBMIT_AUTOSUBMIT)
+            if self._still_there_after(AUTOSUBMIT_GRACE_MS / 1000):
+                with self.page.expect_navigation():
+                    self.page.evaluate(_SUBMIT_AUTOSUBMIT)
         raise DriverError(f"more than 10 self-posting forms in a row, last at {self.url}")
+
+    def _still_there_after(self, seconds: float) -> bool:
+        """Whether the tagged document is still the page's after ``seconds`` (polled)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.page.wait_for_timeout(POLL_MS)
+            try:
+                if not self.page.evaluate(_TAGGED):
+                    return False
+            except self._errors:
+                return False  # the document is being replaced
+        return True
 
     def open(self, url: str) -> str | None:
         return self._navigate(f"opening {url}", lambda: self.page.goto(url, wait_until="load"))
@@ -192,13 +275,23 @@ class BrowserDriver(Driver):
         return self.page.locator(f"[id='{element_id}']")
 
     def has(self, element_id: str) -> bool:
-        return self._locator(element_id).count() > 0
+        return self._text(element_id) is not None
+
+    def _text(self, element_id: str) -> str | None:
+        """Visible text of an element, whitespace collapsed; None if absent (one round trip)."""
+        try:
+            return self.page.evaluate(_TEXT_OF, element_id)
+        except self._errors:
+            return None  # the document is being replaced
 
     def text_of(self, element_id: str) -> str:
-        locator = self._locator(element_id)
-        if locator.count() == 0:
+        text = self._text(element_id)
+        if text is None:
             raise DriverError(f"no element #{element_id} on {self.url} (page {self.page_id})")
-        return " ".join(locator.first.inner_text().split())
+        return text
+
+    def error_code(self) -> str | None:
+        return self._text(ERROR_CODE) or None
 
     def page_text(self) -> str:
         return " ".join(self.page.inner_text("body").split())
@@ -211,44 +304,55 @@ class BrowserDriver(Driver):
         button: str | None = None,
         check: Iterable[str] = (),
     ) -> str | None:
+        button_id = button or page.submit
+        if button_id is None:
+            raise DriverError(f"page {page.id} has no submit button in the page map")
+        fields = [[page.field_name(k), v] for k, v in values.items()]
+        boxes = [page.field_name(k) for k in check]
+        if self.fast:
+            problem = self.page.evaluate(_FILL_FORM, [page.form, fields, boxes, button_id])
+            if problem:
+                raise DriverError(f"{problem} on {self.url} (page {self.page_id})")
+            return self._press(f"submitting #{button_id} on {page.id}", button_id)
         scope = f"form[id='{page.form}'] " if page.form else ""
-        for logical, value in values.items():
-            selector = f"{scope}[name='{page.field_name(logical)}']"
-            locator = self.page.locator(selector)
+        for name, value in fields:
+            locator = self.page.locator(f"{scope}[name='{name}']")
             if locator.count() == 0:
-                raise DriverError(f"no field {selector} on {self.url} (page {self.page_id})")
+                raise DriverError(f"no field {scope}[name='{name}'] on {self.url} ({self.page_id})")
             if locator.first.get_attribute("type") == "hidden":
                 locator.first.evaluate("(el, v) => { el.value = v }", value)
             else:
                 locator.first.fill(value)
-        for logical in check:
-            box = self.page.locator(f"{scope}input[name='{page.field_name(logical)}']")
+        for name in boxes:
+            box = self.page.locator(f"{scope}input[name='{name}']")
             if box.count() == 0:
-                raise DriverError(f"no checkbox {logical!r} on {self.url} (page {self.page_id})")
+                raise DriverError(f"no checkbox {name!r} on {self.url} (page {self.page_id})")
             box.first.check()
-        button_id = button or page.submit
-        if button_id is None:
-            raise DriverError(f"page {page.id} has no submit button in the page map")
-        target = self._locator(button_id)
-        if target.count() == 0:
+        if not self.has(button_id):
             raise DriverError(f"no button #{button_id} on {self.url} (page {self.page_id})")
-
-        def press():
-            with self.page.expect_navigation():
-                target.first.click()
-
-        return self._navigate(f"submitting #{button_id} on {page.id}", press)
+        return self._press(f"submitting #{button_id} on {page.id}", button_id)
 
     def click(self, element_id: str) -> str | None:
-        target = self._locator(element_id)
-        if target.count() == 0:
+        if not self.has(element_id):
             raise DriverError(f"no link #{element_id} on {self.url} (page {self.page_id})")
+        return self._press(f"following #{element_id}", element_id)
+
+    def _press(self, description: str, element_id: str) -> str | None:
+        """Click an element and follow the navigation it causes.
+
+        Headless and without slow motion, the click is the DOM's own ``click()`` (the same
+        form submission or link navigation, without Playwright's actionability waits); shown
+        to people (headed or slowed down) it is a real pointer click.
+        """
 
         def press():
             with self.page.expect_navigation():
-                target.first.click()
+                if self.fast:
+                    self.page.evaluate("id => document.getElementById(id).click()", element_id)
+                else:
+                    self._locator(element_id).first.click()
 
-        return self._navigate(f"following #{element_id}", press)
+        return self._navigate(description, press)
 
     def screenshot(self, path: Path) -> Path | None:
         target = path.with_suffix(".png")
@@ -260,6 +364,6 @@ class BrowserDriver(Driver):
         return target
 
     def close(self) -> None:
-        for action in (self.context.close, self.browser.close, self._playwright.stop):
-            with contextlib.suppress(Exception):
-                action()
+        """Close this driver's context; the thread's Chromium stays up for the next driver."""
+        with contextlib.suppress(Exception):
+            self.context.close()

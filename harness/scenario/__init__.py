@@ -27,7 +27,11 @@ Format (one scenario per file; validated completely before anything runs)::
 Values: ``${steps.<id>...}`` (an earlier step's result), ``${world.<system>...}`` (what the
 world returned: ids, credentials), ``${people.<key>...}`` (the world's people, keyed by the
 local part of their UPN), ``${vars...}``, ``${lab...}`` (lab.json without the admin token),
-``${scenario.trace}``, ``${env.NAME}``. A value that is exactly one expression keeps its type.
+``${scenario.trace}``, ``${scenario.uid}``, ``${env.NAME}``. A value that is exactly one
+expression keeps its type. ``world:`` and ``vars:`` are resolved before the world is created and
+may use ``${scenario...}``, ``${lab...}``, ``${env...}`` (and ``world:`` also ``${vars...}``):
+``${scenario.uid}`` is unique per run, so names that must be unique lab-wide (a verified domain
+belongs to one live tenant) are written e.g. ``contoso-${scenario.uid}.test``.
 
 Every problem is reported as ``path:line: step N (name): message`` -- bad YAML, schema
 violations, unknown steps, unknown/missing/mistyped arguments and unresolvable ``${...}``

@@ -63,6 +63,7 @@ class StepContext:
         world: World | None = None,
         scenario_name: str = "",
         scenario_path: str = "",
+        scenario_uid: str = "",
         variables: Mapping[str, Any] | None = None,
         driver_name: str = "http",
         headed: bool = False,
@@ -74,6 +75,8 @@ class StepContext:
         self.world = world
         self.scenario_name = scenario_name
         self.scenario_path = scenario_path
+        self.scenario_uid = scenario_uid
+        """Unique per run (also in the world's id): for names that must be unique lab-wide."""
         self.variables = dict(variables or {})
         self.driver_name = driver_name
         self.headed = headed
@@ -133,6 +136,7 @@ class StepContext:
                 "name": self.scenario_name,
                 "path": self.scenario_path,
                 "trace": self.trace,
+                "uid": self.scenario_uid,
             },
             "env": dict(os.environ),
         }
@@ -173,6 +177,12 @@ class StepContext:
                 slow_mo=self.slow_mo,
             )
         return self._driver
+
+    def new_driver(self) -> None:
+        """Close the driver; the next step gets a new one (no cookies, no sessions)."""
+        if self._driver is not None:
+            self._driver.close()
+            self._driver = None
 
     @property
     def driver_started(self) -> bool:

@@ -80,7 +80,9 @@ def load_scenario(path: str | Path, registry: Registry = REGISTRY) -> Scenario:
         world=dict(data.get("world") or {}),
         vars=dict(data.get("vars") or {}),
     )
-    problems += _check_expressions(shown, ("world",), scenario.world, lines, set(), {}, None)
+    problems += _check_expressions(
+        shown, ("world",), scenario.world, lines, set(), scenario.vars, None
+    )
     ids: set[str] = set()
     for position, raw in enumerate(data["steps"]):
         call, step_problems = _step(shown, position, raw, lines, registry, ids, scenario.vars)

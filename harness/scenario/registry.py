@@ -43,6 +43,9 @@ BUILTIN_MODULES = (
     "harness.steps.jumpcloud",
     "harness.steps.microsoft",
     "harness.steps.journeys",
+    "harness.steps.m365",
+    "harness.steps.saml",
+    "harness.steps.mfa",
 )
 
 

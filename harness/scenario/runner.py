@@ -7,9 +7,11 @@ and the runner resets the clock and clears fault rules after them.
 from __future__ import annotations
 
 import heapq
+import os
 import threading
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -19,8 +21,9 @@ from pathlib import Path
 import requests
 
 from harness.descriptor import LabClient, LabDescriptor
+from harness.drivers import release_thread_resources
 from harness.scenario.context import StepContext
-from harness.scenario.errors import ExpectationFailed, StepError
+from harness.scenario.errors import ExpectationFailed, ResolveError, StepError
 from harness.scenario.loader import Scenario, _display
 from harness.scenario.registry import REGISTRY, Registry
 from harness.scenario.results import ERROR, FAILED, PASSED, ScenarioResult, StepResult
@@ -102,9 +105,16 @@ class Runner:
 
         scenarios = list(scenarios)
         if workers <= 1:
-            return [one(s) for s in scenarios]
+            try:
+                return [one(s) for s in scenarios]
+            finally:
+                release_thread_resources()
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scenario") as pool:
-            return list(pool.map(one, scenarios))
+            results = list(pool.map(one, scenarios))
+            # one release per worker thread: the barrier keeps each thread to one of them
+            barrier = threading.Barrier(workers)
+            list(pool.map(lambda _: _release_on_thread(barrier), range(workers)))
+            return results
 
     def run(self, scenario: Scenario) -> ScenarioResult:
         trace = new_trace_id()
@@ -120,9 +130,16 @@ class Runner:
         )
         started = time.monotonic()
         client = LabClient(self.descriptor)  # untraced: the timeline shows what steps did
+        uid = uuid.uuid4().hex[:10]
         with self._lock.hold(scenario.exclusive):
             try:
-                world = create_world(client, scenario.world)
+                setup_scope = self._setup_scope(scenario, result.shown_path, trace, uid)
+                variables = resolve(scenario.vars, setup_scope)
+                doc = resolve(scenario.world, {**setup_scope, "vars": variables})
+                world = create_world(client, {"id": f"w{uid}", **doc})
+            except ResolveError as exc:
+                result.status = ERROR
+                result.setup_error = f"resolving the world failed: {exc}"
             except (WorldError, requests.RequestException) as exc:
                 result.status = ERROR
                 result.setup_error = f"creating the world failed: {exc}"
@@ -134,7 +151,8 @@ class Runner:
                     world=world,
                     scenario_name=scenario.name,
                     scenario_path=result.shown_path,
-                    variables=scenario.vars,
+                    scenario_uid=uid,
+                    variables=variables,
                     driver_name=self.options.driver,
                     headed=self.options.headed,
                     slow_mo=self.options.slow_mo,
@@ -156,6 +174,12 @@ class Runner:
         client.session.close()
         result.duration = time.monotonic() - started
         return result
+
+    def _setup_scope(self, scenario: Scenario, shown: str, trace: str, uid: str) -> dict:
+        """What ``world:`` and ``vars:`` may name: the scenario (``uid``...), the lab, env."""
+        lab = {k: v for k, v in self.descriptor.data.items() if k != "admin_token"}
+        about = {"name": scenario.name, "path": shown, "trace": trace, "uid": uid}
+        return {"scenario": about, "lab": lab, "env": dict(os.environ), "vars": {}}
 
     def _artifacts(self, scenario: Scenario) -> Path | None:
         base = self.options.artifacts_dir
@@ -197,6 +221,12 @@ class Runner:
                     result.screenshots.append((f"{step.label} failed", shot))
                 result.status = step.status
                 return
+
+
+def _release_on_thread(barrier: threading.Barrier) -> None:
+    with suppress(threading.BrokenBarrierError):
+        barrier.wait(timeout=30)
+    release_thread_resources()
 
 
 def _restore_lab_wide_state(client: LabClient) -> None:

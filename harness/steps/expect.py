@@ -124,3 +124,22 @@ def journal_contains(
             actual=shown or others,
         )
     return shown
+
+
+@step("expect.contains")
+def contains(
+    ctx: StepContext, container: Any, item: Any, absent: bool = False, message: str | None = None
+) -> None:
+    """``item`` is in ``container`` (a list, a mapping's keys, or a text) -- or, with
+    ``absent``, is not; e.g. the pages a sign-in went through."""
+    try:
+        found = item in container
+    except TypeError as exc:
+        raise StepError(f"cannot look for {item!r} in {type(container).__name__}") from exc
+    if found == absent:
+        wanted = f"no {item!r}" if absent else repr(item)
+        raise ExpectationFailed(
+            message or f"expected {wanted} in {container!r}",
+            expected=f"{'without' if absent else 'with'} {item!r}",
+            actual=container,
+        )

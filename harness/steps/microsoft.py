@@ -56,19 +56,24 @@ class GraphApi:
         return token
 
     def call(self, method: str, path: str, *, json: Any = None, ok=(200, 201, 204)) -> Any:
-        headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
         try:
-            reply = self.ctx.http.request(
-                method, self.base + path, json=json, headers=headers, timeout=30
-            )
+            reply = self.raw(method, path, json=json)
         except requests.RequestException as exc:
             raise StepError(f"Graph {method} {path} failed: {exc}") from exc
         check_status(reply, list(ok), f"Graph {method} {path}")
         return reply.json() if reply.content else None
 
-    def raw(self, method: str, path: str) -> requests.Response:
-        headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
-        return self.ctx.http.request(method, self.base + path, headers=headers, timeout=30)
+    def raw(self, method: str, path: str, *, json: Any = None) -> requests.Response:
+        """One Graph request; a 401 (the token expired: the lab clock moved) gets a new token."""
+        for attempt in range(2):
+            headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
+            reply = self.ctx.http.request(
+                method, self.base + path, json=json, headers=headers, timeout=30
+            )
+            if reply.status_code != 401 or attempt:
+                return reply
+            self.ctx.cache.pop(_TOKEN_CACHE_KEY, None)
+        return reply
 
 
 def _user_path(user: str) -> str:

@@ -32,3 +32,10 @@ def click(ctx: StepContext, element: str, expect_page: str | None = None) -> dic
     """Follow the link with this element id on the current page."""
     ctx.driver.click(element)
     return _check(ctx, expect_page, f"following #{element}")
+
+
+@step("driver.fresh")
+def fresh(ctx: StepContext) -> None:
+    """Continue with a new user agent: no cookies and no sessions anywhere (another person at
+    another computer). The old one's page is gone."""
+    ctx.new_driver()
