@@ -96,26 +96,30 @@ def federate_domain(
     *,
     mfa_behavior: str = "acceptIfMfaDoneByFederatedIdp",
     update_existing: bool = False,
+    session: requests.Session | None = None,
 ) -> dict:
     """Federate the domain named by the connector's entity id; returns what was configured.
 
     ``descriptor_like`` needs ``urls`` (login, graph, console) and ``ca_bundle``. An already
     federated domain is an error unless ``update_existing`` (then its configuration is patched).
+    ``session`` (e.g. one carrying a scenario's trace) replaces a fresh lab session.
     """
     if mfa_behavior not in MFA_BEHAVIORS:
         raise FederationError(f"federatedIdpMfaBehavior must be one of {', '.join(MFA_BEHAVIORS)}")
     urls = descriptor_like["urls"]
-    with lab_session(descriptor_like["ca_bundle"]) as session:
+    own = session is None
+    session = session or lab_session(descriptor_like["ca_bundle"])
+    try:
         metadata = read_metadata(session, metadata_url)
         try:
             domain = federation_domain_from_entity_id(metadata.entity_id)
         except MetadataError as exc:
             raise FederationError(str(exc)) from None
         token = graph_token(session, urls["login"], tenant_id, client_id, client_secret)
-        session.headers["Authorization"] = f"Bearer {token}"
+        auth = {"Authorization": f"Bearer {token}"}
         graph = _graph_base(urls)
         domain_url = f"{graph}/domains/{quote(domain, safe='')}"
-        reply = session.get(domain_url, timeout=TIMEOUT)
+        reply = session.get(domain_url, headers=auth, timeout=TIMEOUT)
         if reply.status_code == 404:
             raise FederationError(f"domain {domain} is not a domain of tenant {tenant_id}")
         found = _check(reply, f"GET /domains/{domain}")
@@ -132,7 +136,7 @@ def federate_domain(
             "federatedIdpMfaBehavior": mfa_behavior,
         }
         existing = _check(
-            session.get(f"{domain_url}/federationConfiguration", timeout=TIMEOUT),
+            session.get(f"{domain_url}/federationConfiguration", headers=auth, timeout=TIMEOUT),
             f"GET /domains/{domain}/federationConfiguration",
         ).get("value", [])
         if existing and not update_existing:
@@ -145,26 +149,42 @@ def federate_domain(
                 session.patch(
                     f"{domain_url}/federationConfiguration/{existing[0]['id']}",
                     json=body,
+                    headers=auth,
                     timeout=TIMEOUT,
                 ),
                 f"PATCH /domains/{domain}/federationConfiguration",
             ) or {**existing[0], **body}
         else:
             config = _check(
-                session.post(f"{domain_url}/federationConfiguration", json=body, timeout=TIMEOUT),
+                session.post(
+                    f"{domain_url}/federationConfiguration",
+                    json=body,
+                    headers=auth,
+                    timeout=TIMEOUT,
+                ),
                 f"POST /domains/{domain}/federationConfiguration",
             )
-        state = _check(session.get(domain_url, timeout=TIMEOUT), f"GET /domains/{domain}")
+        state = _check(
+            session.get(domain_url, headers=auth, timeout=TIMEOUT), f"GET /domains/{domain}"
+        )
         if state.get("authenticationType") != "Federated":
             _check(
                 session.patch(
-                    domain_url, json={"authenticationType": "Federated"}, timeout=TIMEOUT
+                    domain_url,
+                    json={"authenticationType": "Federated"},
+                    headers=auth,
+                    timeout=TIMEOUT,
                 ),
                 f"PATCH /domains/{domain}",
             )
-            state = _check(session.get(domain_url, timeout=TIMEOUT), f"GET /domains/{domain}")
+            state = _check(
+                session.get(domain_url, headers=auth, timeout=TIMEOUT), f"GET /domains/{domain}"
+            )
         if state.get("authenticationType") != "Federated":
             raise FederationError(f"domain {domain} did not become Federated")
+    finally:
+        if own:
+            session.close()
     return {
         "domain": domain,
         "authenticationType": state["authenticationType"],

@@ -59,6 +59,7 @@ def federate(
             metadata_url or _metadata_url(ctx, None),
             mfa_behavior=mfa_behavior,
             update_existing=update_existing,
+            session=ctx.http,
         )
     except (FederationError, requests.RequestException) as exc:
         raise StepError(f"federating the domain failed: {exc}") from exc

@@ -85,6 +85,14 @@ class JumpCloudModel:
             return None
         return user, found["mfa_done"], dt.datetime.fromtimestamp(found["auth_time"], dt.UTC)
 
+    def sign_out(self, org_id: str, user_id: str) -> None:
+        """A User Portal sign-out: the SSO host's sessions of the user end too."""
+        self.tickets.sign_out(org_id, user_id)
+
+    def session_generation(self, org_id: str, user_id: str) -> int:
+        """Sessions started in an older generation were ended by a sign-out."""
+        return self.tickets.generation(org_id, user_id)
+
     # -- the M365 engineer's API ---------------------------------------------------------
     def binding_for(self, user: dict, office365_id: str | None = None) -> dict | None:
         return self.office365.binding_for(user["organization"], user["_id"], office365_id)

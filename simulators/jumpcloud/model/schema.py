@@ -87,6 +87,9 @@ CREATE TABLE IF NOT EXISTS sso_tickets (
   mfa_done INTEGER NOT NULL, auth_time REAL NOT NULL, expires REAL NOT NULL,
   used INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS sso_tickets_org ON sso_tickets(org_id);
+CREATE TABLE IF NOT EXISTS signouts (
+  org_id TEXT NOT NULL, user_id TEXT NOT NULL, generation INTEGER NOT NULL,
+  PRIMARY KEY (org_id, user_id));
 """
 
 ORG_TABLES = (
@@ -105,6 +108,7 @@ ORG_TABLES = (
     "o365_bindings",
     "events",
     "sso_tickets",
+    "signouts",
 )
 """Tables purged when an organization's world is deleted."""
 

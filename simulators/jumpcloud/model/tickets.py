@@ -1,4 +1,5 @@
-"""One-time SSO tickets: the User Portal's proof of sign-in handed to the SSO host."""
+"""One-time SSO tickets (the User Portal's proof of sign-in handed to the SSO host) and
+sign-outs (a User Portal sign-out ends the user's JumpCloud sessions on the SSO host too)."""
 
 from __future__ import annotations
 
@@ -56,3 +57,22 @@ class Tickets:
             "mfa_done": bool(mfa_done),
             "auth_time": auth_time,
         }
+
+    def sign_out(self, org_id: str, user_id: str) -> None:
+        """End every JumpCloud session of the user: their session generation moves on."""
+        with self.b.tx() as db:
+            db.execute(
+                "INSERT INTO signouts (org_id, user_id, generation) VALUES (?, ?, 1) "
+                "ON CONFLICT (org_id, user_id) DO UPDATE SET generation = generation + 1",
+                (org_id, user_id),
+            )
+
+    def generation(self, org_id: str, user_id: str) -> int:
+        """The user's session generation: a session of an older generation has ended.
+
+        A counter rather than a time, so sign-outs work with the lab clock frozen.
+        """
+        row = self.b.one(
+            "SELECT generation FROM signouts WHERE org_id = ? AND user_id = ?", (org_id, user_id)
+        )
+        return row["generation"] if row else 0

@@ -26,6 +26,8 @@ class SsoSession:
     user_id: str
     mfa: bool
     auth_time: float
+    generation: int = 0
+    """The user's session generation when it started (a User Portal sign-out ends it)."""
 
     def valid(self, now: float) -> bool:
         return self.auth_time + SESSION_SECONDS > now
@@ -65,7 +67,7 @@ def end_session() -> None:
 
 
 def mark_mfa_done(session: SsoSession) -> SsoSession:
-    done = SsoSession(session.org_id, session.user_id, True, session.auth_time)
+    done = SsoSession(session.org_id, session.user_id, True, session.auth_time, session.generation)
     start_session(done)
     return done
 

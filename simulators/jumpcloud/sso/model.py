@@ -156,6 +156,10 @@ class IdpDirectory:
         self.model = model
         self.keys = KeyCache()
 
+    def session_generation(self, org_id: str, user_id: str) -> int:
+        """A session started in an older generation was ended by a User Portal sign-out."""
+        return self.model.session_generation(org_id, user_id)
+
     # -- applications --------------------------------------------------------------------
     def app(self, label: str) -> SamlApp | None:
         doc = self.model.apps.by_label(label)

@@ -91,7 +91,9 @@ def resume(label: str) -> Response:
     if redeemed is None:
         return _to_console_login(flow)
     user, mfa_done, auth_time = redeemed
-    flows.start_session(flows.SsoSession(user["organization"], user["_id"], mfa_done, auth_time))
+    org_id, user_id = user["organization"], user["_id"]
+    generation = host().directory.session_generation(org_id, user_id)
+    flows.start_session(flows.SsoSession(org_id, user_id, mfa_done, auth_time, generation))
     return _proceed(app, flow)
 
 
@@ -165,7 +167,10 @@ def _proceed(app: SamlApp, flow: flows.Flow) -> Response:
     """Answer the flow if the browser's session allows it, else get the user signed in."""
     svc = host()
     session = flows.current_session()
-    usable = session_usable(session, app, flow, svc.now())
+    usable = session_usable(session, app, flow, svc.now()) and not (
+        session
+        and session.generation < svc.directory.session_generation(session.org_id, session.user_id)
+    )
     user = svc.directory.user(session.org_id, session.user_id) if usable and session else None
     if user is None or session is None or user.get("state") == "STAGED":
         if flow.is_passive:

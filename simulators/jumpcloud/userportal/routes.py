@@ -23,6 +23,7 @@ PENDING_KEY = "jcp_pending"
 PENDING_TTL = 300
 MESSAGES = {
     "invalid_credentials": "The username, email or password is incorrect.",
+    "ambiguous": "More than one account matches; sign in with your email address.",
     "locked": "Your account is locked after too many failed attempts. Try again later or "
     "contact your administrator.",
     "suspended": "Your account has been suspended. Contact your administrator.",
@@ -105,7 +106,8 @@ def portal_blueprint(model: JumpCloudModel, ctx: LabContext) -> Blueprint:
             session.pop(USER_KEY, None)
             return None
         now = ctx.clock.timestamp()
-        if user["state"] != "ACTIVATED" or now - state.get("seen", now) > idle * 60:
+        ended = state.get("gen", 0) < model.session_generation(state["org"], state["id"])
+        if user["state"] != "ACTIVATED" or now - state.get("seen", now) > idle * 60 or ended:
             session.pop(USER_KEY, None)
             return None
         state["seen"] = now
@@ -149,6 +151,7 @@ def portal_blueprint(model: JumpCloudModel, ctx: LabContext) -> Blueprint:
             "mfa": bool(state.get("mfa")),
             "auth_time": now,
             "seen": now,
+            "gen": model.session_generation(state["org"], state["id"]),
         }
         session[USER_KEY] = signed_in
         model.events.record(
@@ -227,11 +230,17 @@ def portal_blueprint(model: JumpCloudModel, ctx: LabContext) -> Blueprint:
         candidates = users.signin_candidates(login_name, request.form.get("org") or None)
         if not login_name or not candidates:
             return failed(None, "invalid_credentials", login_name)
-        for row in candidates:
-            if users.lock_status(row)[0]:
-                continue
-            if users.check_password(row, password):
-                return start(row, password)
+        # A username (unlike an email) may exist in several organizations of the lab: the
+        # password picks the account, and a failure counts only against an unambiguous one.
+        matches = [
+            row
+            for row in candidates
+            if not users.lock_status(row)[0] and users.check_password(row, password)
+        ]
+        if len(matches) == 1:
+            return start(matches[0], password)
+        if matches or len(candidates) > 1:
+            return failed(None, "ambiguous" if matches else "invalid_credentials", login_name)
         row = candidates[0]
         if users.lock_status(row)[0]:
             return failed(row, "locked", login_name)
@@ -392,8 +401,10 @@ def portal_blueprint(model: JumpCloudModel, ctx: LabContext) -> Blueprint:
 
     @bp.route("/logout", methods=["GET", "POST"])
     def logout():
-        session.pop(USER_KEY, None)
+        state = session.pop(USER_KEY, None)
         session.pop(PENDING_KEY, None)
+        if isinstance(state, dict) and state.get("org") and state.get("id"):
+            model.sign_out(state["org"], state["id"])
         return redirect(url_for(".login"), 302)
 
     return bp

@@ -35,6 +35,19 @@ def test_second_signin_reuses_the_jumpcloud_session(world):
     assert_signed_in(page, alice)
 
 
+def test_user_portal_signout_ends_the_jumpcloud_sso_session(world):
+    alice = world.people["alice"]
+    agent = world.agent()
+    assert_signed_in(portal_signin(world, alice, agent), alice)
+    out = agent.get(world.url("console") + "/userconsole/logout")
+    assert out.page_id == "jc.userportal.signin"
+    forget_entra_session(world, agent)
+    page = agent.get(world.url("portal"))
+    page = agent.get(page.link("signin-link"))
+    page = page.form("credentials").fill(loginfmt=alice.email).submit()
+    assert page.page_id == "jc.userportal.signin"  # asked again, not silently asserted
+
+
 def test_idp_initiated_from_the_user_portal_tile(world):
     alice = world.people["alice"]
     agent = world.agent()

@@ -282,3 +282,37 @@ def test_suspension_ends_portal_session(jc, world, agent):
 
 def uid(world, name):
     return next(u["id"] for u in world["users"] if u["username"] == name)
+
+
+def _portal_login(jc, login: str, password: str):
+    agent = UserAgent(jc.ca)
+    page = agent.get(jc.console + "/userconsole/login")
+    return page.form("login-form").fill(email=login, password=password).submit()
+
+
+def test_a_username_in_two_organizations_is_told_apart_by_the_password(jc):
+    one = jc.world(
+        {
+            "users": [
+                {"username": "twin", "email": "twin@one.example", "password": "One-Password-1!"}
+            ]
+        }
+    )
+    two = jc.world(
+        {
+            "users": [
+                {"username": "twin", "email": "twin@two.example", "password": "Two-Password-2!"}
+            ],
+            "password_policy": {"maxLoginAttempts": 1},
+        }
+    )
+    assert _portal_login(jc, "twin", "One-Password-1!").text_of("user-name")
+    page = _portal_login(jc, "twin", "Two-Password-2!")
+    assert page.page_id == "jc.userportal.home"
+    wrong = _portal_login(jc, "twin", "Wrong-Password-9!")
+    assert wrong.text_of("error-code") == "jumpcloud:invalid_credentials"
+    # an ambiguous failure locks nobody (world two locks after one failure)
+    user = jc.api(two).get("/api/systemusers", params={"filter": "username:$eq:twin"}).json()
+    assert user["results"][0]["account_locked"] is False
+    assert _portal_login(jc, "twin@two.example", "Two-Password-2!").page_id == "jc.userportal.home"
+    del one
