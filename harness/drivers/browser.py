@@ -73,6 +73,12 @@ _SUBMIT_AUTOSUBMIT = """() => {
 }"""
 
 
+_LOADED_PAGE_ID = (
+    "() => document.readyState === 'complete' && document.body && document.body.dataset.page"
+)
+PAGE_ID_WAIT_MS = 3000
+
+
 class ChromiumMissing(DriverError):
     """No Chromium (or no Playwright) to drive; the message says how to get one."""
 
@@ -262,10 +268,17 @@ class BrowserDriver(Driver):
 
     @property
     def page_id(self) -> str | None:
-        try:
-            return self.page.evaluate("() => document.body && document.body.dataset.page") or None
-        except self._errors:
-            return None
+        """The ``data-page`` of the document, once one has loaded (a redirect chain or a
+        self-posting form may still be replacing it when this is asked)."""
+        for _ in range(3):
+            try:
+                handle = self.page.wait_for_function(_LOADED_PAGE_ID, timeout=PAGE_ID_WAIT_MS)
+                return handle.json_value() or None
+            except self._timeout_error:
+                return None  # loaded, but not one of the lab's pages
+            except self._errors:
+                continue  # the document was replaced while we looked
+        return None
 
     @property
     def url(self) -> str:
