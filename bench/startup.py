@@ -1,8 +1,9 @@
 """Start-up time, idle memory and control-plane latency of a whole lab.
 
 Prints: median time from `m365lab up` to every host healthy (CA already made, and first start
-with a new CA), idle RSS of the lab process, and median `/_lab/health` latency on a kept-alive
-TLS connection. Targets: <= 1.5 s, <= 3 s, <= 120 MB, <= 2 ms.
+with a new CA), then to the default world being ready (lab.json written: consent given,
+people exported, domain federated), idle RSS of the lab process, and median `/_lab/health`
+latency on a kept-alive TLS connection. Targets: <= 1.5 s, <= 3 s, <= 120 MB, <= 2 ms.
 
     python bench/startup.py [--runs 5]
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -20,21 +23,37 @@ import time
 from pathlib import Path
 
 import requests
+import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import keepalive_connection, median_ms, rss_mb, time_requests
 
 
-def start_once(cache_dir: Path, default_world: bool) -> tuple[float, subprocess.Popen, dict]:
+def _free_base() -> int:
+    """A port base whose six consecutive ports are free now."""
+    while True:
+        base = random.randint(20000, 60000)
+        try:
+            for port in range(base, base + 6):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+
+
+def start_once(cache_dir: Path, default_world: bool) -> tuple[float, float, subprocess.Popen, dict]:
+    """(seconds to every host healthy, seconds to lab.json, process, descriptor)."""
     state = Path(tempfile.mkdtemp(prefix="m365lab-bench-"))
     env = {**os.environ, "XDG_CACHE_HOME": str(cache_dir), "XDG_STATE_HOME": str(state / "x")}
+    base = _free_base()
     args = [
         sys.executable,
         "-m",
         "harness.cli",
         "up",
         "--port-base",
-        "0",
+        str(base),
         "--state-dir",
         str(state),
     ]
@@ -42,20 +61,29 @@ def start_once(cache_dir: Path, default_world: bool) -> tuple[float, subprocess.
         args.append("--no-default-world")
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = False  # only polling for liveness here; the CA may not exist yet
+    healthy: set[int] = set()
+    while len(healthy) < 6:
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stderr.read().decode())
+        for port in set(range(base, base + 6)) - healthy:
+            try:
+                if session.get(f"https://127.0.0.1:{port}/_lab/health", timeout=1).ok:
+                    healthy.add(port)
+            except requests.RequestException:
+                pass
+        time.sleep(0.005)
+    t_healthy = time.perf_counter() - t0
     lab_json = state / "lab.json"
     while not lab_json.exists():
         if proc.poll() is not None:
             raise RuntimeError(proc.stderr.read().decode())
         time.sleep(0.005)
-    time.sleep(0.005)
-    desc = json.loads(lab_json.read_text())
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = desc["ca_bundle"]
-    for url in desc["urls"].values():
-        base = url.removesuffix("/v1.0")
-        session.get(base + "/_lab/health", timeout=5).raise_for_status()
-    return time.perf_counter() - t0, proc, desc
+    t_ready = time.perf_counter() - t0
+    time.sleep(0.01)
+    return t_healthy, t_ready, proc, json.loads(lab_json.read_text())
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -68,40 +96,45 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-default-world", action="store_true")
     args = parser.parse_args()
+    urllib3.disable_warnings()
     world = not args.no_default_world
     warm_cache = Path(tempfile.mkdtemp(prefix="m365lab-ca-"))
-    warm, cold, rss, health = [], [], [], []
+    warm, cold, warm_ready, cold_ready, rss, health = [], [], [], [], [], []
     for i in range(args.runs):
         cold_cache = Path(tempfile.mkdtemp(prefix="m365lab-ca-cold-"))
-        seconds, proc, _ = start_once(cold_cache, world)
-        cold.append(seconds)
+        healthy, ready, proc, _ = start_once(cold_cache, world)
+        cold.append(healthy)
+        cold_ready.append(ready)
         stop(proc)
         if i == 0:
-            _, proc, _ = start_once(warm_cache, world)  # make the warm CA once
+            *_, proc, _ = start_once(warm_cache, world)  # make the warm CA once
             stop(proc)
-        seconds, proc, desc = start_once(warm_cache, world)
-        warm.append(seconds)
+        healthy, ready, proc, desc = start_once(warm_cache, world)
+        warm.append(healthy)
+        warm_ready.append(ready)
         time.sleep(1.0)
         rss.append(rss_mb(proc.pid))
         conn = keepalive_connection(desc["urls"]["login"], desc["ca_bundle"])
         health += time_requests(conn, "/_lab/health", 200)
         conn.close()
         stop(proc)
+    med = statistics.median
     print(f"runs: {args.runs} (default world: {'yes' if world else 'no'})")
     print(
-        f"start to all hosts healthy, CA already made: median {statistics.median(warm):.3f} s"
-        "  (target <= 1.5 s)"
+        f"up to all six hosts healthy, CA already made: median {med(warm):.3f} s  (target <= 1.5 s)"
     )
     print(
-        f"start to all hosts healthy, first start:     median {statistics.median(cold):.3f} s"
-        "  (target <= 3 s)"
+        f"up to all six hosts healthy, first start:     median {med(cold):.3f} s  (target <= 3 s)"
     )
+    if world:
+        print(f"up to the default world ready, CA made:       median {med(warm_ready):.3f} s")
+        print(f"up to the default world ready, first start:   median {med(cold_ready):.3f} s")
     print(
-        f"idle RSS of the lab process:                 median {statistics.median(rss):.1f} MB"
+        f"idle RSS of the lab process:                  median {med(rss):.1f} MB"
         "  (target <= 120 MB)"
     )
     print(
-        f"/_lab/health on a kept-alive TLS connection: median {median_ms(health):.3f} ms"
+        f"/_lab/health on a kept-alive TLS connection:  median {median_ms(health):.3f} ms"
         "  (target <= 2 ms)"
     )
 

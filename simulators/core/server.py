@@ -7,6 +7,7 @@ Two engines are available: cheroot (the default; faster with keep-alive, see
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import socket
 import ssl
@@ -58,12 +59,21 @@ def check_port_free(spec: HostSpec) -> None:
             raise
 
 
-def _ssl_context(creds: ServerCredentials) -> ssl.SSLContext:
+def _ssl_context(cert_file: str, key_file: str) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(str(creds.cert_file), str(creds.key_file))
+    context.load_cert_chain(cert_file, key_file)
     context.set_alpn_protocols(["http/1.1"])
     return context
+
+
+@functools.lru_cache(maxsize=8)
+def _tls_adapter(cert_file: str, key_file: str):
+    """One adapter per certificate, shared by every host's server: building one makes cheroot
+    parse the certificate over a loopback TLS handshake (~25 ms each)."""
+    adapter = _nodelay_adapter_class()(cert_file, key_file)
+    adapter.context = _ssl_context(cert_file, key_file)
+    return adapter
 
 
 def _nodelay_adapter_class():
@@ -98,9 +108,7 @@ class CherootServer:
             timeout=30,
             shutdown_timeout=1,
         )
-        adapter = _nodelay_adapter_class()(str(creds.cert_file), str(creds.key_file))
-        adapter.context = _ssl_context(creds)
-        self.server.ssl_adapter = adapter
+        self.server.ssl_adapter = _tls_adapter(str(creds.cert_file), str(creds.key_file))
         self.server.error_log = _quiet_error_log
         self._thread: threading.Thread | None = None
 
@@ -147,7 +155,7 @@ class WerkzeugServer:
                 app,
                 threaded=True,
                 request_handler=Handler,
-                ssl_context=_ssl_context(creds),
+                ssl_context=_ssl_context(str(creds.cert_file), str(creds.key_file)),
             )
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:

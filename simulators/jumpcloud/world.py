@@ -32,11 +32,10 @@ federated in ``doc["microsoft"]["domains"]``, else the default/first M365 domain
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from typing import Any
-
-from faker import Faker
 
 from .model import JumpCloudModel
 from .model.apps import CONFIG_KEYS, CUSTOM, OFFICE365
@@ -83,13 +82,21 @@ class WorldBuilder:
             raise _fail(f"unknown key(s) {', '.join(sorted(unknown))}")
         seed = doc.get("seed")
         self.rng = random.Random(seed if seed is not None else random.randrange(1 << 30))
-        self.faker = Faker()
-        self.faker.seed_instance(self.rng.randrange(1 << 30))
+        self.faker_seed = self.rng.randrange(1 << 30)
         self.usernames: dict[str, str] = {}
         self.group_ids: dict[str, str] = {}
         self.pending_managers: list[tuple[str, str]] = []
         self.office365_spec: dict = {}
         self.m365_domains: list[str] = []
+
+    @functools.cached_property
+    def faker(self):
+        """Faker takes a few hundred ms to load: only worlds that generate users pay for it."""
+        from faker import Faker
+
+        fake = Faker()
+        fake.seed_instance(self.faker_seed)
+        return fake
 
     def build(self) -> dict:
         if self.model.orgs.for_world(self.world_id):

@@ -39,8 +39,6 @@ import random
 import re
 from dataclasses import dataclass
 
-from faker import Faker
-
 from simulators.microsoft.ids import OFFICE_HOME_APP_ID, iso, new_guid
 from simulators.microsoft.model.directory import Directory
 from simulators.microsoft.model.errors import DirectoryError
@@ -258,6 +256,8 @@ class WorldBuilder:
             raise ValueError("microsoft.generate_users.domain must be a managed domain")
         password = generate_password(self.rng)
         shared_hash = hash_password(password)
+        from faker import Faker  # slow to import: only worlds that generate users need it
+
         fake = Faker()
         fake.seed_instance(self.seed)
         now = iso(self.directory.clock.now())
