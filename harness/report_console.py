@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -9,7 +10,8 @@ from rich.table import Table
 
 
 def print_lab_table(descriptor: dict, path: Path | None, console: Console | None = None) -> None:
-    console = console or Console()
+    # piped output (a log, CI) gets a wide console so credentials are never cut
+    console = console or Console(width=None if sys.stdout.isatty() else 200)
     hosts = Table(title="m365lab is up", show_lines=False)
     hosts.add_column("host")
     hosts.add_column("URL")
@@ -30,8 +32,9 @@ def print_lab_table(descriptor: dict, path: Path | None, console: Console | None
     people = descriptor.get("people") or []
     if people:
         table = Table(title="People of the default world")
-        for column in ("user", "password", "TOTP secret", "sign-in", "shows"):
-            table.add_column(column)
+        for column in ("user", "password", "TOTP secret", "sign-in"):
+            table.add_column(column, overflow="fold", no_wrap=False, min_width=len(column))
+        table.add_column("shows", ratio=1)
         for p in people:
             table.add_row(
                 p["upn"], p["password"], p.get("totp_secret") or "", p["sign_in"], p["shows"]
