@@ -116,6 +116,15 @@ def create_host_app(
     return app
 
 
+def _raw_url() -> str:
+    """The URL as the client sent it. werkzeug's ``request.url`` re-quotes the query in Python
+    one character at a time, about a millisecond for a SAMLRequest."""
+    target = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI")
+    if not target:
+        return request.url
+    return f"{request.scheme}://{request.host}{target}"
+
+
 def _record(ctx: LabContext, host: str, response: Response) -> None:
     if request.path == "/_lab/journal":
         return  # reading the journal must not grow it
@@ -125,7 +134,7 @@ def _record(ctx: LabContext, host: str, response: Response) -> None:
         request_body = request.get_data(cache=True)[: BODY_CAP + 1]
     streamed = response.direct_passthrough or response.is_streamed
     entry = {
-        "time": ctx.clock.state()["now"],  # lab time, as the systems saw it
+        "time": ctx.clock.now().isoformat().replace("+00:00", "Z"),  # lab time
         "wall_time": time.time(),  # real time, to order entries across processes
         "trace": g.get("trace"),
         "host": host,
@@ -133,8 +142,12 @@ def _record(ctx: LabContext, host: str, response: Response) -> None:
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - g.get("t0", time.perf_counter())) * 1000, 3),
         "_raw": RawExchange(
-            url=request.url,
-            request_headers=list(request.headers.items()),
+            url=_raw_url(),
+            request_headers={
+                k: v
+                for k, v in request.environ.items()
+                if k.startswith("HTTP_") or k in ("CONTENT_TYPE", "CONTENT_LENGTH")
+            },
             request_body=request_body,
             request_type=request.content_type or "",
             response_headers=list(response.headers.items()),

@@ -137,7 +137,8 @@ class RawExchange:
     """
 
     url: str
-    request_headers: list[tuple[str, str]]
+    request_headers: list[tuple[str, str]] | dict[str, str]
+    """Header pairs, or the WSGI environ's ``HTTP_*`` / ``CONTENT_*`` items as captured."""
     request_body: bytes | list[tuple[str, str]]
     request_type: str
     response_headers: list[tuple[str, str]]
@@ -153,7 +154,7 @@ class RawExchange:
         body = self.request_body
         return {
             "url": redact_query(self.url),
-            "request_headers": redact_headers(self.request_headers),
+            "request_headers": redact_headers(_header_pairs(self.request_headers)),
             "request_body": redact_body(body, self.request_type)
             if isinstance(body, bytes)
             else redact_form(body),
@@ -162,6 +163,16 @@ class RawExchange:
             if self.response_body is None
             else redact_body(self.response_body, self.response_type),
         }
+
+
+def _header_pairs(headers: list[tuple[str, str]] | dict[str, str]) -> list[tuple[str, str]]:
+    if isinstance(headers, list):
+        return headers
+    pairs = []
+    for key, value in headers.items():
+        name = key[5:] if key.startswith("HTTP_") else key
+        pairs.append(("-".join(part.capitalize() for part in name.split("_")), value))
+    return pairs
 
 
 class Journal:

@@ -78,10 +78,7 @@ class Backend:
                     self.hook_failure(event, exc)
 
     def insert(self, table: str, row: dict) -> None:
-        """A plain INSERT (sqlite-utils' insert() introspects the table on every call)."""
-        columns = ", ".join(row)
-        marks = ", ".join("?" * len(row))
-        self.db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
+        self.store.insert(table, row)
 
     def one(self, sql: str, params: tuple | list = ()) -> dict | None:
         return self.store.one(sql, params)

@@ -52,8 +52,8 @@ class OAuthState(Repository):
             "created": self.now_ts(),
             "done": 0,
         }
-        with self.store.transaction() as db:
-            db["pending_signins"].insert(row)
+        with self.store.transaction():
+            self.store.insert("pending_signins", row)
         return self._decode_pending(row)
 
     def pending(self, pending_id: str) -> dict | None:
@@ -81,8 +81,9 @@ class OAuthState(Repository):
     # -- sessions --------------------------------------------------------------------------
     def new_session(self, tenant_id: str, user_id: str, amr: list[str]) -> str:
         session_id = secrets.token_urlsafe(24)
-        with self.store.transaction() as db:
-            db["sessions"].insert(
+        with self.store.transaction():
+            self.store.insert(
+                "sessions",
                 {
                     "id": session_id,
                     "tenant_id": tenant_id,
@@ -90,7 +91,7 @@ class OAuthState(Repository):
                     "amr": json.dumps(amr),
                     "auth_time": self.now_ts(),
                     "revoked": 0,
-                }
+                },
             )
         return session_id
 
@@ -123,8 +124,9 @@ class OAuthState(Repository):
         auth_time: int,
     ) -> str:
         code = "1.A" + secrets.token_urlsafe(48)
-        with self.store.transaction() as db:
-            db["auth_codes"].insert(
+        with self.store.transaction():
+            self.store.insert(
+                "auth_codes",
                 {
                     "code_hash": _digest(code),
                     "tenant_id": tenant_id,
@@ -139,7 +141,7 @@ class OAuthState(Repository):
                     "auth_time": auth_time,
                     "expires": self.now_ts() + CODE_SECONDS,
                     "used": 0,
-                }
+                },
             )
         return code
 
@@ -161,8 +163,9 @@ class OAuthState(Repository):
         self, tenant_id: str, client_id: str, user_id: str, scopes: list[str], amr: list[str]
     ) -> str:
         token = "1.AR" + secrets.token_urlsafe(64)
-        with self.store.transaction() as db:
-            db["refresh_tokens"].insert(
+        with self.store.transaction():
+            self.store.insert(
+                "refresh_tokens",
                 {
                     "token_hash": _digest(token),
                     "tenant_id": tenant_id,
@@ -172,7 +175,7 @@ class OAuthState(Repository):
                     "amr": json.dumps(amr),
                     "created": self.now_ts(),
                     "revoked": 0,
-                }
+                },
             )
         return token
 
@@ -211,8 +214,8 @@ class OAuthState(Repository):
             "time": iso(self.clock.now()),
             "correlation_id": correlation_id,
         }
-        with self.store.transaction() as db:
-            db["signin_log"].insert(entry)
+        with self.store.transaction():
+            self.store.insert("signin_log", entry)
         return entry
 
     def signins(self, tenant_id: str, limit: int = 100) -> list[dict]:

@@ -166,9 +166,9 @@ class Users(Repository):
         if row.get("mail") and "proxyAddresses" not in row:
             row["proxyAddresses"] = json.dumps([f"SMTP:{row['mail']}"])
         row.update(extra or {})
-        with self.store.transaction() as db:
+        with self.store.transaction():
             self._check_unique(tenant_id, row, None)
-            db["users"].insert(row)
+            self.store.insert("users", row)
         return self.require(tenant_id, row["id"])
 
     def insert_generated(self, rows: list[dict]) -> None:
