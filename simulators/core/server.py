@@ -21,6 +21,7 @@ from simulators.core.topology import HostSpec
 log = logging.getLogger("m365lab.server")
 ENGINES = ("cheroot", "werkzeug")
 DEFAULT_ENGINE = "cheroot"
+KEEP_ALIVE_LIMIT = 1000
 
 
 class PortInUseError(OSError):
@@ -109,6 +110,10 @@ class CherootServer:
             shutdown_timeout=1,
         )
         self.server.ssl_adapter = _tls_adapter(str(creds.cert_file), str(creds.key_file))
+        # cheroot keeps only 10 idle keep-alive connections by default; past that every reply
+        # says "Connection: close" and each request pays a new TLS handshake (a browser, or
+        # a few user agents, open more than 10). Idle connections still expire after timeout.
+        self.server.keep_alive_conn_limit = KEEP_ALIVE_LIMIT
         self.server.error_log = _quiet_error_log
         self._thread: threading.Thread | None = None
 
