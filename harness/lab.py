@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -26,6 +27,8 @@ from simulators.core.server import (
 )
 from simulators.core.tls import default_ca_dir, server_credentials, spki_sha256
 from simulators.core.topology import DEFAULT_HOST, DEFAULT_PORT_BASE, SYSTEM_HOSTS, Topology
+
+log = logging.getLogger("m365lab")
 
 SYSTEM_CLASSES: dict[str, str] = {
     "microsoft": "simulators.microsoft.system:MicrosoftSystem",
@@ -192,6 +195,7 @@ class Lab:
         assert self.ctx is not None
         path = self.ctx.state_dir / "default-world.json"
         if path.exists():
+            self._warn_if_moved()
             return json.loads(path.read_text())
         from harness.default_world import DefaultWorldError
 
@@ -201,6 +205,22 @@ class Lab:
             raise LabError(f"cannot build the default world: {exc}") from exc
         path.write_text(json.dumps(built, indent=2))
         return built
+
+    def _warn_if_moved(self) -> None:
+        """The saved world's federation and consent redirect carry the first start's URLs."""
+        assert self.ctx is not None
+        try:
+            before = json.loads((self.ctx.state_dir / "lab.json").read_text())["urls"]
+        except (OSError, ValueError, KeyError):
+            return
+        if before != self.ctx.topology.urls():
+            log.warning(
+                "m365lab: warning: the hosts moved since this state directory was made "
+                "(%s -> %s); federation and consent still point at the old URLs: start with "
+                "the same --host and --port-base, or use a new --state-dir",
+                before.get("login"),
+                self.ctx.url("login"),
+            )
 
     def wait_healthy(self, timeout: float = 10.0, *, every_host: bool = False) -> None:
         """Block until every served host (or every host of the topology, served elsewhere
