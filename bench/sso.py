@@ -65,7 +65,7 @@ def serve_lab(queue: mp.Queue, stop: mp.Event) -> None:
 
 def fresh_browser(agent: UserAgent) -> UserAgent:
     """The same kept-alive connections, no cookies: a new browser session."""
-    agent.session.cookies.clear()
+    agent.cookies.clear()
     agent.history.clear()
     return agent
 

@@ -1,24 +1,28 @@
 """The HTTP user agent: a scripted browser without a browser (the ``http`` driver's engine).
 
-It trusts only the lab CA, sends ``X-Lab-Trace``, follows redirects, parses HTML with lxml,
-fills and submits forms by field name, and submits self-posting forms (the SAML POST binding)
-on its own, as a browser running their one line of script would.
+It trusts only the lab CA, sends ``X-Lab-Trace``, keeps cookies, follows redirects as browsers
+do, parses HTML with lxml, fills and submits forms by field name, and submits self-posting
+forms (the SAML POST binding) on its own, as a browser running their one line of script would.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from urllib.parse import quote_plus, urljoin
+from urllib.parse import quote_plus, urldefrag, urljoin, urlsplit
 
 import lxml.html
-import requests
 
-from simulators.core.httpclient import lab_session
+from harness.cookies import CookieJar
+from harness.transport import Reply, Transport, TransportError
 from simulators.core.journal import TRACE_HEADER, new_trace_id
 
 _ONLOAD_SUBMIT = re.compile(r"forms\[0\]\.submit\(\)|\.submit\(\)")
+FormData = dict | list | str | bytes | None
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 30  # what requests allows; browsers stop at about 20
 
 
 _FORM_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
@@ -41,7 +45,7 @@ def encode_form(pairs: Iterable[tuple[str, str]]) -> str:
 
 
 class UserAgentError(Exception):
-    """The page does not have what the script asked for (a form, a field, an element)."""
+    """The page does not have what the script asked for, or the request could not be made."""
 
 
 @dataclass
@@ -137,16 +141,17 @@ class Form:
 class Page:
     """A response as a page: status, URL after redirects, HTML tree, the page's stable id."""
 
-    def __init__(self, agent: UserAgent, response: requests.Response) -> None:
+    def __init__(self, agent: UserAgent, reply: Reply) -> None:
         self.agent = agent
-        self.response = response
-        self.url = response.url
-        self.status = response.status_code
-        self.text = response.text
-        ctype = response.headers.get("Content-Type", "")
+        self.reply = reply
+        self.url = reply.url
+        self.status = reply.status
+        self.headers = reply.headers
+        self.content = reply.content
+        self.text = reply.content.decode(reply.charset(), errors="replace")
         self.tree = (
-            lxml.html.document_fromstring(response.content)
-            if "html" in ctype and response.content.strip()
+            lxml.html.document_fromstring(reply.content)
+            if "html" in reply.content_type and reply.content.strip()
             else None
         )
 
@@ -159,7 +164,7 @@ class Page:
         return body.get("data-page") if body is not None else None
 
     def json(self):
-        return self.response.json()
+        return json.loads(self.content)
 
     def by_id(self, element_id: str):
         if self.tree is None:
@@ -228,20 +233,21 @@ class UserAgent:
         auto_submit: bool = True,
         max_auto_submits: int = 10,
     ) -> None:
-        self.session = lab_session(ca_bundle)
+        self.transport = Transport(ca_bundle, timeout)
+        self.cookies = CookieJar()
         self.trace = trace or new_trace_id()
-        self.session.headers.update(
-            {
-                TRACE_HEADER: self.trace,
-                "User-Agent": "Mozilla/5.0 (m365lab http driver)",
-                "Accept": "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
-            }
-        )
-        self.timeout = timeout
+        self.headers = {
+            TRACE_HEADER: self.trace,
+            "User-Agent": "Mozilla/5.0 (m365lab http driver)",
+            "Accept": "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
+        }
         self.auto_submit = auto_submit
         self.max_auto_submits = max_auto_submits
         self.history: list[Exchange] = []
         self.page: Page | None = None
+        # A hook that may replace a navigation's data: ``(method, url, data) -> data``; how
+        # steps tamper with a form post (a SAMLResponse) the way an attacker's proxy would.
+        self.rewrite_data: Callable[[str, str, FormData], FormData] | None = None
 
     def get(self, url: str, params: dict | None = None) -> Page:
         return self.send("GET", url, params=params)
@@ -251,7 +257,7 @@ class UserAgent:
 
     def send(self, method: str, url: str, data=None, params=None) -> Page:
         """Make a request as a browser would, then submit self-posting forms it lands on."""
-        page = self._one(method, url, data, params)
+        page = self._navigate(method, url, data, params)
         submits = 0
         while self.auto_submit and (form := page.autosubmit_form()) is not None:
             submits += 1
@@ -260,34 +266,73 @@ class UserAgent:
                     f"more than {self.max_auto_submits} self-posting forms "
                     f"in a row, last at {page.url}"
                 )
-            page = self._one(form.method, form.action, form.fields, None)
+            page = self._navigate(form.method, form.action, form.fields, None)
         self.page = page
         return page
 
-    def _one(self, method: str, url: str, data, params) -> Page:
+    def _navigate(self, method: str, url: str, data, params) -> Page:
+        """One navigation: the request, then its redirects, the way browsers follow them."""
+        method = method.upper()
+        if self.rewrite_data is not None:
+            data = self.rewrite_data(method, url, data)
+        body: bytes | None = None
+        content_type: str | None = None
         if method == "GET":
-            response = self.session.get(url, params=params or data, timeout=self.timeout)
-        else:
-            headers = None
-            if isinstance(data, dict | list):
-                data = encode_form(data.items() if isinstance(data, dict) else data)
-                headers = {"Content-Type": "application/x-www-form-urlencoded"}
-            response = self.session.request(
-                method, url, data=data, params=params, headers=headers, timeout=self.timeout
-            )
-        for hop in response.history:
-            self.history.append(Exchange(hop.request.method, hop.url, hop.status_code))
-        self.history.append(Exchange(response.request.method, response.url, response.status_code))
-        return Page(self, response)
+            params = params or data
+        elif isinstance(data, dict | list):
+            body = encode_form(data.items() if isinstance(data, dict) else data).encode()
+            content_type = "application/x-www-form-urlencoded"
+        elif data is not None:
+            body = data.encode() if isinstance(data, str) else bytes(data)
+        if params:
+            query = encode_form(params.items() if isinstance(params, dict) else params)
+            base, fragment = urldefrag(url)
+            url = f"{base}{'&' if '?' in base else '?'}{query}"
+            url = f"{url}#{fragment}" if fragment else url
+        for _ in range(MAX_REDIRECTS + 1):
+            reply = self._exchange(method, url, body, content_type)
+            self.history.append(Exchange(method, url, reply.status))
+            location = reply.headers.get("Location")
+            if reply.status not in _REDIRECTS or not location:
+                return Page(self, reply)
+            url = _redirect_target(url, location)
+            if reply.status == 303 or (reply.status in (301, 302) and method == "POST"):
+                method, body, content_type = "GET", None, None  # RFC 9110 §15.4, as browsers
+        raise UserAgentError(f"more than {MAX_REDIRECTS} redirects, last to {url}")
 
-    def cookies_for(self, url_prefix: str) -> dict[str, str]:
-        return {c.name: c.value for c in self.session.cookies if c.value}
+    def _exchange(
+        self, method: str, url: str, body: bytes | None, content_type: str | None
+    ) -> Reply:
+        parts = urlsplit(url)
+        headers = dict(self.headers)
+        cookie = self.cookies.header(parts.hostname or "", parts.path, parts.scheme == "https")
+        if cookie:
+            headers["Cookie"] = cookie
+        if content_type:
+            headers["Content-Type"] = content_type
+        try:
+            reply = self.transport.exchange(method, url, body, headers)
+        except TransportError as exc:
+            raise UserAgentError(f"request failed: {exc}") from exc
+        set_cookies = reply.headers.get_all("Set-Cookie")
+        if set_cookies:
+            self.cookies.receive(parts.hostname or "", parts.path, set_cookies)
+        return reply
 
     def close(self) -> None:
-        self.session.close()
+        self.transport.close()
 
     def __enter__(self) -> UserAgent:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _redirect_target(current: str, location: str) -> str:
+    """Where a redirect leads; a Location without a fragment keeps the current one (RFC 9110)."""
+    target = urljoin(current, location)
+    _, fragment = urldefrag(current)
+    if fragment and "#" not in location:
+        target = f"{target}#{fragment}"
+    return target

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import requests
-
 from harness.drivers.base import Driver, DriverError
 from harness.drivers.pages import PageSpec
 from harness.useragent import Form, Page, UserAgent, UserAgentError
@@ -31,8 +29,6 @@ class HttpDriver(Driver):
             return action().page_id
         except UserAgentError as exc:
             raise DriverError(str(exc)) from exc
-        except requests.RequestException as exc:
-            raise DriverError(f"request failed: {exc}") from exc
 
     def open(self, url: str) -> str | None:
         return self._go(lambda: self.agent.get(url))

@@ -151,21 +151,20 @@ def intercepted_post(
     seen: list[Fields] = []
     driver = ctx.driver
     agent = getattr(driver, "agent", None)
-    if agent is not None:  # the HTTP user agent: wrap its one-request method
-        original = agent._one
+    if agent is not None:  # the HTTP user agent: its data hook
 
-        def one(method: str, target: str, data, params):
+        def rewrite(method: str, target: str, data):
             if method == "POST" and target.split("?")[0] == url and not seen:
                 fields = list(data.items() if isinstance(data, dict) else data or [])
                 seen.append(fields)
-                data = alter(fields)
-            return original(method, target, data, params)
+                return alter(fields)
+            return data
 
-        agent._one = one
+        agent.rewrite_data = rewrite
         try:
             yield seen
         finally:
-            del agent._one
+            agent.rewrite_data = None
         return
     page = getattr(driver, "page", None)
     if page is None:

@@ -306,9 +306,9 @@ def decisions(world: FederatedWorld, agent: UserAgent, host: str, event: str) ->
 
 def forget_entra_session(world: FederatedWorld, agent: UserAgent) -> None:
     """Drop the login and portal cookies (as if the Entra session expired); keep JumpCloud's."""
-    for cookie in list(agent.session.cookies):
+    for cookie in agent.cookies:
         if cookie.name in ("m365lab_login", "m365lab_portal"):
-            agent.session.cookies.clear(cookie.domain, cookie.path, cookie.name)
+            agent.cookies.clear(cookie.domain, cookie.path, cookie.name)
 
 
 def signin_log(world: FederatedWorld) -> list[dict]:

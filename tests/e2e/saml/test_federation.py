@@ -34,10 +34,9 @@ def test_federate_domain_from_the_connector_metadata(world):
     assert config["displayName"] == world.domain
     realm = (
         world.agent()
-        .session.get(
+        .get(
             f"{world.url('login')}/common/userrealm/{world.people['alice'].email}",
             params={"api-version": "2.1"},
-            timeout=20,
         )
         .json()
     )

@@ -94,7 +94,7 @@ def test_rotated_certificate_then_next_signing_certificate(world):
     page = portal_signin(world, alice)
     assert_error(page, "AADSTS500081", "KEY_MISMATCH")
 
-    metadata = world.agent().session.get(world.metadata_url(), timeout=20)
+    metadata = world.agent().get(world.metadata_url())
     new_cert = parse_idp_metadata(metadata.content).certificates_b64[0]
     assert new_cert != world.federation()["signingCertificate"]
     world.patch_federation(nextSigningCertificate=new_cert)

@@ -38,6 +38,21 @@ class RelaySystem(System):
                 )
 
             app.add_url_rule("/clock", "clock", lambda: jsonify(now=ctx.clock.now().isoformat()))
+
+            @app.route("/redirect/<int:status>", methods=["GET", "POST"])
+            def redirect_with(status: int):
+                reply = redirect(request.args.get("to", "/echo"), code=status)
+                reply.set_cookie("hop", "set-on-redirect", secure=True, path="/")
+                return reply
+
+            @app.route("/echo", methods=["GET", "POST"])
+            def echo():
+                return jsonify(
+                    method=request.method,
+                    query=request.query_string.decode(),
+                    body=request.get_data(as_text=True),
+                    cookie=request.headers.get("Cookie"),
+                )
         elif host == "sso":
 
             @app.get("/hop2")

@@ -126,9 +126,9 @@ def test_apps_pages_create_configure_rotate_metadata(jc, world, admin):
     assert saved.by_id("config-spEntityId").get("value") == "https://sp2.example"
     rotated = saved.form("rotate-cert-form").submit()
     assert rotated.text_of("cert-fingerprint") != before
-    metadata = admin.session.get(rotated.link("metadata-link"))
+    metadata = admin.get(rotated.link("metadata-link"))
     assert parse_idp_metadata(metadata.content).entity_id == "jc-console"
-    pem = admin.session.get(rotated.link("certificate-link"))
+    pem = admin.get(rotated.link("certificate-link"))
     assert pem.text.startswith("-----BEGIN CERTIFICATE-----")
     bad = (
         admin.get(jc.console + "/applications")
