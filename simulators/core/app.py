@@ -14,6 +14,7 @@ from simulators.core.context import LabContext, System
 from simulators.core.control import control_blueprint
 from simulators.core.errors import code_for_status, render_error
 from simulators.core.journal import BODY_CAP, TRACE_HEADER, RawExchange, current_trace, new_trace_id
+from simulators.core.sessions import LabSessionInterface
 
 log = logging.getLogger("m365lab")
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
@@ -40,6 +41,7 @@ def create_host_app(
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False
+    app.session_interface = LabSessionInterface()
     app.extensions["m365lab.ctx"] = ctx
     app.extensions["m365lab.host"] = host
     app.extensions["m365lab.error_renderers"] = []

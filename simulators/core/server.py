@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
+from simulators.core import sockstream
 from simulators.core.tls import ServerCredentials
 from simulators.core.topology import HostSpec
 
@@ -90,6 +91,9 @@ def _nodelay_adapter_class():
         def wrap(self, sock):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             return super().wrap(sock)
+
+        def makefile(self, sock, mode="r", bufsize=8192):
+            return sockstream.makefile(sock, mode, bufsize)
 
     return NoDelaySSLAdapter
 

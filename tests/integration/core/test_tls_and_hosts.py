@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import ssl
 
@@ -75,3 +76,28 @@ def test_keep_alive_reuses_one_connection(relay_lab):
         sockets.add(id(conn.sock))
     conn.close()
     assert len(sockets) == 1
+
+
+def test_pipelined_requests_and_bodies_on_one_connection(relay_lab):
+    """Requests sent back to back in one write are all answered, in order (the reader must
+    notice a request already buffered, without waiting for the socket)."""
+    spec = relay_lab.ctx.topology.hosts["graph"]
+    context = ssl.create_default_context(cafile=str(relay_lab.ctx.ca_file))
+    raw = socket.create_connection((spec.public_host, spec.port), timeout=5)
+    with context.wrap_socket(raw, server_hostname=spec.public_host) as tls:
+        host = f"{spec.public_host}:{spec.port}"
+        body = "password=" + "x" * 20000  # larger than one read buffer
+        tls.sendall(
+            (
+                f"GET /_lab/health HTTP/1.1\r\nHost: {host}\r\n\r\n"
+                f"POST /login HTTP/1.1\r\nHost: {host}\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n{body}"
+                f"GET /_lab/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+            ).encode()
+        )
+        received = b""
+        while chunk := tls.recv(65536):
+            received += chunk
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", received) == [b"200"] * 3
+    assert b'"password_seen":true' in received
