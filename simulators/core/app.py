@@ -18,6 +18,7 @@ from simulators.core.sessions import LabSessionInterface
 
 log = logging.getLogger("m365lab")
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
+_TRACE_ENVIRON = "HTTP_" + TRACE_HEADER.upper().replace("-", "_")
 
 
 def create_host_app(
@@ -49,12 +50,14 @@ def create_host_app(
 
     @app.before_request
     def _begin():
+        environ = request.environ
         g.t0 = time.perf_counter()
-        g.trace = request.headers.get(TRACE_HEADER) or new_trace_id()
+        g.trace = environ.get(_TRACE_ENVIRON) or new_trace_id()
         g.trace_token = current_trace.set(g.trace)
-        if request.path.startswith("/_lab"):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_lab") or not ctx.faults.active():
             return None
-        rule = ctx.faults.pick(host, request.method, request.path)
+        rule = ctx.faults.pick(host, environ["REQUEST_METHOD"], path)
         if rule is None:
             return None
         g.fault = rule.to_dict()
@@ -118,47 +121,50 @@ def create_host_app(
     return app
 
 
-def _raw_url() -> str:
+def _raw_url(environ: dict) -> str:
     """The URL as the client sent it. werkzeug's ``request.url`` re-quotes the query in Python
     one character at a time, about a millisecond for a SAMLRequest."""
-    target = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI")
+    target = environ.get("REQUEST_URI") or environ.get("RAW_URI")
     if not target:
         return request.url
-    return f"{request.scheme}://{request.host}{target}"
+    return f"{environ['wsgi.url_scheme']}://{environ.get('HTTP_HOST', '')}{target}"
 
 
 def _record(ctx: LabContext, host: str, response: Response) -> None:
-    if request.path == "/_lab/journal":
+    req = request._get_current_object()  # one proxy lookup, not one per attribute
+    environ = req.environ
+    if environ.get("PATH_INFO") == "/_lab/journal":
         return  # reading the journal must not grow it
-    if request.mimetype == "application/x-www-form-urlencoded":
-        request_body: bytes | list[tuple[str, str]] = list(request.form.items(multi=True))
+    if req.mimetype == "application/x-www-form-urlencoded":
+        request_body: bytes | list[tuple[str, str]] = list(req.form.items(multi=True))
     else:
-        request_body = request.get_data(cache=True)[: BODY_CAP + 1]
+        request_body = req.get_data(cache=True)[: BODY_CAP + 1]
     streamed = response.direct_passthrough or response.is_streamed
+    state = g._get_current_object().__dict__
     entry = {
         "time": ctx.clock.now().isoformat().replace("+00:00", "Z"),  # lab time
         "wall_time": time.time(),  # real time, to order entries across processes
-        "trace": g.get("trace"),
+        "trace": state.get("trace"),
         "host": host,
-        "method": request.method,
+        "method": environ["REQUEST_METHOD"],
         "status": response.status_code,
-        "duration_ms": round((time.perf_counter() - g.get("t0", time.perf_counter())) * 1000, 3),
+        "duration_ms": round((time.perf_counter() - state.get("t0", 0.0)) * 1000, 3),
         "_raw": RawExchange(
-            url=_raw_url(),
+            url=_raw_url(environ),
             request_headers={
                 k: v
-                for k, v in request.environ.items()
+                for k, v in environ.items()
                 if k.startswith("HTTP_") or k in ("CONTENT_TYPE", "CONTENT_LENGTH")
             },
             request_body=request_body,
-            request_type=request.content_type or "",
+            request_type=environ.get("CONTENT_TYPE", ""),
             response_headers=list(response.headers.items()),
             response_body=None if streamed else response.get_data()[: BODY_CAP + 1],
             response_type=response.content_type or "",
         ),
     }
-    if "fault" in g:
-        entry["fault"] = g.fault
-    if "traceback" in g:
-        entry["error"] = g.traceback
+    if "fault" in state:
+        entry["fault"] = state["fault"]
+    if "traceback" in state:
+        entry["error"] = state["traceback"]
     ctx.journal.record(entry)

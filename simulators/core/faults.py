@@ -99,6 +99,10 @@ class FaultRules:
         with self._lock:
             return [r.to_dict() for r in self._rules]
 
+    def active(self) -> bool:
+        """Whether any rule is set (read without the lock: a list reference swaps atomically)."""
+        return bool(self._rules)
+
     def pick(self, host: str, method: str, path: str) -> FaultRule | None:
         """The rule to apply to this request, counting it against the rule's budget."""
         with self._lock:
