@@ -78,6 +78,11 @@ def _tls_adapter(cert_file: str, key_file: str):
     return adapter
 
 
+@functools.cache
+def _flushing_connection():
+    return sockstream.connection_class()
+
+
 def _nodelay_adapter_class():
     from cheroot.ssl.builtin import BuiltinSSLAdapter
 
@@ -114,6 +119,7 @@ class CherootServer:
             shutdown_timeout=1,
         )
         self.server.ssl_adapter = _tls_adapter(str(creds.cert_file), str(creds.key_file))
+        self.server.ConnectionClass = _flushing_connection()
         # cheroot keeps only 10 idle keep-alive connections by default; past that every reply
         # says "Connection: close" and each request pays a new TLS handshake (a browser, or
         # a few user agents, open more than 10). Idle connections still expire after timeout.
