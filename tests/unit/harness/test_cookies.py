@@ -39,7 +39,9 @@ def test_secure_cookies_stay_off_plain_http():
 
 
 def test_paths_default_match_and_order_longest_first():
-    assert default_path("/a/b/c") == "/a/b" and default_path("/a") == "/" and default_path("") == "/"
+    assert (
+        default_path("/a/b/c") == "/a/b" and default_path("/a") == "/" and default_path("") == "/"
+    )
     assert path_match("/a/b", "/a") and path_match("/a/", "/a/") and not path_match("/ab", "/a")
     jar = jar_with("h.test", "/app/page", "short=1; Path=/", "long=2; Path=/app")
     assert jar.header("h.test", "/app/x", secure=True) == "long=2; short=1"
