@@ -31,6 +31,7 @@ Processing order (each step raises ``SamlValidationError`` with its own ``Reason
 
 from __future__ import annotations
 
+import base64
 import binascii
 import heapq
 import logging
@@ -75,6 +76,7 @@ _RESPONSE = q(_SAMLP, "Response")
 _ASSERTION = q(_SAML, "Assertion")
 _ISSUER = q(_SAML, "Issuer")
 _SIGNATURE = q(_DS, "Signature")
+_DS_OBJECT = q(_DS, "Object")
 
 _ALLOWED_TRANSFORMS: Final = frozenset({c.TRANSFORM_ENVELOPED, c.C14N_EXCLUSIVE})
 _KEYINFO_CHILDREN: Final = frozenset({q(_DS, "KeyName"), q(_DS, "X509Data")})
@@ -258,8 +260,14 @@ def _local(tag: object) -> str | None:
     return tag.rpartition("}")[2]
 
 
-def _elements(root: etree._Element) -> list[etree._Element]:
-    return [el for el in root.iter() if isinstance(el.tag, str)]
+def _any_ns(*names: str) -> tuple[str, ...]:
+    """lxml ``iter()`` tags matching ``names`` in any namespace or none (walked in C)."""
+    return tuple(f"{{*}}{name}" for name in names)
+
+
+_OBJECT_TAGS: Final = _any_ns("Object")
+_SIGNATURE_PART_TAGS: Final = _any_ns("SignedInfo", "SignatureValue", "Signature")
+_ASSERTION_TAGS: Final = _any_ns("Assertion", "EncryptedAssertion")
 
 
 def _text(el: etree._Element | None) -> str | None:
@@ -295,6 +303,21 @@ def _check_status(response: etree._Element) -> None:
         raise _fail(Reason.STATUS_NOT_SUCCESS, detail)
 
 
+def _embedded_der(cert_b64: str, trust: IdpTrust) -> bytes:
+    """DER of a KeyInfo certificate; ValueError if it is not a readable certificate.
+
+    Bytes equal to a configured certificate's DER are that (already parsed) certificate, so
+    only other certificates are parsed (and re-encoded, as the policy compares encodings).
+    """
+    try:
+        raw = base64.b64decode("".join(cert_b64.split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"certificate is not valid base64: {exc}") from None
+    if raw in trust._ders:
+        return raw
+    return x509.load_der_x509_certificate(raw).public_bytes(serialization.Encoding.DER)
+
+
 # --------------------------------------------------------------------------- engine
 
 
@@ -323,6 +346,7 @@ class SpVerifier:
             signature_methods=frozenset(methods),
             digest_algorithms=frozenset(digests),
         )
+        self._assertion_config = replace(self._base_config, location=f"./{{{_SAML}}}Assertion/")
         self._sig_algs = {c.ALG_RSA_SHA256} | ({c.ALG_RSA_SHA1} if settings.allow_sha1 else set())
         self._digest_algs = {c.DIGEST_SHA256} | ({c.DIGEST_SHA1} if settings.allow_sha1 else set())
 
@@ -395,9 +419,14 @@ class SpVerifier:
             )
             doc = etree.tostring(response_view)
         if assert_sig is not None:
-            location = replace(self._base_config, location=f"./{{{_SAML}}}Assertion/")
             signed_assertion = self._crypto(
-                doc, trust, embedded, location, _ASSERTION, assertion.get("ID") or "", now
+                doc,
+                trust,
+                embedded,
+                self._assertion_config,
+                _ASSERTION,
+                assertion.get("ID") or "",
+                now,
             )
         else:
             found = response_view.find(_ASSERTION)
@@ -428,9 +457,9 @@ class SpVerifier:
 
     def _check_unique_ids(self, root: etree._Element) -> None:
         seen: set[str] = set()
-        for el in _elements(root):
-            for name, value in el.attrib.items():
-                if _local(name) == "ID":
+        for el in root.iter(etree.Element):
+            for name, value in el.items():
+                if name == "ID" or name.endswith("}ID"):  # ID in any namespace
                     if value in seen:
                         raise _fail(Reason.DUPLICATE_ID, f"ID {value[:80]!r} occurs more than once")
                     seen.add(value)
@@ -438,37 +467,29 @@ class SpVerifier:
     def _check_structure(
         self, root: etree._Element
     ) -> tuple[etree._Element | None, etree._Element, etree._Element | None]:
-        elements = _elements(root)
         # ds:Object anywhere, or any Object-named child of a Signature-named element.
-        for el in elements:
+        for el in root.iter(*_OBJECT_TAGS):
             parent = el.getparent()
-            if el.tag == q(_DS, "Object") or (
-                _local(el.tag) == "Object"
-                and parent is not None
-                and _local(parent.tag) == "Signature"
-            ):
+            if el.tag == _DS_OBJECT or (parent is not None and _local(parent.tag) == "Signature"):
                 raise _fail(Reason.SIGNATURE_OBJECT, "ds:Object is not allowed in SAML signatures")
-        allowed_parents = {id(root)} | {id(a) for a in root.findall(_ASSERTION)}
-        per_parent: dict[int, int] = {}
-        for el in elements:
+        # The element objects are held here, so ``getparent()`` returns these very objects.
+        allowed_parents = [root, *root.findall(_ASSERTION)]
+        per_parent: dict[etree._Element, int] = {}
+        for el in root.iter(*_SIGNATURE_PART_TAGS):  # document order, as the checks require
             local = _local(el.tag)
-            if local in ("SignedInfo", "SignatureValue") and (
-                el.getparent() is None or el.getparent().tag != _SIGNATURE
-            ):
-                raise _fail(Reason.SIGNATURE_WRONG_PLACE, f"stray {local} element")
-            if local != "Signature":
-                continue
             parent = el.getparent()
-            if el.tag != _SIGNATURE or parent is None or id(parent) not in allowed_parents:
+            if local != "Signature":  # a SignedInfo or SignatureValue
+                if parent is None or parent.tag != _SIGNATURE:
+                    raise _fail(Reason.SIGNATURE_WRONG_PLACE, f"stray {local} element")
+                continue
+            if el.tag != _SIGNATURE or parent is None or parent not in allowed_parents:
                 where = str(parent.tag)[:80] if parent is not None else "document"
                 raise _fail(Reason.SIGNATURE_WRONG_PLACE, f"{str(el.tag)[:80]} under {where}")
-            per_parent[id(parent)] = per_parent.get(id(parent), 0) + 1
-            if per_parent[id(parent)] > 1:
+            per_parent[parent] = per_parent.get(parent, 0) + 1
+            if per_parent[parent] > 1:
                 raise _fail(Reason.TOO_MANY_SIGNATURES, f"more than one Signature in {parent.tag}")
 
-        candidates = [
-            el for el in elements if _local(el.tag) in ("Assertion", "EncryptedAssertion")
-        ]
+        candidates = list(root.iter(*_ASSERTION_TAGS))
         if not candidates:
             raise _fail(Reason.NO_ASSERTION, "Response contains no assertion")
         if len(candidates) > 1:
@@ -580,7 +601,7 @@ class SpVerifier:
                 f"{q(_DS, 'KeyInfo')}/{q(_DS, 'X509Data')}/{q(_DS, 'X509Certificate')}"
             ):
                 try:
-                    der = cert_from_b64(el.text or "").public_bytes(serialization.Encoding.DER)
+                    der = _embedded_der(el.text or "", trust)
                 except ValueError:
                     raise _fail(Reason.KEY_MISMATCH, "embedded certificate is unreadable") from None
                 if self.settings.embedded_cert_policy == "must-match" and der not in trust._ders:

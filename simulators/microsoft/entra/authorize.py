@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, request
-from flask import session as cookie
 
 from simulators.microsoft.entra import pages, signin_flow
 from simulators.microsoft.entra.aadsts import AADSTS, AadstsError
@@ -33,12 +32,7 @@ def _client(svc: Services, segment: str) -> tuple[dict | None, dict]:
     if tenant is not None:
         app = svc.directory.apps.get(tenant["id"], client_id)
     else:
-        row = svc.directory.apps.one(
-            "SELECT a.tenant_id FROM apps a JOIN tenants t ON t.id = a.tenant_id "
-            "WHERE a.client_id = ? AND t.deleted = 0 LIMIT 1",
-            (client_id,),
-        )
-        app = svc.directory.apps.get(row["tenant_id"], client_id) if row else None
+        app = svc.directory.apps.in_any_tenant(client_id)
     if app is None:
         raise AadstsError(700016, client_id=client_id, tenant=segment)
     return tenant, app
@@ -149,7 +143,7 @@ def _start(svc: Services, pending: dict) -> Response:
         tenant = svc.directory.tenants.get(owner["tenant_id"]) if owner else None
         allowed = tenant and (not pending.get("tenant_id") or pending["tenant_id"] == tenant["id"])
         if allowed and owner["authentication_type"] == "Federated":
-            return begin_federated_signin(tenant, owner, params.get("login_hint"), pending["id"])
+            return begin_federated_signin(tenant, owner, params.get("login_hint"), pending)
     if params.get("login_hint"):
         return signin_flow.submit_username(pending, params["login_hint"])
     return pages.username_page(pending)
@@ -217,8 +211,7 @@ def consent():
 @bp.route("/<tenant>/oauth2/logout", methods=["GET", "POST"])
 def logout(tenant: str):
     svc = services()
-    session_id = cookie.pop(signin_flow.SESSION_KEY, None)
-    svc.directory.oauth.end_session(session_id)
+    signin_flow.end_session()
     svc.journal("logout", ok=True, tenant=tenant)
     target = request.values.get("post_logout_redirect_uri")
     if target and target.startswith("https://"):

@@ -17,19 +17,19 @@ from simulators.saml.messages import build_authn_request
 
 
 def begin_federated_signin(
-    tenant: dict, domain_row: dict, user_hint: str | None, resume_state: str
+    tenant: dict, domain_row: dict, user_hint: str | None, pending: dict
 ) -> Response:
     """Redirect the browser to the domain's IdP with an AuthnRequest (HTTP-Redirect binding).
 
-    ``resume_state`` is the pending sign-in id; it travels as RelayState and the request id is
-    kept on the pending sign-in (``params.saml_request_id``) for the InResponseTo check.
+    ``pending`` is the live pending sign-in; its id travels as RelayState and the request id is
+    kept on it (``params.saml_request_id``) for the InResponseTo check.
     """
     svc = services()
     directory = svc.directory
     federation = directory.tenants.federation(tenant["id"], domain_row["name"])
-    pending = directory.oauth.pending(resume_state)
-    if federation is None or not federation.get("passiveSignInUri") or pending is None:
+    if federation is None or not federation.get("passiveSignInUri"):
         return error_page(AadstsError(50107, issuer=domain_row["name"]))
+    resume_state = pending["id"]
     request_id, xml = build_authn_request(ENTRA_ENTITY_ID, svc.ctx.clock.now())
     params = {
         **pending["params"],

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography import x509
@@ -31,11 +32,12 @@ class SigningKey:
     private_key: rsa.RSAPrivateKey
     certificate: x509.Certificate
 
-    @property
+    # The key never changes once loaded: its encodings are computed once (every token needs them).
+    @cached_property
     def der(self) -> bytes:
         return self.certificate.public_bytes(serialization.Encoding.DER)
 
-    @property
+    @cached_property
     def x5t(self) -> str:
         return b64url(hashlib.sha1(self.der).digest())
 

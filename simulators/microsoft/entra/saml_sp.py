@@ -14,6 +14,7 @@ Every failure renders Microsoft's error page with the verify Reason as ``#error-
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,6 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request
-from flask import session as cookie
 from lxml import etree
 
 from simulators.core.context import LabContext
@@ -105,7 +105,7 @@ class SamlSp:
     def federation_for(self, issuer: str) -> Federation | None:
         """The federated domain whose issuerUri is ``issuer`` (live tenant, domain Federated)."""
         row = self.directory.tenants.one(
-            "SELECT f.tenant_id, f.domain FROM federations f "
+            "SELECT f.tenant_id, f.domain, f.id, f.data FROM federations f "
             "JOIN tenants t ON t.id = f.tenant_id AND t.deleted = 0 "
             "JOIN domains d ON d.tenant_id = f.tenant_id AND d.name = f.domain "
             "WHERE json_extract(f.data, '$.issuerUri') = ? "
@@ -114,7 +114,7 @@ class SamlSp:
         )
         if row is None:
             return None
-        config = self.directory.tenants.federation(row["tenant_id"], row["domain"])
+        config = {"id": row["id"], **json.loads(row["data"])}
         wanted = ("signingCertificate", "nextSigningCertificate")
         certs = tuple(config[key] for key in wanted if config.get(key))
         trust = self._trusts.get((issuer, *certs))
@@ -226,12 +226,13 @@ def _sign_in(
     idp_mfa = result.mfa and behavior != REJECT
     if result.in_response_to is None:
         pending = None  # unsolicited: RelayState is a target, not a sign-in of ours
-    if pending is not None:  # the request id is answered: it cannot be answered twice
-        params = {**pending["params"], "saml_request_id": None}
-        svc.directory.oauth.update_pending(pending["id"], params=params)
-        pending = {**pending, "params": params}
+    if pending is not None:
+        # The request id is answered: it cannot be answered twice. Every path below saves
+        # these params with its own write of the pending sign-in.
+        pending = {**pending, "params": {**pending["params"], "saml_request_id": None}}
     if behavior == ENFORCE and not idp_mfa and user["mfa_required"]:
         if pending is not None and pending["params"].get("idp_mfa_requested"):
+            svc.directory.oauth.update_pending(pending["id"], params=pending["params"])
             err = AadstsError(50076, sub_reason="IDP_MFA_NOT_PERFORMED")
             return _fail(svc, pending, err, user=user, tenant=federation.tenant_id)
         return _back_to_idp_for_mfa(svc, federation, user, pending, relay_state)
@@ -263,10 +264,9 @@ def _idp_initiated_session(
     pending: dict | None,
 ) -> Response:
     """An unsolicited Response: start the Entra session and go where RelayState points."""
-    oauth = svc.directory.oauth
-    cookie[signin_flow.SESSION_KEY] = oauth.new_session(federation.tenant_id, user["id"], amr)
+    signin_flow.start_session(federation.tenant_id, user["id"], amr)
     if pending is not None:
-        oauth.update_pending(pending["id"], done=1)
+        svc.directory.oauth.update_pending(pending["id"], done=1, params=pending["params"])
     _log(svc, pending, "success", tenant=federation.tenant_id, user=user)
     return redirect(_safe_target(svc, target), code=302)
 

@@ -8,7 +8,7 @@ a SAML assertion at ``/login.srf``); ``continue_signin`` runs every later step.
 from __future__ import annotations
 
 import pyotp
-from flask import Response
+from flask import Response, g
 from flask import session as cookie
 
 from simulators.microsoft.entra import pages
@@ -22,6 +22,8 @@ from simulators.microsoft.model.passwords import verify_password
 from simulators.microsoft.services import Services, services
 
 SESSION_KEY = "ms_sso"
+_STARTED = "ms_started_session"
+"""``flask.g`` key: the Entra session this request started, so it is not read back."""
 ADMIN_ROLES = {GLOBAL_ADMIN_ROLE}
 CONSENT_ADMIN_ROLES = {GLOBAL_ADMIN_ROLE, USER_ADMIN_ROLE}
 
@@ -34,7 +36,25 @@ def load_pending(pending_id: str | None) -> dict | None:
 
 def current_session() -> dict | None:
     """The browser's Entra session (the SSO cookie of the login host)."""
-    return services().directory.oauth.session(cookie.get(SESSION_KEY))
+    oauth = services().directory.oauth
+    session_id = cookie.get(SESSION_KEY)
+    started = g.get(_STARTED)
+    if started is not None and started["id"] == session_id and oauth.session_live(started):
+        return started
+    return oauth.session(session_id)
+
+
+def start_session(tenant_id: str, user_id: str, amr: list[str]) -> None:
+    """Start the browser's Entra session and set the SSO cookie to it."""
+    session = services().directory.oauth.new_session(tenant_id, user_id, amr)
+    cookie[SESSION_KEY] = session["id"]
+    setattr(g, _STARTED, session)
+
+
+def end_session() -> None:
+    """Sign the browser out of Entra: revoke its session and drop the SSO cookie."""
+    g.pop(_STARTED, None)
+    services().directory.oauth.end_session(cookie.pop(SESSION_KEY, None))
 
 
 def is_admin(user: dict) -> bool:
@@ -104,8 +124,8 @@ def fail_to_client(pending: dict, err: AadstsError, *, user: dict | None = None)
 
 
 # -- the account and password steps ----------------------------------------------------------
-def _find_account(svc: Services, pending: dict, upn: str) -> tuple[dict, dict, dict | None]:
-    """(tenant, domain row, user or None); AADSTS50034 when no tenant of ours owns the name."""
+def _find_account(svc: Services, pending: dict, upn: str) -> tuple[dict, dict]:
+    """(tenant, domain row) owning the name; AADSTS50034 when no tenant of ours owns it."""
     domain_name = upn.rpartition("@")[2]
     owner = svc.directory.tenants.verified_domain_owner(domain_name) if domain_name else None
     if (
@@ -117,7 +137,7 @@ def _find_account(svc: Services, pending: dict, upn: str) -> tuple[dict, dict, d
     tenant = svc.directory.tenants.get(owner["tenant_id"]) if owner else None
     if owner is None or tenant is None:
         raise AadstsError(50034, upn=upn, tenant=pending["tenant_segment"])
-    return tenant, owner, svc.directory.users.get(tenant["id"], upn)
+    return tenant, owner
 
 
 def submit_username(pending: dict, upn: str) -> Response:
@@ -125,12 +145,13 @@ def submit_username(pending: dict, upn: str) -> Response:
     svc = services()
     upn = (upn or "").strip()
     try:
-        tenant, domain, user = _find_account(svc, pending, upn)
+        tenant, domain = _find_account(svc, pending, upn)
     except AadstsError as err:
         record(pending, "failure", upn=upn, err=err)
         return pages.username_page(pending, login_hint=upn, error=err)
     if domain["authentication_type"] == "Federated":
-        return begin_federated_signin(tenant, domain, upn, pending["id"])
+        return begin_federated_signin(tenant, domain, upn, pending)
+    user = svc.directory.users.get(tenant["id"], upn)
     if user is None:
         err = AadstsError(50034, upn=upn, tenant=tenant["initial_domain"])
         record(pending, "failure", upn=upn, err=err)
@@ -143,12 +164,13 @@ def submit_password(pending: dict, upn: str, password: str) -> Response:
     svc = services()
     users = svc.directory.users
     try:
-        tenant, domain, user = _find_account(svc, pending, (upn or "").strip())
+        tenant, domain = _find_account(svc, pending, (upn or "").strip())
     except AadstsError as err:
         record(pending, "failure", upn=upn, err=err)
         return pages.username_page(pending, login_hint=upn, error=err)
     if domain["authentication_type"] == "Federated":
-        return begin_federated_signin(tenant, domain, upn, pending["id"])
+        return begin_federated_signin(tenant, domain, upn, pending)
+    user = users.get(tenant["id"], (upn or "").strip())
     if user is None:
         return submit_username(pending, upn)
     if users.is_locked(user):
@@ -174,7 +196,8 @@ def complete_signin(
 
     Starts the browser session (SSO), then runs the remaining steps (password change, MFA,
     consent) and ends with the code (or consent) redirect to the client. ``pending`` may be
-    the pending sign-in or its id (the SAML RelayState).
+    the pending sign-in or its id (the SAML RelayState); it is saved with its ``params`` as
+    given (the caller may have changed them, e.g. a SAML request id now answered).
     """
     svc = services()
     if isinstance(pending, str):
@@ -183,22 +206,27 @@ def complete_signin(
             return expired_context()
         pending = loaded
     tenant_id = tenant_id or user["tenant_id"]
-    oauth = svc.directory.oauth
-    cookie[SESSION_KEY] = oauth.new_session(tenant_id, user["id"], amr)
-    oauth.update_pending(pending["id"], tenant_id=tenant_id, user_id=user["id"], amr=amr)
+    start_session(tenant_id, user["id"], amr)
+    svc.directory.oauth.update_pending(
+        pending["id"], tenant_id=tenant_id, user_id=user["id"], amr=amr, params=pending["params"]
+    )
     pending = {**pending, "tenant_id": tenant_id, "user_id": user["id"], "amr": list(amr)}
     record(pending, "primary_auth", user=user)
-    return continue_signin(pending)
+    return continue_signin(pending, user)
 
 
-def continue_signin(pending: dict) -> Response:
-    """Run the next step the signed-in user still owes, or finish."""
+def continue_signin(pending: dict, user: dict | None = None) -> Response:
+    """Run the next step the signed-in user still owes, or finish.
+
+    ``user`` is the signed-in user when the caller has just read it (else it is looked up).
+    """
     svc = services()
     directory = svc.directory
     params = pending["params"]
     tenant_id = pending["tenant_id"]
     interactive = params.get("prompt") != "none"
-    user = directory.users.get(tenant_id, pending["user_id"]) if pending.get("user_id") else None
+    if user is None and pending.get("user_id"):
+        user = directory.users.get(tenant_id, pending["user_id"])
     if user is None:
         return fail(pending, AadstsError(50034, upn="", tenant=tenant_id))
     app = directory.apps.get(tenant_id, params["client_id"])
@@ -237,7 +265,8 @@ def continue_signin(pending: dict) -> Response:
             )  # fmt: skip
         return _finish_admin_consent(svc, pending, user, app)
 
-    missing = missing_consent(svc, pending, user, app)
+    # First-party apps never show consent, so their grants need not be read.
+    missing = set() if app["first_party"] else missing_consent(svc, pending, user, app)
     wants_prompt = params.get("prompt") == "consent" and not params.get("consented")
     if (missing or wants_prompt) and not app["first_party"]:
         if not interactive:
@@ -375,8 +404,8 @@ def _mfa_done(pending: dict, user: dict) -> Response:
     amr = [*pending["amr"], "mfa"] if "mfa" not in pending["amr"] else list(pending["amr"])
     params = {**pending["params"], "entra_mfa": True}
     oauth.update_pending(pending["id"], amr=amr, params=params)
-    oauth.end_session(cookie.get(SESSION_KEY))
-    cookie[SESSION_KEY] = oauth.new_session(pending["tenant_id"], user["id"], amr)
+    end_session()
+    start_session(pending["tenant_id"], user["id"], amr)
     pending = {**pending, "amr": amr, "params": params}
     record(pending, "mfa_passed", user=user)
     return continue_signin(pending)

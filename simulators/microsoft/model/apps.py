@@ -81,8 +81,19 @@ class Apps(Repository):
         row = self.one(
             "SELECT * FROM apps WHERE tenant_id = ? AND client_id = ?", (tenant_id, client_id)
         )
-        if row is None:
-            return None
+        return self._decode(row) if row is not None else None
+
+    def in_any_tenant(self, client_id: str) -> dict | None:
+        """The app ``client_id`` in the first live tenant that has it (``/common`` requests)."""
+        row = self.one(
+            "SELECT a.* FROM apps a JOIN tenants t ON t.id = a.tenant_id "
+            "WHERE a.client_id = ? AND t.deleted = 0 LIMIT 1",
+            (client_id,),
+        )
+        return self._decode(row) if row is not None else None
+
+    @staticmethod
+    def _decode(row: dict) -> dict:
         for key in ("redirect_uris", "application_permissions", "delegated_scopes"):
             row[key] = json.loads(row[key])
         return row

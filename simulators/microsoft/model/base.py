@@ -27,3 +27,12 @@ class Repository:
 
     def all(self, sql: str, params: tuple | list = ()) -> list[dict]:
         return self.store.all(sql, params)
+
+    def write(self, sql: str, params: tuple | list = ()) -> int:
+        """One write statement; returns the number of rows it changed.
+
+        A single statement is atomic in SQLite's autocommit mode, so it needs no BEGIN/COMMIT of
+        its own (two more round trips, and the write lock held across Python code); inside
+        ``store.transaction()`` it simply joins that transaction.
+        """
+        return self.db.execute(sql, params).rowcount

@@ -34,7 +34,10 @@ def pkce_matches(verifier: str | None, challenge: str | None, method: str | None
 
 
 class OAuthState(Repository):
-    """Short-lived protocol state; all of it keyed by random, unguessable handles."""
+    """Short-lived protocol state; all of it keyed by random, unguessable handles.
+
+    Each write is one statement (an INSERT or an UPDATE by key), committed on its own.
+    """
 
     # -- pending sign-ins ------------------------------------------------------------------
     def new_pending(
@@ -52,8 +55,7 @@ class OAuthState(Repository):
             "created": self.now_ts(),
             "done": 0,
         }
-        with self.store.transaction():
-            self.store.insert("pending_signins", row)
+        self.store.insert("pending_signins", row)
         return self._decode_pending(row)
 
     def pending(self, pending_id: str) -> dict | None:
@@ -68,45 +70,44 @@ class OAuthState(Repository):
         if "params" in columns:
             columns["params"] = json.dumps(columns["params"])
         assignments = ", ".join(f"{c} = ?" for c in columns)
-        with self.store.transaction() as db:
-            db.execute(
-                f"UPDATE pending_signins SET {assignments} WHERE id = ?",
-                (*columns.values(), pending_id),
-            )
+        self.write(
+            f"UPDATE pending_signins SET {assignments} WHERE id = ?",
+            (*columns.values(), pending_id),
+        )
 
     @staticmethod
     def _decode_pending(row: dict) -> dict:
         return {**row, "params": json.loads(row["params"]), "amr": json.loads(row["amr"])}
 
     # -- sessions --------------------------------------------------------------------------
-    def new_session(self, tenant_id: str, user_id: str, amr: list[str]) -> str:
-        session_id = secrets.token_urlsafe(24)
-        with self.store.transaction():
-            self.store.insert(
-                "sessions",
-                {
-                    "id": session_id,
-                    "tenant_id": tenant_id,
-                    "user_id": user_id,
-                    "amr": json.dumps(amr),
-                    "auth_time": self.now_ts(),
-                    "revoked": 0,
-                },
-            )
-        return session_id
+    def new_session(self, tenant_id: str, user_id: str, amr: list[str]) -> dict:
+        """Start a browser session; returns it as ``session()`` would read it back."""
+        row = {
+            "id": secrets.token_urlsafe(24),
+            "tenant_id": tenant_id,
+            "user_id": user_id,
+            "amr": json.dumps(amr),
+            "auth_time": self.now_ts(),
+            "revoked": 0,
+        }
+        self.store.insert("sessions", row)
+        return {**row, "amr": list(amr)}
 
     def session(self, session_id: str | None) -> dict | None:
         if not session_id:
             return None
         row = self.one("SELECT * FROM sessions WHERE id = ? AND revoked = 0", (session_id,))
-        if row is None or row["auth_time"] + SESSION_SECONDS < self.now_ts():
+        if row is None or not self.session_live(row):
             return None
         return {**row, "amr": json.loads(row["amr"])}
 
+    def session_live(self, session: dict) -> bool:
+        """Is the session within its lifetime on the lab clock?"""
+        return session["auth_time"] + SESSION_SECONDS >= self.now_ts()
+
     def end_session(self, session_id: str | None) -> None:
         if session_id:
-            with self.store.transaction() as db:
-                db.execute("UPDATE sessions SET revoked = 1 WHERE id = ?", (session_id,))
+            self.write("UPDATE sessions SET revoked = 1 WHERE id = ?", (session_id,))
 
     # -- authorization codes ---------------------------------------------------------------
     def new_code(
@@ -124,36 +125,39 @@ class OAuthState(Repository):
         auth_time: int,
     ) -> str:
         code = "1.A" + secrets.token_urlsafe(48)
-        with self.store.transaction():
-            self.store.insert(
-                "auth_codes",
-                {
-                    "code_hash": _digest(code),
-                    "tenant_id": tenant_id,
-                    "client_id": client_id,
-                    "user_id": user_id,
-                    "redirect_uri": redirect_uri,
-                    "scopes": json.dumps(scopes),
-                    "nonce": nonce,
-                    "code_challenge": code_challenge,
-                    "code_challenge_method": code_challenge_method,
-                    "amr": json.dumps(amr),
-                    "auth_time": auth_time,
-                    "expires": self.now_ts() + CODE_SECONDS,
-                    "used": 0,
-                },
-            )
+        self.store.insert(
+            "auth_codes",
+            {
+                "code_hash": _digest(code),
+                "tenant_id": tenant_id,
+                "client_id": client_id,
+                "user_id": user_id,
+                "redirect_uri": redirect_uri,
+                "scopes": json.dumps(scopes),
+                "nonce": nonce,
+                "code_challenge": code_challenge,
+                "code_challenge_method": code_challenge_method,
+                "amr": json.dumps(amr),
+                "auth_time": auth_time,
+                "expires": self.now_ts() + CODE_SECONDS,
+                "used": 0,
+            },
+        )
         return code
 
     def redeem_code(self, code: str) -> tuple[str, dict | None]:
         """('ok'|'used'|'invalid', row); a code is single use and lives 10 minutes."""
-        with self.store.transaction() as db:
-            row = self.one("SELECT * FROM auth_codes WHERE code_hash = ?", (_digest(code),))
-            if row is None or row["expires"] < self.now_ts():
-                return "invalid", None
-            if row["used"]:
-                return "used", row
-            db.execute("UPDATE auth_codes SET used = 1 WHERE code_hash = ?", (row["code_hash"],))
+        row = self.one("SELECT * FROM auth_codes WHERE code_hash = ?", (_digest(code),))
+        if row is None or row["expires"] < self.now_ts():
+            return "invalid", None
+        if row["used"]:
+            return "used", row
+        # The conditional UPDATE is the claim: of two concurrent redemptions only one changes it.
+        claimed = self.write(
+            "UPDATE auth_codes SET used = 1 WHERE code_hash = ? AND used = 0", (row["code_hash"],)
+        )
+        if not claimed:
+            return "used", {**row, "used": 1}
         row["scopes"] = json.loads(row["scopes"])
         row["amr"] = json.loads(row["amr"])
         return "ok", row
@@ -163,20 +167,19 @@ class OAuthState(Repository):
         self, tenant_id: str, client_id: str, user_id: str, scopes: list[str], amr: list[str]
     ) -> str:
         token = "1.AR" + secrets.token_urlsafe(64)
-        with self.store.transaction():
-            self.store.insert(
-                "refresh_tokens",
-                {
-                    "token_hash": _digest(token),
-                    "tenant_id": tenant_id,
-                    "client_id": client_id,
-                    "user_id": user_id,
-                    "scopes": json.dumps(scopes),
-                    "amr": json.dumps(amr),
-                    "created": self.now_ts(),
-                    "revoked": 0,
-                },
-            )
+        self.store.insert(
+            "refresh_tokens",
+            {
+                "token_hash": _digest(token),
+                "tenant_id": tenant_id,
+                "client_id": client_id,
+                "user_id": user_id,
+                "scopes": json.dumps(scopes),
+                "amr": json.dumps(amr),
+                "created": self.now_ts(),
+                "revoked": 0,
+            },
+        )
         return token
 
     def refresh_token(self, token: str) -> dict | None:
@@ -186,8 +189,7 @@ class OAuthState(Repository):
         return {**row, "scopes": json.loads(row["scopes"]), "amr": json.loads(row["amr"])}
 
     def revoke_refresh_token(self, token_hash: str) -> None:
-        with self.store.transaction() as db:
-            db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
+        self.write("UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
 
     # -- sign-in log -----------------------------------------------------------------------
     def log_signin(
@@ -214,8 +216,7 @@ class OAuthState(Repository):
             "time": iso(self.clock.now()),
             "correlation_id": correlation_id,
         }
-        with self.store.transaction():
-            self.store.insert("signin_log", entry)
+        self.store.insert("signin_log", entry)
         return entry
 
     def signins(self, tenant_id: str, limit: int = 100) -> list[dict]:

@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS federations (
   data TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS federations_domain ON federations(tenant_id, domain);
+CREATE INDEX IF NOT EXISTS federations_issuer ON federations(json_extract(data, '$.issuerUri'));
 CREATE TABLE IF NOT EXISTS apps (
   tenant_id TEXT NOT NULL, client_id TEXT NOT NULL, object_id TEXT NOT NULL,
   sp_object_id TEXT NOT NULL, display_name TEXT NOT NULL, redirect_uris TEXT NOT NULL,
@@ -77,6 +78,7 @@ CREATE TABLE IF NOT EXISTS apps (
   application_permissions TEXT NOT NULL DEFAULT '[]', delegated_scopes TEXT NOT NULL DEFAULT '[]',
   PRIMARY KEY (tenant_id, client_id)
 );
+CREATE INDEX IF NOT EXISTS apps_client ON apps(client_id);
 CREATE TABLE IF NOT EXISTS app_secrets (
   tenant_id TEXT NOT NULL, client_id TEXT NOT NULL, key_id TEXT NOT NULL,
   secret_hash TEXT NOT NULL, hint TEXT NOT NULL, expires TEXT NOT NULL,
