@@ -92,7 +92,11 @@ def _xs_boolean(value: str | None, name: str) -> bool:
 
 def parse_authn_request(xml: bytes) -> AuthnRequestInfo:
     """Parse and structurally validate an AuthnRequest (signature, if any, is not verified)."""
-    root = parse_xml(xml)
+    return authn_request_info(parse_xml(xml))
+
+
+def authn_request_info(root: etree._Element) -> AuthnRequestInfo:
+    """Structurally validate an already parsed AuthnRequest (see ``parse_authn_request``)."""
     if root.tag != q(_SAMLP, "AuthnRequest"):
         raise SamlError(Reason.WRONG_ROOT, f"expected samlp:AuthnRequest, got {root.tag!s:.100}")
     if root.get("Version") != c.VERSION_2_0:

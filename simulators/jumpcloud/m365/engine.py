@@ -235,9 +235,11 @@ class SyncEngine:
         self, org_id: str, office365_id: str, user_ids: Iterable[str], *, force: bool = False
     ) -> None:
         """Push the marked links among ``user_ids`` (all of them when ``force``)."""
-        links = [
-            link for link in self.links.many(office365_id, user_ids).values() if link.dirty or force
-        ]
+        self._sync(org_id, office365_id, self.links.many(office365_id, user_ids).values(), force)
+
+    def _sync(self, org_id: str, office365_id: str, read: Iterable[Link], force: bool) -> None:
+        """``sync`` of links the caller has just read."""
+        links = [link for link in read if link.dirty or force]
         if not links:
             return
         keys = {(office365_id, link.user_id) for link in links}
@@ -576,7 +578,7 @@ class SyncEngine:
         for link in self.links.of_user(user_id):
             if link.state != BOUND:
                 continue
-            self.sync(org_id, link.office365_id, [user_id], force=True)
+            self._sync(org_id, link.office365_id, [link], force=True)
             fresh = self.links.get(link.office365_id, user_id)
             if fresh is None or not fresh.external_id or not self.grants.usable(fresh.office365_id):
                 continue

@@ -124,11 +124,13 @@ class JumpCloudModel:
             for table in ORG_TABLES:
                 db.execute(f"DELETE FROM {table} WHERE org_id = ?", (org_id,))
             db.execute("DELETE FROM orgs WHERE id = ?", (org_id,))
+        self.backend.forget_cached_rows()
 
     def purge_all(self) -> None:
         with self.store.transaction() as db:
             for table in (*ORG_TABLES, "orgs"):
                 db.execute(f"DELETE FROM {table}")
+        self.backend.forget_cached_rows()
 
     def close(self) -> None:
         self.store.close()

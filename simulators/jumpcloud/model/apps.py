@@ -95,6 +95,7 @@ class Apps:
     def __init__(self, backend: Backend, urls: Callable[[str], str]) -> None:
         self.b = backend
         self.urls = urls
+        self.label_rows = backend.row_cache()
 
     # -- reading -------------------------------------------------------------------------
     def _row(self, org_id: str, app_id: str) -> dict:
@@ -120,12 +121,20 @@ class Apps:
 
     def by_label(self, label: str) -> dict | None:
         """The live application whose SSO URL ends in ``/saml2/<label>`` (any org)."""
-        row = self.b.one(
-            "SELECT a.* FROM apps a JOIN orgs o ON o.id = a.org_id "
-            "WHERE a.label = ? AND o.deleted = 0",
-            (label,),
-        )
+        row = self.row_by_label(label)
         return self.render(row) if row else None
+
+    def row_by_label(self, label: str) -> dict | None:
+        """The stored row behind ``by_label`` (``render`` turns it into the document); cached,
+        as the IdP asks on every request (see RowCache)."""
+        return self.label_rows.get(
+            label,
+            lambda: self.b.one(
+                "SELECT a.* FROM apps a JOIN orgs o ON o.id = a.org_id "
+                "WHERE a.label = ? AND o.deleted = 0",
+                (label,),
+            ),
+        )
 
     def signing_key(self, org_id: str, app_id: str) -> SigningKeyPair:
         row = self._row(org_id, app_id)
@@ -186,6 +195,7 @@ class Apps:
         doc["created"] = old["created"]
         with self.b.tx() as db:
             db.execute("UPDATE apps SET doc = ? WHERE id = ?", (dumps(doc), app_id))
+            self.b.after_commit(lambda: self.label_rows.forget(label))
         if pair := self._uploaded_pair(body):
             self._store_pair(org_id, app_id, pair)
         return self.get(org_id, app_id)
@@ -210,8 +220,10 @@ class Apps:
 
     def delete(self, org_id: str, app_id: str) -> dict:
         app = self.get(org_id, app_id)
+        label = self._row(org_id, app_id)["label"]
         with self.b.tx() as db:
             db.execute("DELETE FROM apps WHERE id = ?", (app_id,))
+            self.b.after_commit(lambda: self.label_rows.forget(label))
         return app
 
     # -- internals -----------------------------------------------------------------------
@@ -335,3 +347,4 @@ class Apps:
                 "UPDATE apps SET key_pem = ?, cert_pem = ?, doc = ? WHERE id = ?",
                 (pair.key_pem, pair.cert_pem, dumps(doc), app_id),
             )
+            self.b.after_commit(lambda: self.label_rows.forget(row["label"]))

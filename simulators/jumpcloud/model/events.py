@@ -33,8 +33,7 @@ class Events:
             "resource": dumps(resource or {}),
             "details": dumps(details or {}),
         }
-        with self.b.tx():
-            self.b.insert("events", event)
+        self.b.insert("events", event)  # one statement: atomic without a transaction of its own
         return self._render(event)
 
     def list(self, org_id: str, *, event_type: str | None = None, limit: int = 100) -> list[dict]:

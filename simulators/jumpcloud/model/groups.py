@@ -154,14 +154,14 @@ class Groups:
     # -- membership ---------------------------------------------------------------------
     def member_ids(self, org_id: str, group_id: str) -> list[str]:
         rows = self.b.all(
-            "SELECT user_id FROM group_members WHERE group_id = ? AND org_id = ? ORDER BY rowid",
+            "SELECT user_id FROM group_members WHERE group_id = ? AND +org_id = ? ORDER BY rowid",
             (group_id, org_id),
         )
         return [r["user_id"] for r in rows]
 
     def group_ids_of(self, org_id: str, user_id: str) -> list[str]:
         rows = self.b.all(
-            "SELECT group_id FROM group_members WHERE user_id = ? AND org_id = ? ORDER BY rowid",
+            "SELECT group_id FROM group_members WHERE user_id = ? AND +org_id = ? ORDER BY rowid",
             (user_id, org_id),
         )
         return [r["group_id"] for r in rows]

@@ -303,7 +303,7 @@ class Office365:
         self, org_id: str, user_id: str, office365_id: str | None = None
     ) -> dict | None:
         """The sync row of a user (for one instance, or the first one), or None."""
-        sql = "SELECT * FROM o365_bindings WHERE user_id = ? AND org_id = ?"
+        sql = "SELECT * FROM o365_bindings WHERE user_id = ? AND +org_id = ?"
         params: list = [user_id, org_id]
         if office365_id:
             sql += " AND office365_id = ?"
@@ -313,7 +313,7 @@ class Office365:
 
     def bindings(self, org_id: str, office365_id: str) -> dict[str, dict]:
         rows = self.b.all(
-            "SELECT * FROM o365_bindings WHERE office365_id = ? AND org_id = ?",
+            "SELECT * FROM o365_bindings WHERE office365_id = ? AND +org_id = ?",
             (office365_id, org_id),
         )
         return {r["user_id"]: self._binding(r) for r in rows}
@@ -359,19 +359,25 @@ class Office365:
         synced_at: str | None = None,
     ) -> dict:
         """Record the last sync outcome of a user (shown with ``?syncStatus=true``)."""
-        self.upsert_binding(org_id, office365_id, user_id)
         status = {
             "code": code,
             "message": message,
             "details": details or [],
             "syncedAt": synced_at or self.b.now_iso(),
         }
-        with self.b.tx() as db:
-            db.execute(
-                "UPDATE o365_bindings SET sync_status = ? WHERE office365_id = ? AND user_id = ?",
-                (dumps(status), office365_id, user_id),
-            )
-        return self.binding_for(org_id, user_id, office365_id) or {}
+        # One statement (the engine writes a status on every sync): create the sync row of a
+        # live instance if missing, else replace only its status.
+        rows = self.b.all(
+            "INSERT INTO o365_bindings (office365_id, user_id, org_id, sync_status) "
+            "SELECT ?, ?, ?, ? WHERE EXISTS "
+            "(SELECT 1 FROM office365s WHERE id = ? AND org_id = ?) "
+            "ON CONFLICT (office365_id, user_id) DO UPDATE SET sync_status = excluded.sync_status "
+            "RETURNING *",
+            (office365_id, user_id, org_id, dumps(status), office365_id, org_id),
+        )
+        if not rows:
+            raise NotFound(f"Office 365 instance {office365_id} not found")
+        return self._binding(rows[0])
 
     def delete_binding(self, org_id: str, office365_id: str, user_id: str) -> None:
         with self.b.tx() as db:

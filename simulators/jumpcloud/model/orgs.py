@@ -61,6 +61,7 @@ class Orgs:
 
     def __init__(self, backend: Backend) -> None:
         self.b = backend
+        self.live_rows = backend.row_cache()
 
     # -- organizations -----------------------------------------------------------------
     def create(self, name: str, world_id: str | None, settings: dict) -> dict:
@@ -79,17 +80,20 @@ class Orgs:
             )
         return self.get(org_id)
 
+    def _live_row(self, org_id: str) -> dict | None:
+        # read on nearly every request (password policy, settings): cached, see RowCache
+        return self.live_rows.get(
+            org_id, lambda: self.b.one("SELECT * FROM orgs WHERE id = ? AND deleted = 0", (org_id,))
+        )
+
     def get(self, org_id: str) -> dict:
-        row = self.b.one("SELECT * FROM orgs WHERE id = ? AND deleted = 0", (org_id,))
+        row = self._live_row(org_id)
         if row is None:
             raise NotFound(f"Organization {org_id} not found")
         return self._render(row)
 
     def exists(self, org_id: str) -> bool:
-        return (
-            self.b.one("SELECT 1 AS x FROM orgs WHERE id = ? AND deleted = 0", (org_id,))
-            is not None
-        )
+        return self._live_row(org_id) is not None
 
     def settings(self, org_id: str) -> dict:
         return self.get(org_id)["settings"]
@@ -113,6 +117,7 @@ class Orgs:
             raise BadRequest(str(exc)) from None
         with self.b.tx() as db:
             db.execute("UPDATE orgs SET settings = ? WHERE id = ?", (dumps(merged), org_id))
+            self.b.after_commit(lambda: self.live_rows.forget(org_id))
         return self.get(org_id)
 
     def for_world(self, world_id: str) -> dict | None:
@@ -128,6 +133,7 @@ class Orgs:
     def mark_deleted(self, org_id: str) -> None:
         with self.b.tx() as db:
             db.execute("UPDATE orgs SET deleted = 1 WHERE id = ?", (org_id,))
+            self.b.after_commit(self.b.forget_cached_rows)  # its applications went with it
 
     def _render(self, row: dict) -> dict:
         return {

@@ -21,41 +21,37 @@ class Tickets:
 
     def mint(self, org_id: str, user_id: str, *, mfa_done: bool, auth_time: float) -> str:
         ticket = "ST-" + secrets.token_urlsafe(24)
-        with self.b.tx():
-            self.b.insert(
-                "sso_tickets",
-                {
-                    "ticket_hash": _digest(ticket),
-                    "org_id": org_id,
-                    "user_id": user_id,
-                    "mfa_done": 1 if mfa_done else 0,
-                    "auth_time": auth_time,
-                    "expires": self.b.clock.timestamp() + TICKET_LIFETIME_SECONDS,
-                    "used": 0,
-                },
-            )
+        self.b.insert(
+            "sso_tickets",
+            {
+                "ticket_hash": _digest(ticket),
+                "org_id": org_id,
+                "user_id": user_id,
+                "mfa_done": 1 if mfa_done else 0,
+                "auth_time": auth_time,
+                "expires": self.b.clock.timestamp() + TICKET_LIFETIME_SECONDS,
+                "used": 0,
+            },
+        )
         return ticket
 
     def redeem(self, ticket: str) -> dict | None:
         """``{org_id, user_id, mfa_done, auth_time}`` once; None if unknown, used or expired."""
-        with self.b.tx() as db:
-            row = db.execute(
-                "SELECT t.org_id, t.user_id, t.mfa_done, t.auth_time, t.expires, t.used "
-                "FROM sso_tickets t JOIN orgs o ON o.id = t.org_id "
-                "WHERE t.ticket_hash = ? AND o.deleted = 0",
-                (_digest(ticket or ""),),
-            ).fetchone()
-            if row is None:
-                return None
-            org_id, user_id, mfa_done, auth_time, expires, used = row
-            if used or expires <= self.b.clock.timestamp():
-                return None
-            db.execute("UPDATE sso_tickets SET used = 1 WHERE ticket_hash = ?", (_digest(ticket),))
+        # One atomic statement: only a fresh, unused ticket of a live organization is spent.
+        rows = self.b.all(
+            "UPDATE sso_tickets SET used = 1 WHERE ticket_hash = ? AND used = 0 AND expires > ? "
+            "AND EXISTS (SELECT 1 FROM orgs o WHERE o.id = sso_tickets.org_id AND o.deleted = 0) "
+            "RETURNING org_id, user_id, mfa_done, auth_time",
+            (_digest(ticket or ""), self.b.clock.timestamp()),
+        )
+        if not rows:
+            return None
+        found = rows[0]
         return {
-            "org_id": org_id,
-            "user_id": user_id,
-            "mfa_done": bool(mfa_done),
-            "auth_time": auth_time,
+            "org_id": found["org_id"],
+            "user_id": found["user_id"],
+            "mfa_done": bool(found["mfa_done"]),
+            "auth_time": found["auth_time"],
         }
 
     def sign_out(self, org_id: str, user_id: str) -> None:

@@ -149,7 +149,11 @@ class Users:
         return row
 
     def get(self, org_id: str, user_id: str) -> dict:
-        return self.render(self.row(org_id, user_id), self.orgs.policy(org_id))
+        return self.of_row(self.row(org_id, user_id))
+
+    def of_row(self, row: dict) -> dict:
+        """The public document of a row the caller has just read (``get`` without re-reading)."""
+        return self.render(row, self.orgs.policy(row["org_id"]))
 
     def exists(self, org_id: str, user_id: str) -> bool:
         return bool(
@@ -619,12 +623,15 @@ class Users:
                 self.b.emit(UserChanged(org_id, user_id, "locked", ("account_locked",), user))
         return self.get(org_id, user_id)
 
-    def record_good_login(self, row: dict) -> None:
+    def record_good_login(self, row: dict) -> bool:
+        """Clear the failure count and lock of ``row``'s user; True if there was one to clear."""
         doc = loads(row["doc"])
-        if doc.get("badLoginAttempts") or doc.get("account_locked"):
-            doc.update(account_locked=False, account_locked_date=None, badLoginAttempts=0)
-            with self.b.tx() as db:
-                db.execute("UPDATE users SET doc = ? WHERE id = ?", (dumps(doc), row["id"]))
+        if not (doc.get("badLoginAttempts") or doc.get("account_locked")):
+            return False
+        doc.update(account_locked=False, account_locked_date=None, badLoginAttempts=0)
+        with self.b.tx() as db:
+            db.execute("UPDATE users SET doc = ? WHERE id = ?", (dumps(doc), row["id"]))
+        return True
 
     # -- TOTP -----------------------------------------------------------------------------
     def totp_secret(self, org_id: str, user_id: str) -> str | None:

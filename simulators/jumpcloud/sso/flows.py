@@ -8,7 +8,7 @@ sign in at the console, keyed by a random flow id that travels in the resume URL
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from flask import session as cookie
 
@@ -48,6 +48,12 @@ class Flow:
     started: float
 
 
+def _plain(record: SsoSession | Flow) -> dict:
+    """The record as a cookie value: ``asdict`` without its recursive deep copy (every field is
+    a flat, immutable value)."""
+    return dict(vars(record))
+
+
 def current_session() -> SsoSession | None:
     data = cookie.get(SESSION_KEY)
     if not isinstance(data, dict):
@@ -59,7 +65,7 @@ def current_session() -> SsoSession | None:
 
 
 def start_session(session: SsoSession) -> None:
-    cookie[SESSION_KEY] = asdict(session)
+    cookie[SESSION_KEY] = _plain(session)
 
 
 def end_session() -> None:
@@ -76,7 +82,7 @@ def save_flow(**fields) -> Flow:
     """Remember a new flow (the oldest are dropped beyond ``MAX_FLOWS``)."""
     flow = Flow(id=secrets.token_urlsafe(9), **fields)
     flows = dict(cookie.get(FLOWS_KEY) or {})
-    flows[flow.id] = asdict(flow)
+    flows[flow.id] = _plain(flow)
     while len(flows) > MAX_FLOWS:
         oldest = min(flows, key=lambda k: flows[k]["started"])
         del flows[oldest]

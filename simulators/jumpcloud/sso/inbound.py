@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lxml import etree
+
 from simulators.saml import constants as c
 from simulators.saml.bindings import Binding, decode_saml_message
 from simulators.saml.constants import q
 from simulators.saml.errors import SamlError
-from simulators.saml.messages import AuthnRequestInfo, parse_authn_request
+from simulators.saml.messages import AuthnRequestInfo, authn_request_info
 from simulators.saml.xmlparse import parse_xml
 
 from .errors import SsoRefusal
@@ -31,9 +33,8 @@ class InboundRequest:
         return c.AC_MFA in self.requested_contexts
 
 
-def requested_authn_contexts(xml: bytes) -> tuple[str, ...]:
+def requested_authn_contexts(root: etree._Element) -> tuple[str, ...]:
     """The ``RequestedAuthnContext/AuthnContextClassRef`` values of a request (may be empty)."""
-    root = parse_xml(xml)
     refs = root.findall(
         f"{q(c.SAMLP_NS, 'RequestedAuthnContext')}/{q(c.SAML_NS, 'AuthnContextClassRef')}"
     )
@@ -43,9 +44,9 @@ def requested_authn_contexts(xml: bytes) -> tuple[str, ...]:
 def read_request(app: SamlApp, value: str, binding: Binding) -> InboundRequest:
     """Decode, parse and check a ``SAMLRequest`` for ``app``; ``SsoRefusal`` when unusable."""
     try:
-        xml = decode_saml_message(value, binding=binding)
-        info = parse_authn_request(xml)
-        contexts = requested_authn_contexts(xml)
+        root = parse_xml(decode_saml_message(value, binding=binding))
+        info = authn_request_info(root)
+        contexts = requested_authn_contexts(root)
     except SamlError as exc:
         raise SsoRefusal(
             "invalid_saml_request",

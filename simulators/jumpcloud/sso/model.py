@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,12 +149,37 @@ class KeyCache:
         return pair
 
 
+@dataclass
+class AppCache:
+    """``SamlApp`` values by the stored application row they are built from.
+
+    The key holds every column the value depends on, so a changed row (config, certificate)
+    is simply a new key: nothing to invalidate. It spares the JSON parse and rebuild per request.
+    """
+
+    _apps: dict[tuple[str, str, str], SamlApp] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, row: dict, build: Callable[[dict], SamlApp]) -> SamlApp:
+        key = (row["id"], row["doc"], row["cert_pem"])
+        with self._lock:
+            app = self._apps.get(key)
+        if app is None:
+            app = build(row)
+            with self._lock:
+                if len(self._apps) > 1000:
+                    self._apps.clear()
+                self._apps[key] = app
+        return app
+
+
 class IdpDirectory:
     """The JumpCloud model as the IdP reads it (``model`` is a ``JumpCloudModel``)."""
 
     def __init__(self, model: Any) -> None:
         self.model = model
         self.keys = KeyCache()
+        self.apps = AppCache()
 
     def session_generation(self, org_id: str, user_id: str) -> int:
         """A session started in an older generation was ended by a User Portal sign-out."""
@@ -162,8 +187,10 @@ class IdpDirectory:
 
     # -- applications --------------------------------------------------------------------
     def app(self, label: str) -> SamlApp | None:
-        doc = self.model.apps.by_label(label)
-        return SamlApp.from_document(doc) if doc else None
+        row = self.model.apps.row_by_label(label)
+        if row is None:
+            return None
+        return self.apps.get(row, lambda r: SamlApp.from_document(self.model.apps.render(r)))
 
     def signing_key(self, app: SamlApp) -> SigningKeyPair:
         return self.keys.get(app, lambda: self.model.apps.signing_key(app.org_id, app.id))
@@ -198,14 +225,13 @@ class IdpDirectory:
         if binding and binding.get("immutableId"):
             return binding["immutableId"]
         org_id, user_id = doc["organization"], doc["_id"]
-        if self.model.graph.resources_of_user(org_id, user_id, "office_365"):
+        if self.model.graph.reaches(org_id, user_id, "office_365"):
             return user_id
         return None
 
     def is_assigned(self, org_id: str, user_id: str, app_id: str) -> bool:
         """Bound to the application directly or through one of the user's groups."""
-        found = self.model.graph.resources_of_user(org_id, user_id, "application")
-        return any(item["id"] == app_id for item in found)
+        return self.model.graph.reaches(org_id, user_id, "application", app_id)
 
     def mfa_required(self, doc: dict) -> bool:
         return bool(self.model.users.mfa_required(doc["organization"], doc))

@@ -93,8 +93,11 @@ def resume(label: str) -> Response:
     user, mfa_done, auth_time = redeemed
     org_id, user_id = user["organization"], user["_id"]
     generation = host().directory.session_generation(org_id, user_id)
-    flows.start_session(flows.SsoSession(org_id, user_id, mfa_done, auth_time, generation))
-    return _proceed(app, flow)
+    session = flows.SsoSession(org_id, user_id, mfa_done, auth_time, generation)
+    flows.start_session(session)
+    # A session of the current generation, and its user read with the ticket: nothing to reload.
+    usable = session_usable(session, app, flow, host().now())
+    return _proceed_as(app, flow, session, user if usable else None)
 
 
 @bp.route("/saml2/<label>/mfa", methods=["GET", "POST"])
@@ -172,6 +175,14 @@ def _proceed(app: SamlApp, flow: flows.Flow) -> Response:
         and session.generation < svc.directory.session_generation(session.org_id, session.user_id)
     )
     user = svc.directory.user(session.org_id, session.user_id) if usable and session else None
+    return _proceed_as(app, flow, session, user)
+
+
+def _proceed_as(
+    app: SamlApp, flow: flows.Flow, session: flows.SsoSession | None, user: dict | None
+) -> Response:
+    """Go on as ``user`` of ``session`` (None: no usable session): refuse, step up or answer."""
+    svc = host()
     if user is None or session is None or user.get("state") == "STAGED":
         if flow.is_passive:
             return _refuse_passively(app, flow)

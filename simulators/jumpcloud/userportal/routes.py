@@ -130,9 +130,11 @@ def portal_blueprint(model: JumpCloudModel, ctx: LabContext) -> Blueprint:
             return redirect(with_query(return_to, ticket=ticket), 302)
         return redirect(url_for(".home"), 302)
 
-    def next_stage(state: dict) -> Response:
-        """Route a pending sign-in to MFA, enrolment, forced change — or finish it."""
-        user = users.get(state["org"], state["id"])
+    def next_stage(state: dict, user: dict | None = None) -> Response:
+        """Route a pending sign-in to MFA, enrolment, forced change — or finish it.
+
+        ``user``: the pending user as the caller has just read it (else it is read here)."""
+        user = user or users.get(state["org"], state["id"])
         if users.mfa_required(state["org"], user) and not state.get("mfa"):
             target = ".mfa" if user["totp_enabled"] else ".mfa_enroll"
         elif user["password_expired"]:
@@ -250,12 +252,13 @@ def portal_blueprint(model: JumpCloudModel, ctx: LabContext) -> Blueprint:
         )
 
     def start(row: dict, password: str) -> Response:
-        user = users.get(row["org_id"], row["id"])
+        user = users.of_row(row)
         if user["state"] == "SUSPENDED":
             return failed(row, "suspended", request.form.get("email", ""))
         if user["state"] == "STAGED":
             return failed(row, "staged", request.form.get("email", ""))
-        users.record_good_login(row)
+        if users.record_good_login(row):
+            user = users.get(row["org_id"], row["id"])  # as it is after the reset
         state = {
             "org": row["org_id"],
             "id": row["id"],
@@ -265,7 +268,7 @@ def portal_blueprint(model: JumpCloudModel, ctx: LabContext) -> Blueprint:
             "expires": ctx.clock.timestamp() + PENDING_TTL,
             "return_to": same_lab_url(ctx, request.form.get("return_to")),
         }
-        return next_stage(state)
+        return next_stage(state, user)
 
     # -- MFA ---------------------------------------------------------------------------
     @bp.route("/mfa", methods=["GET", "POST"])
