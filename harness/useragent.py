@@ -9,39 +9,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import quote_plus, urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
 
 from harness.cookies import CookieJar
-from harness.transport import Reply, Transport, TransportError
 from simulators.core.journal import TRACE_HEADER, new_trace_id
+from simulators.core.wire import Reply, Transport, TransportError, encode_form
 
 _ONLOAD_SUBMIT = re.compile(r"forms\[0\]\.submit\(\)|\.submit\(\)")
 FormData = dict | list | str | bytes | None
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 30  # what requests allows; browsers stop at about 20
-
-
-_FORM_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
-_FORM_TABLE = {
-    c: ("+" if c == 0x20 else chr(c) if c in _FORM_SAFE else f"%{c:02X}") for c in range(128)
-}
-
-
-def encode_form(pairs: Iterable[tuple[str, str]]) -> str:
-    """application/x-www-form-urlencoded, as browsers send it.
-
-    ``urllib``'s quoting goes character by character in Python; a SAMLResponse is ~10 KB of
-    base64, so ASCII values take a C-speed ``str.translate`` instead.
-    """
-
-    def one(value: str) -> str:
-        return value.translate(_FORM_TABLE) if value.isascii() else quote_plus(value)
-
-    return "&".join(f"{one(str(k))}={one(str(v))}" for k, v in pairs)
 
 
 class UserAgentError(Exception):

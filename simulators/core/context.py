@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from simulators.core.clock import LabClock
 from simulators.core.faults import FaultRules
-from simulators.core.httpclient import TracingSession, lab_session
+from simulators.core.httpclient import LabClient, TracingSession, lab_session
 from simulators.core.journal import Journal
 from simulators.core.topology import Topology
 
@@ -52,16 +52,21 @@ class LabContext:
         cache[name] = value
         return value
 
-    def http(self) -> TracingSession:
+    def http(self) -> LabClient:
         """This thread's kept-alive server-to-server client (do not close it)."""
         local = self.__dict__.setdefault("_http_local", threading.local())
-        session = getattr(local, "session", None)
-        if session is None:
-            session = local.session = self.http_session()
-        return session
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = self.http_client()
+        return client
+
+    def http_client(self) -> LabClient:
+        """A lean client for server-to-server calls: trusts only the lab CA, carries the trace."""
+        return LabClient(self.ca_file)
 
     def http_session(self) -> TracingSession:
-        """A client for server-to-server calls: trusts only the lab CA, carries the trace on."""
+        """A requests session for server-to-server calls (the Graph client of the sync engine):
+        trusts only the lab CA, carries the trace on."""
         session = lab_session(self.ca_file, session=TracingSession())
         assert isinstance(session, TracingSession)
         return session

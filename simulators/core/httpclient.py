@@ -7,6 +7,7 @@ from pathlib import Path
 import requests
 
 from simulators.core.journal import TRACE_HEADER, current_trace, new_trace_id
+from simulators.core.wire import Reply, Transport, encode_form
 
 
 def lab_session(
@@ -30,3 +31,36 @@ class TracingSession(requests.Session):
         headers = dict(kwargs.pop("headers", None) or {})
         headers.setdefault(TRACE_HEADER, current_trace.get() or new_trace_id())
         return super().request(method, url, headers=headers, **kwargs)
+
+
+class LabClient:
+    """A system's kept-alive client for calls to another host (one per thread).
+
+    Built on the lab's HTTP/1.1 wire rather than requests: a federated sign-in makes one such
+    call (the portal redeeming its code), and requests' per-call machinery cost more than the
+    token endpoint's own work. Sends the current request's trace id (or a fresh one) onward.
+    """
+
+    def __init__(self, ca_file: str | Path, timeout: float = 20) -> None:
+        self.transport = Transport(str(ca_file), timeout)
+
+    def request(
+        self, method: str, url: str, *, data: dict | None = None, headers: dict | None = None
+    ) -> Reply:
+        """One exchange; ``data`` is sent form-encoded. Raises ``wire.TransportError``."""
+        sent = {
+            "Accept": "application/json",
+            TRACE_HEADER: current_trace.get() or new_trace_id(),
+            **(headers or {}),
+        }
+        body = None
+        if data is not None:
+            body = encode_form(data.items()).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        return self.transport.exchange(method.upper(), url, body, sent)
+
+    def post(self, url: str, *, data: dict | None = None, headers: dict | None = None) -> Reply:
+        return self.request("POST", url, data=data, headers=headers)
+
+    def close(self) -> None:
+        self.transport.close()

@@ -7,9 +7,9 @@ import hashlib
 import secrets
 from urllib.parse import urlencode
 
-import requests
 from flask import Blueprint, Response, redirect, render_template, request, session
 
+from simulators.core.wire import TransportError
 from simulators.microsoft.entra.tokens import decode_unverified
 from simulators.microsoft.ids import OFFICE_HOME_APP_ID
 from simulators.microsoft.services import services
@@ -93,13 +93,12 @@ def landing():
                 "code_verifier": pending["verifier"],
                 "scope": SCOPES,
             },
-            timeout=20,
         )
         tokens = reply.json()
-    except (requests.RequestException, ValueError) as exc:
+    except (TransportError, ValueError) as exc:
         error = {"code": "portal:token_failed", "message": str(exc)}
         return _page("portal_home.html", error=error), 502
-    if reply.status_code != 200 or "id_token" not in tokens:
+    if reply.status != 200 or "id_token" not in tokens:
         codes = tokens.get("error_codes") or []
         error = {
             "code": f"AADSTS{codes[0]}" if codes else "portal:token_failed",

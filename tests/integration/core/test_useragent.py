@@ -8,6 +8,8 @@ import threading
 import pytest
 
 from harness.useragent import UserAgent, UserAgentError
+from simulators.core.httpclient import LabClient
+from simulators.core.journal import current_trace
 
 
 def test_redirect_chain_then_auto_submitted_post_across_two_hosts(relay_lab):
@@ -133,3 +135,18 @@ def test_a_dropped_kept_alive_connection_is_replaced_once(relay_lab):
         listener.close()
     assert (first.text, second.text) == ("connection 1", "connection 2")
     assert len(connections) == 2
+
+
+def test_lab_client_posts_forms_and_carries_the_trace(relay_lab, admin):
+    client = LabClient(relay_lab.ctx.ca_file)
+    token = current_trace.set("trace-labclient")
+    try:
+        reply = client.post(relay_lab.ctx.url("login") + "/echo", data={"a": "1 2", "b": "é"})
+    finally:
+        current_trace.reset(token)
+        client.close()
+    assert reply.status == 200 and reply.json()["body"] == "a=1+2&b=%C3%A9"
+    journal = admin.get(
+        relay_lab.ctx.url("login") + "/_lab/journal", params={"trace": "trace-labclient"}
+    )
+    assert [e["url"].rsplit("/", 1)[1] for e in journal.json()["entries"]] == ["echo"]

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from harness.transport import Transport, TransportError
+from simulators.core.wire import Transport, TransportError
 
 
 def serve_once(*replies: bytes) -> tuple[str, list[bytes]]:

@@ -1,4 +1,4 @@
-"""The user agent's wire: HTTP/1.1 over one kept-alive connection per origin.
+"""HTTP/1.1 over one kept-alive connection per origin: the user agent's wire and the systems'.
 
 A browser-like journey makes a dozen exchanges, and the stock clients cost more CPU per exchange
 than the lab's servers spend answering: requests' machinery (prepared requests, adapters, the
@@ -14,15 +14,36 @@ sent once more on a new one.
 from __future__ import annotations
 
 import functools
+import json
 import select
 import socket
 import ssl
+from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, quote_plus, urlsplit
 
 MAX_LINE = 65536
 MAX_HEADERS = 200
 _DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+_FORM_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+_FORM_TABLE = {
+    c: ("+" if c == 0x20 else chr(c) if c in _FORM_SAFE else f"%{c:02X}") for c in range(128)
+}
+
+
+def encode_form(pairs: Iterable[tuple[str, str]]) -> str:
+    """application/x-www-form-urlencoded, as browsers send it.
+
+    ``urllib``'s quoting goes character by character in Python; a SAMLResponse is ~10 KB of
+    base64, so ASCII values take a C-speed ``str.translate`` instead.
+    """
+
+    def one(value: str) -> str:
+        return value.translate(_FORM_TABLE) if value.isascii() else quote_plus(value)
+
+    return "&".join(f"{one(str(k))}={one(str(v))}" for k, v in pairs)
 
 
 class TransportError(Exception):
@@ -92,6 +113,14 @@ class Reply:
             if key.strip().lower() == "charset" and value.strip():
                 return value.strip().strip('"')
         return "utf-8"
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.charset(), errors="replace")
+
+    def json(self):
+        """The body as JSON (``ValueError`` when it is not)."""
+        return json.loads(self.content)
 
 
 def request_target(parts: SplitResult) -> str:
