@@ -98,6 +98,12 @@ def build_parser() -> Parser:
         action="store_true",
         help="start empty (no seeded tenant, organization or people)",
     )
+    up.add_argument(
+        "--split",
+        action="store_true",
+        help="serve Microsoft and JumpCloud from processes of their own (uses two cores "
+        "under concurrent load; logs in STATE_DIR/logs)",
+    )
 
     serve = sub.add_parser("serve", help="run one system (what each docker-compose service runs)")
     serve.add_argument("system", choices=sorted(SYSTEM_HOSTS))
@@ -147,14 +153,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _run_until_signal(lab, banner) -> int:
+def _run_until_signal(lab, banner, watch=None) -> int:
+    """Serve until SIGINT/SIGTERM; ``watch()`` runs twice a second and may raise to stop."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     banner()
     try:
         while not stop.wait(0.5):
-            pass
+            if watch is not None:
+                watch()
     finally:
         lab.stop()
     print("m365lab: stopped", file=sys.stderr)
@@ -205,8 +213,39 @@ def cmd_federate(args) -> int:
 def cmd_up(args) -> int:
     from harness.report_console import print_lab_table
 
+    if args.split:
+        return _up_split(args)
     lab = _start(args, ("microsoft", "jumpcloud", "dashboard"), not args.no_default_world, True)
     return _run_until_signal(lab, lambda: print_lab_table(lab.descriptor(), lab.descriptor_path))
+
+
+def _up_split(args) -> int:
+    """``up --split``: the systems in child processes, the dashboard and world here."""
+    from harness import split
+    from harness.report_console import print_lab_table
+
+    try:
+        state_dir, args.port_base, temporary = split.prepare(args)
+        args.state_dir = state_dir
+        children = split.start_system_processes(args, state_dir, args.port_base)
+    except split.SplitError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        lab = _start(args, ("dashboard",), not args.no_default_world, True)
+
+        def banner() -> None:
+            print_lab_table(lab.descriptor(), lab.descriptor_path)
+            print(
+                f"Split: microsoft and jumpcloud run as processes of their own ({state_dir}/logs)"
+            )
+
+        return _run_until_signal(lab, banner, children.check_alive)
+    except split.SplitError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        children.stop()
+        if temporary:
+            split.remove_state_dir(state_dir)
 
 
 def cmd_serve(args) -> int:

@@ -1,0 +1,153 @@
+"""``m365lab up --split``: the Microsoft and JumpCloud systems in processes of their own.
+
+By default one process serves every host. Python runs one thread at a time per process, so
+under concurrent load that lab uses one core, and threads contending for it cost more CPU per
+request than the requests themselves. Split, each system answers from its own process (the
+docker-compose layout, without containers): this process starts ``m365lab serve microsoft``
+and ``m365lab serve jumpcloud`` on the same ports and state directory, serves the dashboard
+itself, and builds the default world through the public APIs once both answer.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from simulators.core.httpclient import lab_session
+from simulators.core.server import PortInUseError, check_port_free
+from simulators.core.tls import default_ca_dir, server_credentials
+from simulators.core.topology import HOSTS, SYSTEM_HOSTS, Topology, TopologyError
+
+SPLIT_SYSTEMS = ("microsoft", "jumpcloud")
+START_TIMEOUT = 60.0
+
+
+class SplitError(Exception):
+    """A system process could not be started or did not answer."""
+
+
+def free_port_block(args, attempts: int = 50) -> int:
+    """A port base whose consecutive ports are all free right now (for ``--port-base 0``):
+    the system processes must agree on every port, so they cannot each pick their own."""
+    rng = random.Random()
+    for _ in range(attempts):
+        base = rng.randrange(20000, 60000 - len(HOSTS))
+        try:
+            probe = Topology.build(args.host, base, names=args.hostnames, bind=args.bind)
+            for spec in probe.hosts.values():
+                check_port_free(spec)
+        except PortInUseError:
+            continue
+        except (TopologyError, ValueError) as exc:
+            raise SplitError(str(exc)) from exc
+        return base
+    raise SplitError(f"found no {len(HOSTS)} consecutive free ports after {attempts} tries")
+
+
+@dataclass
+class SystemProcesses:
+    """The ``serve`` child processes, with their logs in ``<state dir>/logs``."""
+
+    processes: list[tuple[str, subprocess.Popen, Path]] = field(default_factory=list)
+
+    def check_alive(self) -> None:
+        for name, process, log in self.processes:
+            code = process.poll()
+            if code is not None:
+                tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+                detail = "\n  ".join(tail) or "(no output)"
+                raise SplitError(f"the {name} process exited with code {code}; {log}:\n  {detail}")
+
+    def stop(self) -> None:
+        for _, process, _ in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for _, process, _ in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _serve_command(args, system: str, state_dir: Path, port_base: int) -> list[str]:
+    command = [sys.executable, "-m", "harness.cli", "serve", system]
+    command += ["--state-dir", str(state_dir), "--port-base", str(port_base)]
+    command += ["--host", args.host, "--seed", str(args.seed)]
+    if args.hostnames:
+        command += ["--hostnames", ",".join(f"{k}={v}" for k, v in args.hostnames.items())]
+    if args.bind:
+        command += ["--bind", args.bind]
+    return command
+
+
+def start_system_processes(args, state_dir: Path, port_base: int) -> SystemProcesses:
+    """Start one ``serve`` process per system and wait until all their hosts answer."""
+    try:
+        topology = Topology.build(args.host, port_base, names=args.hostnames, bind=args.bind)
+    except (TopologyError, ValueError) as exc:
+        raise SplitError(str(exc)) from exc
+    for system in SPLIT_SYSTEMS:
+        for host in SYSTEM_HOSTS[system]:
+            check_port_free(topology.hosts[host])
+    ca_dir = Path(os.environ.get("M365LAB_CA_DIR") or default_ca_dir())
+    # made here first, so the children find the CA and certificate instead of racing to make them
+    creds = server_credentials(ca_dir, topology.dns_names(), topology.ip_addresses())
+    logs = state_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    children = SystemProcesses()
+    try:
+        for system in SPLIT_SYSTEMS:
+            log = logs / f"{system}.log"
+            with log.open("wb") as out:
+                process = subprocess.Popen(
+                    _serve_command(args, system, state_dir, port_base),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
+            children.processes.append((system, process, log))
+        hosts = [h for s in SPLIT_SYSTEMS for h in SYSTEM_HOSTS[s]]
+        _wait_answering(children, [topology.url(h) for h in hosts], str(creds.ca_file))
+    except BaseException:
+        children.stop()
+        raise
+    return children
+
+
+def _wait_answering(children: SystemProcesses, urls: list[str], ca: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    with lab_session(ca) as session:
+        for url in urls:
+            while True:
+                children.check_alive()
+                try:
+                    if session.get(url + "/_lab/health", timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SplitError(f"{url} did not answer within {START_TIMEOUT:.0f} s")
+                time.sleep(0.1)
+
+
+def prepare(args) -> tuple[Path, int, bool]:
+    """(state dir, port base, whether the state dir is a temporary one to remove at exit)."""
+    temporary = args.state_dir is None
+    state_dir = Path(tempfile.mkdtemp(prefix="m365lab-")) if temporary else args.state_dir
+    state_dir = Path(state_dir).expanduser().resolve()
+    port_base = args.port_base or free_port_block(args)
+    return state_dir, port_base, temporary
+
+
+def remove_state_dir(state_dir: Path) -> None:
+    shutil.rmtree(state_dir, ignore_errors=True)

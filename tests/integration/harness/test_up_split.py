@@ -1,0 +1,124 @@
+"""``m365lab up --split``: Microsoft and JumpCloud in processes of their own, one lab."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from harness.useragent import UserAgent
+from simulators.core.httpclient import lab_session
+
+CLI = [sys.executable, "-m", "harness.cli"]
+
+
+def _free_base(count: int = 6) -> int:
+    """A port base with ``count`` free consecutive ports (best effort, for one test)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count >= 65535:
+            continue
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise AssertionError("no free port block")
+
+
+@pytest.fixture(scope="module")
+def split_lab(tmp_path_factory):
+    state = tmp_path_factory.mktemp("split")
+    proc = subprocess.Popen(
+        [*CLI, "up", "--split", "--port-base", "0", "--state-dir", str(state)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 90
+    while "people" not in _descriptor(state):
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "the split lab did not come up"
+        time.sleep(0.2)
+    yield state, proc
+    if proc.poll() is None:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+def _descriptor(state) -> dict:
+    try:
+        return json.loads((state / "lab.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def test_each_system_answers_from_its_own_process(split_lab):
+    state, _ = split_lab
+    lab = _descriptor(state)
+    with lab_session(lab["ca_bundle"]) as session:
+        process = {
+            host: session.get(url.removesuffix("/v1.0") + "/_lab/health", timeout=5).json()[
+                "process"
+            ]
+            for host, url in lab["urls"].items()
+        }
+    assert process["login"] == process["graph"] == process["portal"]
+    assert process["console"] == process["sso"]
+    assert len({process["login"], process["console"], process["dashboard"]}) == 3
+    assert (state / "logs" / "microsoft.log").exists()
+
+
+def test_federated_sign_in_crosses_the_processes(split_lab):
+    state, _ = split_lab
+    lab = _descriptor(state)
+    alice = next(p for p in lab["people"] if p["upn"].startswith("alice@"))
+    with UserAgent(lab["ca_bundle"]) as agent:
+        home = agent.get(lab["urls"]["portal"] + "/")
+        page = agent.get(home.link("signin-link"))
+        page = page.form("credentials").fill(loginfmt=alice["upn"]).submit()
+        assert page.page_id == "jc.userportal.signin"
+        page = page.form("login-form").fill(email=alice["upn"], password=alice["password"])
+        page = page.submit()
+    assert page.page_id == "portal.signedin" and page.text_of("user-upn") == alice["upn"]
+
+
+def test_stopping_the_lab_stops_every_process(split_lab):
+    state, proc = split_lab
+    urls = _descriptor(state)["urls"]
+    ca = _descriptor(state)["ca_bundle"]
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "m365lab: stopped" in err
+    with lab_session(ca) as session:
+        for host in ("login", "console"):
+            with pytest.raises(requests.ConnectionError):
+                session.get(urls[host] + "/_lab/health", timeout=2)
+
+
+def test_a_system_port_in_use_is_one_clear_line(tmp_path):
+    base = _free_base()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", base + 3))  # the console host's port
+        taken.listen()
+        result = subprocess.run(
+            [*CLI, "up", "--split", "--port-base", str(base), "--state-dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"m365lab: port {base + 3} (console) is already in use on 127.0.0.1; "
+        "stop the other program or choose another --port-base"
+    ]
