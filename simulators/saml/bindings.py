@@ -8,7 +8,9 @@ import html
 import zlib
 from collections.abc import Mapping, Sequence
 from typing import Final, Literal
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
+
+from simulators.core.wire import encode_form
 
 from .errors import Reason, SamlError
 
@@ -87,7 +89,7 @@ def redirect_query(
     pairs = [(param, encode_redirect_value(xml))]
     if relay_state is not None:
         pairs.append(("RelayState", relay_state))
-    return urlencode(pairs)
+    return encode_form(pairs)  # urlencode's output, at C speed (a deflated request is ~1 KB)
 
 
 def redirect_url(

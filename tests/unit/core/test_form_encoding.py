@@ -1,10 +1,10 @@
-"""The user agent's form encoder matches urllib's, fast path or not."""
+"""The wire's form encoder (user agent, SAML redirects) matches urllib's, fast path or not."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from harness.useragent import encode_form
+from simulators.core.wire import encode_form
 
 
 def test_encode_form_matches_urlencode():
