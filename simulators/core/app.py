@@ -18,6 +18,7 @@ from simulators.core.sessions import LabSessionInterface
 
 log = logging.getLogger("m365lab")
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
+_FORM_TYPE = "application/x-www-form-urlencoded"
 _TRACE_ENVIRON = "HTTP_" + TRACE_HEADER.upper().replace("-", "_")
 
 
@@ -130,13 +131,23 @@ def _raw_url(environ: dict) -> str:
     return f"{environ['wsgi.url_scheme']}://{environ.get('HTTP_HOST', '')}{target}"
 
 
+def _chunked(environ: dict) -> bool:
+    return "HTTP_TRANSFER_ENCODING" in environ or environ.get("wsgi.input_terminated", False)
+
+
 def _record(ctx: LabContext, host: str, response: Response) -> None:
     req = request._get_current_object()  # one proxy lookup, not one per attribute
     environ = req.environ
     if environ.get("PATH_INFO") == "/_lab/journal":
         return  # reading the journal must not grow it
-    if req.mimetype == "application/x-www-form-urlencoded":
+    # read from the environ: werkzeug parses the Content-Type header on every access
+    content_type = environ.get("CONTENT_TYPE", "")
+    if content_type.partition(";")[0].strip().lower() == _FORM_TYPE:
         request_body: bytes | list[tuple[str, str]] = list(req.form.items(multi=True))
+    elif (
+        environ.get("CONTENT_LENGTH", "0") in ("", "0") and "HTTP_TRANSFER_ENCODING" not in environ
+    ):
+        request_body = b""
     else:
         request_body = req.get_data(cache=True)[: BODY_CAP + 1]
     streamed = response.direct_passthrough or response.is_streamed
@@ -157,7 +168,7 @@ def _record(ctx: LabContext, host: str, response: Response) -> None:
                 if k.startswith("HTTP_") or k in ("CONTENT_TYPE", "CONTENT_LENGTH")
             },
             request_body=request_body,
-            request_type=environ.get("CONTENT_TYPE", ""),
+            request_type=content_type,
             response_headers=list(response.headers.items()),
             response_body=None if streamed else response.get_data()[: BODY_CAP + 1],
             response_type=response.content_type or "",
