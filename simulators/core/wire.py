@@ -65,17 +65,16 @@ class Headers:
 
     def __init__(self, pairs: list[tuple[str, str]]) -> None:
         self._pairs = pairs
+        self._by_name: dict[str, list[str]] = {}
+        for key, value in pairs:
+            self._by_name.setdefault(key.lower(), []).append(value)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        wanted = name.lower()
-        for key, value in self._pairs:
-            if key.lower() == wanted:
-                return value
-        return default
+        values = self._by_name.get(name.lower())
+        return values[0] if values else default
 
     def get_all(self, name: str) -> list[str]:
-        wanted = name.lower()
-        return [value for key, value in self._pairs if key.lower() == wanted]
+        return list(self._by_name.get(name.lower(), ()))
 
     def __getitem__(self, name: str) -> str:
         value = self.get(name)
