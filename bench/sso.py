@@ -105,6 +105,13 @@ class RunningLab:
         return self._data
 
 
+def _descriptor_pid(path: Path) -> int | None:
+    try:
+        return json.loads(path.read_text()).get("pid")
+    except (OSError, ValueError):
+        return None
+
+
 @contextmanager
 def split_lab() -> Iterator[tuple[dict, str, str, str]]:
     from tests.e2e.saml.support import build_world
@@ -116,9 +123,7 @@ def split_lab() -> Iterator[tuple[dict, str, str, str]]:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             deadline = time.monotonic() + 120
-            while (
-                not (state / "lab.json").exists() or "urls" not in (state / "lab.json").read_text()
-            ):
+            while _descriptor_pid(state / "lab.json") != process.pid:  # the children write one too
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"up --split failed: {process.stderr.read().decode()}")
                 time.sleep(0.2)
