@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import signal
 import socket
@@ -12,28 +13,11 @@ import time
 import pytest
 import requests
 
+from harness.split import free_port_block
 from harness.useragent import UserAgent
 from simulators.core.httpclient import lab_session
 
 CLI = [sys.executable, "-m", "harness.cli"]
-
-
-def _free_base(count: int = 6) -> int:
-    """A port base with ``count`` free consecutive ports (best effort, for one test)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + count >= 65535:
-            continue
-        try:
-            for port in range(base, base + count):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise AssertionError("no free port block")
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +91,7 @@ def test_stopping_the_lab_stops_every_process(split_lab):
 
 
 def test_a_system_port_in_use_is_one_clear_line(tmp_path):
-    base = _free_base()
+    base = free_port_block(argparse.Namespace(host="127.0.0.1", hostnames={}, bind=None))
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", base + 3))  # the console host's port
         taken.listen()
