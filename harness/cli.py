@@ -226,25 +226,26 @@ def _up_split(args) -> int:
 
     try:
         state_dir, args.port_base, temporary = split.prepare(args)
-        args.state_dir = state_dir
-        children = split.start_system_processes(args, state_dir, args.port_base)
     except split.SplitError as exc:
         raise CliError(str(exc)) from exc
+    args.state_dir = state_dir
     try:
-        lab = _start(args, ("dashboard",), not args.no_default_world, True)
+        children = split.start_system_processes(args, state_dir, args.port_base)
+        try:
+            lab = _start(args, ("dashboard",), not args.no_default_world, True)
 
-        def banner() -> None:
-            print_lab_table(lab.descriptor(), lab.descriptor_path)
-            print(
-                f"Split: microsoft and jumpcloud run as processes of their own ({state_dir}/logs)"
-            )
+            def banner() -> None:
+                print_lab_table(lab.descriptor(), lab.descriptor_path)
+                logs = state_dir / "logs"
+                print(f"Split: microsoft and jumpcloud run in processes of their own (logs: {logs})")
 
-        return _run_until_signal(lab, banner, children.check_alive)
+            return _run_until_signal(lab, banner, children.check_alive)
+        finally:
+            children.stop()
     except split.SplitError as exc:
         raise CliError(str(exc)) from exc
     finally:
-        children.stop()
-        if temporary:
+        if temporary:  # the children are gone: nothing writes here any more
             split.remove_state_dir(state_dir)
 
 
