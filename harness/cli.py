@@ -237,7 +237,7 @@ def _up_split(args) -> int:
             def banner() -> None:
                 print_lab_table(lab.descriptor(), lab.descriptor_path)
                 logs = state_dir / "logs"
-                print(f"Split: microsoft and jumpcloud run in processes of their own (logs: {logs})")
+                print(f"Split: microsoft and jumpcloud each run in a process (logs: {logs})")
 
             return _run_until_signal(lab, banner, children.check_alive)
         finally:
