@@ -82,7 +82,7 @@ class SystemProcesses:
 def _serve_command(args, system: str, state_dir: Path, port_base: int) -> list[str]:
     command = [sys.executable, "-m", "harness.cli", "serve", system]
     command += ["--state-dir", str(state_dir), "--port-base", str(port_base)]
-    command += ["--host", args.host, "--seed", str(args.seed)]
+    command += ["--host", args.host, "--seed", str(args.seed), "--server", args.server]
     if args.hostnames:
         command += ["--hostnames", ",".join(f"{k}={v}" for k, v in args.hostnames.items())]
     if args.bind:
