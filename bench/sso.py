@@ -63,10 +63,14 @@ HOSTS = ("login", "portal", "console", "sso")
 
 def serve_lab(queue: mp.Queue, stop: mp.Event) -> None:
     """Child process: start the lab, build a federated world, publish how to reach it."""
-    from tests.e2e.saml.support import build_world, start_lab
+    from harness.lab import Lab, LabOptions
+    from tests.e2e.saml.support import build_world
 
     with tempfile.TemporaryDirectory(prefix="m365lab-bench-") as state_dir:
-        lab = start_lab(Path(state_dir))
+        # what `m365lab up` starts (its systems and thread count), without the default world
+        systems = ("microsoft", "jumpcloud", "dashboard")
+        options = LabOptions(Path(state_dir), port_base=0, systems=systems, default_world=False)
+        lab = Lab(options).start()
         try:
             world = build_world(lab)
             alice = world.people["alice"]
