@@ -67,7 +67,8 @@ def default_descriptor_path() -> Path:
     return Path(base) / "m365lab" / "lab.json"
 
 
-def _check_writable(path: Path) -> None:
+def check_writable(path: Path) -> None:
+    """Make ``path`` and write in it, or a LabError naming it."""
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".write-probe"
@@ -127,7 +128,7 @@ class Lab:
         else:
             state_dir = Path(opts.state_dir).expanduser().resolve()
         try:
-            _check_writable(state_dir)
+            check_writable(state_dir)
             # Free ports picked for --port-base 0 can be taken by another lab starting at the
             # same moment; pick again rather than fail.
             attempts = 3 if opts.port_base == 0 else 1
@@ -154,7 +155,7 @@ class Lab:
         for name in served:
             check_port_free(topology.hosts[name])
         ca_dir = Path(opts.ca_dir or os.environ.get("M365LAB_CA_DIR") or default_ca_dir())
-        _check_writable(ca_dir)
+        check_writable(ca_dir)
         creds = server_credentials(ca_dir, topology.dns_names(), topology.ip_addresses())
         self.server_cert = creds.cert_file
         ctx = LabContext(

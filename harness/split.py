@@ -22,6 +22,7 @@ from pathlib import Path
 
 import requests
 
+from harness.lab import LabError, check_writable
 from simulators.core.httpclient import lab_session
 from simulators.core.server import PortInUseError, check_port_free
 from simulators.core.tls import default_ca_dir, server_credentials
@@ -145,6 +146,10 @@ def prepare(args) -> tuple[Path, int, bool]:
     temporary = args.state_dir is None
     state_dir = Path(tempfile.mkdtemp(prefix="m365lab-")) if temporary else args.state_dir
     state_dir = Path(state_dir).expanduser().resolve()
+    try:
+        check_writable(state_dir / "logs")
+    except LabError as exc:
+        raise SplitError(str(exc)) from exc
     port_base = args.port_base or free_port_block(args)
     return state_dir, port_base, temporary
 

@@ -106,3 +106,17 @@ def test_a_system_port_in_use_is_one_clear_line(tmp_path):
         f"m365lab: port {base + 3} (console) is already in use on 127.0.0.1; "
         "stop the other program or choose another --port-base"
     ]
+
+
+def test_an_unwritable_state_dir_is_one_clear_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = subprocess.run(
+        [*CLI, "up", "--split", "--state-dir", str(blocker / "state")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"m365lab: cannot write state directory {blocker}/state")
+    assert len(result.stderr.strip().splitlines()) == 1
