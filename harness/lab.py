@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,13 @@ from simulators.core.server import (
     make_server,
 )
 from simulators.core.tls import default_ca_dir, server_credentials, spki_sha256
-from simulators.core.topology import DEFAULT_HOST, DEFAULT_PORT_BASE, SYSTEM_HOSTS, Topology
+from simulators.core.topology import (
+    DEFAULT_HOST,
+    DEFAULT_PORT_BASE,
+    SYSTEM_HOSTS,
+    HostSpec,
+    Topology,
+)
 
 log = logging.getLogger("m365lab")
 
@@ -65,6 +72,33 @@ def default_descriptor_path() -> Path:
     """Where ``m365lab up`` publishes the running lab's descriptor for ``m365lab env``."""
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
     return Path(base) / "m365lab" / "lab.json"
+
+
+def wait_answering(
+    specs: list[HostSpec],
+    ca_file: str | Path,
+    timeout: float,
+    *,
+    each_try: Callable[[], None] | None = None,
+) -> HostSpec | None:
+    """Poll each host's ``/_lab/health`` over verified HTTPS until it answers 200; returns the
+    first spec still silent when ``timeout`` runs out, else None. ``each_try`` runs before every
+    attempt (it may raise to give up early)."""
+    deadline = time.monotonic() + timeout
+    with lab_session(ca_file) as session:
+        for spec in specs:
+            while True:
+                if each_try is not None:
+                    each_try()
+                try:
+                    if session.get(spec.base_url + "/_lab/health", timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    return spec
+                time.sleep(0.02)
+    return None
 
 
 def check_writable(path: Path) -> None:
@@ -227,24 +261,14 @@ class Lab:
         """Block until every served host (or every host of the topology, served elsewhere
         too) answers /_lab/health over verified HTTPS."""
         assert self.ctx is not None
-        deadline = time.monotonic() + timeout
         specs = (
             list(self.ctx.topology.hosts.values())
             if every_host
             else [server.spec for server in self.servers]
         )
-        with lab_session(self.ctx.ca_file) as session:
-            for spec in specs:
-                url = spec.base_url + "/_lab/health"
-                while True:
-                    try:
-                        if session.get(url, timeout=2).status_code == 200:
-                            break
-                    except requests.RequestException:
-                        pass
-                    if time.monotonic() > deadline:
-                        raise LabError(f"{spec.name} did not become healthy at {url}")
-                    time.sleep(0.02)
+        silent = wait_answering(specs, self.ctx.ca_file, timeout)
+        if silent is not None:
+            raise LabError(f"{silent.name} did not become healthy at {silent.base_url}/_lab/health")
 
     def _stop_servers(self) -> None:
         for server in self.servers:

@@ -16,14 +16,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-
-from harness.lab import LabError, check_writable
-from simulators.core.httpclient import lab_session
+from harness.lab import LabError, check_writable, wait_answering
 from simulators.core.server import PortInUseError, check_port_free
 from simulators.core.tls import default_ca_dir, server_credentials
 from simulators.core.topology import HOSTS, SYSTEM_HOSTS, Topology, TopologyError
@@ -117,28 +113,14 @@ def start_system_processes(args, state_dir: Path, port_base: int) -> SystemProce
                     stdin=subprocess.DEVNULL,
                 )
             children.processes.append((system, process, log))
-        hosts = [h for s in SPLIT_SYSTEMS for h in SYSTEM_HOSTS[s]]
-        _wait_answering(children, [topology.url(h) for h in hosts], str(creds.ca_file))
+        specs = [topology.hosts[h] for s in SPLIT_SYSTEMS for h in SYSTEM_HOSTS[s]]
+        silent = wait_answering(specs, creds.ca_file, START_TIMEOUT, each_try=children.check_alive)
+        if silent is not None:
+            raise SplitError(f"{silent.base_url} did not answer within {START_TIMEOUT:.0f} s")
     except BaseException:
         children.stop()
         raise
     return children
-
-
-def _wait_answering(children: SystemProcesses, urls: list[str], ca: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    with lab_session(ca) as session:
-        for url in urls:
-            while True:
-                children.check_alive()
-                try:
-                    if session.get(url + "/_lab/health", timeout=2).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SplitError(f"{url} did not answer within {START_TIMEOUT:.0f} s")
-                time.sleep(0.1)
 
 
 def prepare(args) -> tuple[Path, int, bool]:
