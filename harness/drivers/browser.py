@@ -34,6 +34,9 @@ MISSING_MESSAGE = (
     "(or 'playwright install chromium'), or set M365LAB_CHROMIUM to a Chromium executable"
 )
 AUTOSUBMIT_GRACE_MS = 1000
+MAX_AUTOSUBMITS = 10
+SETTLE_TIMEOUT_S = 30.0
+"""How long a page may keep being replaced while the driver waits for it to settle."""
 """How long a self-posting form gets to submit itself (by the page's script) before we do."""
 
 _PENDING_AUTOSUBMIT = """() => {
@@ -238,18 +241,28 @@ class BrowserDriver(Driver):
         the tag disappears with the document (the next one is then settled in turn); if the
         tagged document is still there after the grace period, the form is submitted for it.
         """
-        for _ in range(10):
+        forms = 0
+        deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        while True:
             self.page.wait_for_load_state("load")
             try:
                 pending = self.page.evaluate(_PENDING_AUTOSUBMIT)
             except self._errors:
-                continue  # a navigation replaced the document while we looked
+                # a navigation replaced the document while we looked: not a form, look again
+                if time.monotonic() > deadline:
+                    raise DriverError(f"the page at {self.url} did not settle") from None
+                self.page.wait_for_timeout(POLL_MS)
+                continue
             if not pending:
                 return
+            forms += 1
+            if forms > MAX_AUTOSUBMITS:
+                raise DriverError(
+                    f"more than {MAX_AUTOSUBMITS} self-posting forms in a row, last at {self.url}"
+                )
             if self._still_there_after(AUTOSUBMIT_GRACE_MS / 1000):
                 with self.page.expect_navigation():
                     self.page.evaluate(_SUBMIT_AUTOSUBMIT)
-        raise DriverError(f"more than 10 self-posting forms in a row, last at {self.url}")
 
     def _still_there_after(self, seconds: float) -> bool:
         """Whether the tagged document is still the page's after ``seconds`` (polled)."""

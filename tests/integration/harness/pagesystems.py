@@ -118,6 +118,15 @@ class FlowJumpCloud(System):
                 f"<noscript><button type='submit'>Continue</button></noscript></form>{script}",
             )
 
+        @app.route("/loop", methods=["GET", "POST"])
+        def loop():
+            """A self-posting form that posts to itself for ever (a broken SSO hop)."""
+            return page(
+                "jc.loop",
+                f"<form method='post' action='{ctx.url('console')}/loop' data-autosubmit>"
+                "<input type='hidden' name='n' value='1'></form>",
+            )
+
         @app.get("/userconsole")
         def signin_page():
             session["federated"] = bool(request.args.get("federated"))

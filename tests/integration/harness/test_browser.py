@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.drivers import browser
+from harness.drivers.base import DriverError
 from harness.drivers.browser import BrowserDriver, chromium_available
 from harness.drivers.pages import DASHBOARD
 
@@ -29,6 +31,16 @@ def test_browser_driver_loads_the_dashboard_over_https_without_tls_errors(harnes
         driver.close()
     traced = harness_lab.ctx.journal.query(trace="browser-test-trace")
     assert url in [e["url"] for e in traced]  # every browser request carries the trace
+
+
+def test_endless_self_posting_forms_are_a_clear_driver_error(harness_lab, monkeypatch):
+    monkeypatch.setattr(browser, "AUTOSUBMIT_GRACE_MS", 50)  # the driver submits each at once
+    driver = BrowserDriver(harness_lab.descriptor()["tls"]["server_spki_sha256"])
+    try:
+        with pytest.raises(DriverError, match="more than 10 self-posting forms in a row"):
+            driver.open(harness_lab.ctx.url("console") + "/loop")
+    finally:
+        driver.close()
 
 
 def test_scenario_under_the_browser_driver_and_report_opens_in_chromium(lab_json, tmp_path):
