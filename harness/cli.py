@@ -126,9 +126,10 @@ def build_parser() -> Parser:
             p.add_argument("--json", action="store_true", help="print lab.json itself")
 
     from harness.federation import add_federate_parser
-    from harness.run_cli import add_run_parser
+    from harness.run_cli import add_report_parser, add_run_parser
 
     add_run_parser(sub)
+    add_report_parser(sub)
     add_federate_parser(sub)
     return parser
 
@@ -142,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "status": cmd_status,
         "reset": cmd_reset,
         "run": cmd_run,
+        "report": cmd_report,
         "federate": cmd_federate,
     }[args.command]
     try:
@@ -202,6 +204,12 @@ def cmd_run(args) -> int:
     from harness.run_cli import cmd_run as run
 
     return run(args)
+
+
+def cmd_report(args) -> int:
+    from harness.run_cli import cmd_report as report
+
+    return report(args)
 
 
 def cmd_federate(args) -> int:

@@ -36,7 +36,34 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--slow-mo", type=float, default=0, metavar="MS", help="slow browser actions")
     p.add_argument("--steps", action="append", default=[], help="load custom steps (module/file)")
     p.add_argument("--check", action="store_true", help="validate the files, run nothing")
+    p.add_argument(
+        "--list", action="store_true", help="print the selected scenarios (file, name), run nothing"
+    )
+    p.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="run only shard K of N: a deterministic split for N CI machines",
+    )
+    p.add_argument(
+        "--durations",
+        type=Path,
+        metavar="JUNIT",
+        help="with --shard: balance shards by the durations in an earlier run's junit.xml",
+    )
     p.set_defaults(handler=cmd_run)
+    return p
+
+
+def add_report_parser(subparsers) -> argparse.ArgumentParser:
+    """Add ``report merge`` to the ``m365lab`` command's subparsers."""
+    p = subparsers.add_parser("report", help="work with run reports (merge shards)")
+    sub = p.add_subparsers(dest="report_command", metavar="ACTION", required=True)
+    merge = sub.add_parser("merge", help="join the reports of several shards into one")
+    merge.add_argument("directories", nargs="+", type=Path, help="report directories of shards")
+    merge.add_argument(
+        "--out", type=Path, default=Path("reports"), help="where to write (default reports)"
+    )
+    p.set_defaults(handler=cmd_report)
     return p
 
 
@@ -45,10 +72,16 @@ def cmd_run(args: argparse.Namespace, console: Console | None = None) -> int:
     from harness.scenario.errors import ScenarioLoadError
     from harness.scenario.loader import load_all
     from harness.scenario.selection import SelectionError, select
+    from harness.scenario.shard import ShardError, ShardSpec, read_durations, select_shard
 
     console = console or Console(soft_wrap=True)
     err = Console(stderr=True, soft_wrap=True)
     try:
+        shard = ShardSpec.parse(args.shard) if args.shard else None
+        durations_file = args.durations
+        if durations_file and shard is None:
+            raise ShardError("--durations only applies with --shard K/N")
+        durations = read_durations(durations_file) if durations_file else None
         scenarios = load_all(args.paths, steps=args.steps)
         chosen = select(scenarios, args.keyword, args.tags)
     except ScenarioLoadError as exc:
@@ -56,12 +89,23 @@ def cmd_run(args: argparse.Namespace, console: Console | None = None) -> int:
             print(problem, file=sys.stderr)
         err.print(f"m365lab run: {len(exc.problems)} problem(s); nothing was run")
         return EXIT_INVALID
-    except SelectionError as exc:
-        err.print(f"m365lab run: {exc}")
+    except (SelectionError, ShardError) as exc:
+        err.print(f"m365lab run: {exc}", markup=False)
         return EXIT_INVALID
+    if shard is not None:
+        selected = len(chosen)
+        chosen = select_shard(chosen, shard, durations)
+        err.print(f"m365lab run: shard {shard}: {len(chosen)} of {selected} scenario(s)")
     if not chosen:
         err.print(f"m365lab run: no scenario selected ({len(scenarios)} found)")
         return EXIT_NOTHING
+    if args.list:
+        from harness.scenario.shard import scenario_key
+
+        for scenario in chosen:
+            file, name = scenario_key(scenario)
+            console.print(f"{file}\t{name}", markup=False, highlight=False)
+        return EXIT_OK
     if args.check:
         console.print(f"{len(chosen)} scenario(s) valid")
         return EXIT_OK
@@ -156,11 +200,16 @@ def _print_result(console: Console, result) -> None:
 
 
 def _report(args, results, console: Console) -> int:
-    from harness.report import write_html, write_junit
+    return write_reports(results, Path(args.report), console)
 
-    report_dir = Path(args.report)
+
+def write_reports(results, report_dir: Path, console: Console) -> int:
+    """JUnit, HTML and results.json in ``report_dir``; prints the counts; the exit code."""
+    from harness.report import write_html, write_junit, write_results
+
     junit = write_junit(results, report_dir / "junit.xml")
     html = write_html(results, report_dir / "report.html")
+    write_results(results, report_dir)
     passed = sum(r.ok for r in results)
     failed = len(results) - passed
     style = "green" if not failed else "red"
@@ -170,6 +219,23 @@ def _report(args, results, console: Console) -> int:
         highlight=False,
     )
     return EXIT_OK if not failed else EXIT_FAILED
+
+
+def cmd_report(args: argparse.Namespace, console: Console | None = None) -> int:
+    """``m365lab report merge``: 0 all passed, 1 failures, 2 unreadable or overlapping shards."""
+    from harness.report.merge import merge_results
+    from harness.report.store import ResultsError
+
+    console = console or Console(soft_wrap=True)
+    try:
+        results = merge_results(args.directories)
+    except ResultsError as exc:
+        print(f"m365lab report merge: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if not results:
+        print("m365lab report merge: the shards hold no scenario results", file=sys.stderr)
+        return EXIT_NOTHING
+    return write_reports(results, args.out, console)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -54,7 +54,7 @@ class Scenario:
 def load_scenario(path: str | Path, registry: Registry = REGISTRY) -> Scenario:
     """Parse and validate one file; ScenarioLoadError lists every problem found."""
     path = Path(path)
-    shown = _display(path)
+    shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -98,7 +98,8 @@ def load_scenario(path: str | Path, registry: Registry = REGISTRY) -> Scenario:
     return scenario
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """A scenario file as reports show it: relative to the working directory when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:

@@ -24,7 +24,7 @@ from harness.descriptor import LabClient, LabDescriptor
 from harness.drivers import release_thread_resources
 from harness.scenario.context import StepContext
 from harness.scenario.errors import ExpectationFailed, ResolveError, StepError
-from harness.scenario.loader import Scenario, _display
+from harness.scenario.loader import Scenario, display_path
 from harness.scenario.registry import REGISTRY, Registry
 from harness.scenario.results import ERROR, FAILED, PASSED, ScenarioResult, StepResult
 from harness.scenario.values import resolve
@@ -121,7 +121,7 @@ class Runner:
         result = ScenarioResult(
             name=scenario.name,
             path=scenario.path,
-            shown_path=_display(scenario.path),
+            shown_path=display_path(scenario.path),
             trace=trace,
             driver=self.options.driver,
             tags=list(scenario.tags),
