@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -115,6 +116,15 @@ def cmd_run(args: argparse.Namespace, console: Console | None = None) -> int:
         if not chromium_available():
             err.print(f"m365lab run: {MISSING_MESSAGE}", markup=False)
             return EXIT_FAILED
+    if args.workers > 1 and args.lab is None:
+        from harness.scenario.pool import PoolError
+
+        try:
+            results = _run_in_processes(args, chosen, console)
+        except PoolError as exc:
+            err.print(f"m365lab run: {exc}", markup=False)
+            return EXIT_FAILED
+        return _report(args, results, console)
     with _lab(args, err) as descriptor:
         if descriptor is None:
             return EXIT_FAILED
@@ -151,17 +161,21 @@ class _lab:
             self.lab.stop()
 
 
-def _run(args, descriptor, scenarios, console: Console):
-    from harness.scenario.runner import Runner, RunOptions
+def _options(args):
+    from harness.scenario.runner import RunOptions
 
-    options = RunOptions(
+    return RunOptions(
         driver=args.driver,
         keep_world=args.keep_world,
         headed=args.headed,
         slow_mo=args.slow_mo,
         artifacts_dir=Path(args.report) / "artifacts",
     )
-    runner = Runner(descriptor, options)
+
+
+@contextmanager
+def _progress(console: Console, total: int):
+    """A transient progress bar; yields the callback that prints and counts one result."""
     columns = (
         TextColumn("[bold]scenarios"),
         BarColumn(),
@@ -169,13 +183,37 @@ def _run(args, descriptor, scenarios, console: Console):
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("run", total=len(scenarios))
+        task = progress.add_task("run", total=total)
 
         def done(result) -> None:
             _print_result(console, result)
             progress.advance(task)
 
+        yield done
+
+
+def _run(args, descriptor, scenarios, console: Console):
+    """Threads against one lab (``--lab``'s, or this process's)."""
+    from harness.scenario.runner import Runner
+
+    runner = Runner(descriptor, _options(args))
+    with _progress(console, len(scenarios)) as done:
         return runner.run_all(scenarios, workers=max(1, args.workers), on_done=done)
+
+
+def _run_in_processes(args, scenarios, console: Console):
+    """``-n N`` with no ``--lab``: N worker processes, each with a lab of its own."""
+    from harness.scenario.pool import run_in_processes
+
+    with _progress(console, len(scenarios)) as done:
+        return run_in_processes(
+            scenarios,
+            paths=args.paths,
+            steps=args.steps,
+            options=_options(args),
+            workers=args.workers,
+            on_done=done,
+        )
 
 
 def _print_result(console: Console, result) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 from rich.console import Console
 
 from harness.cli import build_parser
+from harness.report.store import read_results
 from harness.run_cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK, cmd_report
 
 from .helpers import FAILING, run, write_scenario
@@ -89,3 +91,17 @@ def test_bad_shard_options_run_nothing(tmp_path, capsys):
     assert "K must be between 1 and N" in capsys.readouterr().err
     assert run(suite, "--durations", str(tmp_path / "x.xml"))[0] == EXIT_INVALID
     assert "--durations only applies with --shard" in capsys.readouterr().err
+
+
+def test_workers_have_labs_of_their_own_and_run_each_scenario_once(tmp_path):
+    slow = (
+        "name: {name}\nsteps:\n  - http.request: {{host: login, path: /_lab/health}}\n  - wait: 1\n"
+    )
+    for i in range(6):
+        write_scenario(tmp_path / "s", f"slow_{i}.yaml", slow.format(name=f"slow {i}"))
+    code, out = run(str(tmp_path / "s"), "-n", "2", "--report", str(tmp_path / "r"))
+    assert code == EXIT_OK and "6 passed, 0 failed" in out, out
+    results = read_results(tmp_path / "r")
+    assert sorted(r.name for r in results) == sorted(f"slow {i}" for i in range(6))
+    labs = {urlsplit(r.timeline[0]["url"]).port for r in results}
+    assert len(labs) == 2, labs
