@@ -19,6 +19,8 @@ APPLICATION_PERMISSIONS = frozenset(
         "Organization.ReadWrite.All",
         "Group.Read.All",
         "Group.ReadWrite.All",
+        "GroupMember.Read.All",
+        "GroupMember.ReadWrite.All",
         "AuditLog.Read.All",
     }
 )
@@ -41,6 +43,8 @@ DELEGATED_SCOPES = frozenset(
         "Organization.Read.All",
         "Group.Read.All",
         "Group.ReadWrite.All",
+        "GroupMember.Read.All",
+        "GroupMember.ReadWrite.All",
         "email",
         "openid",
         "profile",
@@ -100,3 +104,18 @@ ORGANIZATION_READ = frozenset(
     }
 )
 ME_READ = frozenset({"User.Read", "User.ReadWrite", "User.ReadBasic.All"} | USERS_READ)
+GROUPS_READ = frozenset(
+    {
+        "Group.Read.All",
+        "Group.ReadWrite.All",
+        "GroupMember.Read.All",
+        "GroupMember.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    }
+)
+GROUPS_WRITE = frozenset(
+    {"Group.ReadWrite.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
+)
+GROUP_MEMBERS_WRITE = GROUPS_WRITE | {"GroupMember.ReadWrite.All"}

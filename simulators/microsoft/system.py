@@ -62,11 +62,12 @@ class MicrosoftSystem(System):
                 directory,
                 domains,
                 errors,
+                groups,
                 managers,
                 users,
             )
 
-            del batch, directory, domains, managers, users  # their routes are on common.bp
+            del batch, directory, domains, groups, managers, users  # routes are on common.bp
             app.register_blueprint(common.bp)
             register_error_renderer(app, "/v1.0", errors.render)
         elif host == "portal":

@@ -44,12 +44,19 @@ def context(graph_base: str, fragment: str) -> str:
     return f"{graph_base}/$metadata#{fragment}"
 
 
-def parse_select(raw: str | None, *, collection: bool) -> tuple[str, ...] | None:
+def parse_select(
+    raw: str | None,
+    *,
+    collection: bool,
+    selectable: frozenset[str] | set[str] = USER_SELECTABLE,
+    type_name: str = "user",
+) -> tuple[str, ...] | None:
+    """``$select`` names, checked against the type's properties (Graph's errors otherwise)."""
     if not raw:
         return None
     names = tuple(n.strip() for n in raw.split(",") if n.strip())
     for name in names:
-        if name in SINGLE_ONLY:
+        if type_name == "user" and name in SINGLE_ONLY:
             if collection:
                 raise DirectoryError(
                     501,
@@ -57,12 +64,12 @@ def parse_select(raw: str | None, *, collection: bool) -> tuple[str, ...] | None
                     f"The property '{name}' is only supported on a single user request.",
                 )
             continue
-        if name not in USER_SELECTABLE:
+        if name not in selectable:
             raise DirectoryError(
                 400,
                 "BadRequest",
                 "Parsing OData Select and Expand failed: Could not find a property named "
-                f"'{name}' on type 'microsoft.graph.user'.",
+                f"'{name}' on type 'microsoft.graph.{type_name}'.",
             )
     return names
 
@@ -79,6 +86,43 @@ def user_json(row: dict, select: tuple[str, ...] | None = None) -> dict:
             out[name] = json.loads(row[name] or "[]")
         elif name == "passwordProfile" or name in SINGLE_ONLY:
             out[name] = None
+        else:
+            out[name] = row.get(name)
+    return out
+
+
+GROUP_DEFAULT = (
+    "id",
+    "createdDateTime",
+    "description",
+    "displayName",
+    "groupTypes",
+    "mail",
+    "mailEnabled",
+    "mailNickname",
+    "renewedDateTime",
+    "securityEnabled",
+    "securityIdentifier",
+    "visibility",
+    "deletedDateTime",
+    "onPremisesSyncEnabled",
+    "proxyAddresses",
+)
+GROUP_SELECTABLE = frozenset(GROUP_DEFAULT)
+
+
+def group_json(row: dict, select: tuple[str, ...] | None = None) -> dict:
+    names = select or GROUP_DEFAULT
+    if select and "id" not in select:
+        names = (*select, "id")
+    out: dict = {}
+    for name in names:
+        if name in ("mailEnabled", "securityEnabled"):
+            out[name] = bool(row[name])
+        elif name == "groupTypes":
+            out[name] = json.loads(row["groupTypes"] or "[]")
+        elif name == "proxyAddresses":
+            out[name] = [f"SMTP:{row['mail']}"] if row.get("mail") else []
         else:
             out[name] = row.get(name)
     return out

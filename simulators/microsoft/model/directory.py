@@ -7,6 +7,7 @@ from pathlib import Path
 from simulators.core.clock import LabClock
 from simulators.core.store import Store
 from simulators.microsoft.model.apps import Apps
+from simulators.microsoft.model.groups import Groups
 from simulators.microsoft.model.managers import Managers
 from simulators.microsoft.model.oauth import OAuthState
 from simulators.microsoft.model.schema import create_schema
@@ -27,11 +28,14 @@ PURGED_TABLES = (
     "sessions",
     "signin_log",
     "user_managers",
+    "groups",
+    "group_members",
 )
 
 
 class Directory:
-    """Entry point of the model: ``tenants``, ``users``, ``managers``, ``apps``, ``oauth``."""
+    """Entry point of the model: ``tenants``, ``users``, ``managers``, ``groups``, ``apps``,
+    ``oauth``."""
 
     def __init__(self, path: Path, clock: LabClock) -> None:
         self.store = Store(path, create_schema)
@@ -39,6 +43,7 @@ class Directory:
         self.tenants = Tenants(self.store, clock)
         self.users = Users(self.store, clock, self.tenants)
         self.managers = Managers(self.store, clock, self.users)
+        self.groups = Groups(self.store, clock, self.users)
         self.apps = Apps(self.store, clock)
         self.oauth = OAuthState(self.store, clock)
 
@@ -69,6 +74,7 @@ class Directory:
             "deleted_tenants": count("SELECT COUNT(*) FROM tenants WHERE deleted = 1"),
             "domains": count("SELECT COUNT(*) FROM domains"),
             "users": count("SELECT COUNT(*) FROM users WHERE live = 1"),
+            "groups": count("SELECT COUNT(*) FROM groups"),
             "deleted_users": count("SELECT COUNT(*) FROM users WHERE live = 0"),
             "apps": count("SELECT COUNT(*) FROM apps"),
             "signins": count("SELECT COUNT(*) FROM signin_log"),

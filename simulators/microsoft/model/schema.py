@@ -124,6 +124,20 @@ CREATE TABLE IF NOT EXISTS user_managers (
   user_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, manager_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS user_managers_tenant ON user_managers(tenant_id);
+CREATE TABLE IF NOT EXISTS groups (
+  pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL,
+  "displayName" TEXT NOT NULL COLLATE NOCASE, "description" TEXT COLLATE NOCASE,
+  "mailNickname" TEXT NOT NULL COLLATE NOCASE, "mail" TEXT COLLATE NOCASE,
+  "mailEnabled" INTEGER NOT NULL, "securityEnabled" INTEGER NOT NULL,
+  "groupTypes" TEXT NOT NULL DEFAULT '[]', "visibility" TEXT, "createdDateTime" TEXT NOT NULL,
+  "renewedDateTime" TEXT NOT NULL, "securityIdentifier" TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS groups_tenant ON groups(tenant_id, "displayName");
+CREATE TABLE IF NOT EXISTS group_members (
+  tenant_id TEXT NOT NULL, group_id TEXT NOT NULL, member_id TEXT NOT NULL,
+  PRIMARY KEY (group_id, member_id)
+);
+CREATE INDEX IF NOT EXISTS group_members_member ON group_members(tenant_id, member_id);
 """
 
 

@@ -58,7 +58,8 @@ class UserPage:
     extra: dict = field(default_factory=dict)
 
 
-def _top(raw: str | None) -> int:
+def page_size(raw: str | None) -> int:
+    """``$top`` as a page size: 100 by default, 1 to 999, Graph's error otherwise."""
     if raw is None:
         return DEFAULT_TOP
     try:
@@ -137,11 +138,11 @@ class UserLister(Repository):
         return self.db.execute(f"SELECT COUNT(*) FROM users WHERE {where}", params).fetchone()[0]
 
     def page(self, tenant_id: str, query: UserQuery) -> UserPage:
-        top = _top(query.top)
+        top = page_size(query.top)
         paged = query.skiptoken is not None
         where, params, _ = self.where(tenant_id, query, paged=paged)
         order_prop, descending = self._orderby(query)
-        digest = self._digest(query)
+        digest = query_digest(query.filter, query.search, query.orderby)
         count = None
         if query.count and query.eventual and not paged:
             count = self.db.execute(f"SELECT COUNT(*) FROM users WHERE {where}", params).fetchone()[
@@ -149,7 +150,7 @@ class UserLister(Repository):
             ]
         key_expr = f"COALESCE(\"{order_prop}\", '') COLLATE NOCASE" if order_prop else None
         if paged:
-            last = self._read_token(query.skiptoken or "", digest)
+            last = read_token(query.skiptoken or "", digest)
             if key_expr:
                 cmp = "<" if descending else ">"
                 where += f" AND ({key_expr} {cmp} ? OR ({key_expr} = ? AND pk {cmp} ?))"
@@ -167,7 +168,7 @@ class UserLister(Repository):
             rows = rows[:top]
             last_row = rows[-1]
             key = (last_row.get(order_prop) or "") if order_prop else None
-            next_token = self._make_token(key, last_row["pk"], digest)
+            next_token = make_token(key, last_row["pk"], digest)
         return UserPage(rows, next_token, count)
 
     @staticmethod
@@ -189,25 +190,28 @@ class UserLister(Repository):
             raise unsupported_query()
         return prop, direction == "desc"
 
-    @staticmethod
-    def _digest(query: UserQuery) -> str:
-        material = json.dumps([query.filter, query.search, query.orderby], separators=(",", ":"))
-        return hashlib.sha256(material.encode()).hexdigest()[:16]
 
-    @staticmethod
-    def _make_token(key: str | None, pk: int, digest: str) -> str:
-        raw = json.dumps([key, pk, digest], separators=(",", ":")).encode()
-        return "RFNwdAIAAQAAA" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+TOKEN_PREFIX = "RFNwdAIAAQAAA"
 
-    @staticmethod
-    def _read_token(token: str, digest: str) -> tuple[str | None, int]:
-        try:
-            body = token.removeprefix("RFNwdAIAAQAAA")
-            key, pk, token_digest = json.loads(
-                base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-            )
-            if token_digest != digest or not isinstance(pk, int):
-                raise ValueError("query changed")
-        except (ValueError, TypeError) as exc:
-            raise bad_request("Invalid skip token.") from exc
-        return key, pk
+
+def query_digest(*parts: str | None) -> str:
+    """What a ``$skiptoken`` is bound to: a token is refused under another query."""
+    material = json.dumps(list(parts), separators=(",", ":"))
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def make_token(key: str | None, pk: int, digest: str) -> str:
+    """An opaque ``$skiptoken``: the last row's sort key and pk, and the query digest."""
+    raw = json.dumps([key, pk, digest], separators=(",", ":")).encode()
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def read_token(token: str, digest: str) -> tuple[str | None, int]:
+    try:
+        body = token.removeprefix(TOKEN_PREFIX)
+        key, pk, token_digest = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        if token_digest != digest or not isinstance(pk, int):
+            raise ValueError("query changed")
+    except (ValueError, TypeError) as exc:
+        raise bad_request("Invalid skip token.") from exc
+    return key, pk

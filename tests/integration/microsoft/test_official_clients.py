@@ -17,9 +17,11 @@ from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
 from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph.generated.models.group import Group
 from msgraph.generated.models.internal_domain_federation import InternalDomainFederation
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.password_profile import PasswordProfile
+from msgraph.generated.models.reference_create import ReferenceCreate
 from msgraph.generated.models.user import User
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from msgraph_core import GraphClientFactory
@@ -268,5 +270,41 @@ def test_msgraph_sdk_manages_federation_configuration(ms, world):
         assert updated.display_name == "JumpCloud SSO"
         await domain.federation_configuration.by_internal_domain_federation_id(created.id).delete()
         assert (await domain.get()).authentication_type == "Managed"
+
+    asyncio.run(scenario())
+
+
+def test_msgraph_sdk_manages_security_groups_and_members(ms, world):
+    async def scenario():
+        client = _graph_client(ms, world)
+        megan = await client.users.by_user_id("megan@fabrikam-sdk.example").get()
+        group = await client.groups.post(
+            Group(
+                display_name="Finance",
+                mail_nickname="finance",
+                mail_enabled=False,
+                security_enabled=True,
+                group_types=[],
+            )
+        )
+        assert group.id and group.security_enabled and not group.mail_enabled
+        await client.groups.by_group_id(group.id).members.ref.post(
+            ReferenceCreate(odata_id=f"{ms.graph}/directoryObjects/{megan.id}")
+        )
+        members = await client.groups.by_group_id(group.id).members.get()
+        assert [m.id for m in members.value] == [megan.id]
+        member_of = await client.users.by_user_id(megan.id).member_of.get()
+        assert group.id in [g.id for g in member_of.value]
+        await client.groups.by_group_id(group.id).patch(Group(display_name="Finance EMEA"))
+        renamed = await client.groups.by_group_id(group.id).get()
+        assert renamed.display_name == "Finance EMEA"
+        await client.groups.by_group_id(group.id).members.by_directory_object_id(
+            megan.id
+        ).ref.delete()
+        assert (await client.groups.by_group_id(group.id).members.get()).value == []
+        await client.groups.by_group_id(group.id).delete()
+        with pytest.raises(ODataError) as gone:
+            await client.groups.by_group_id(group.id).get()
+        assert gone.value.response_status_code == 404
 
     asyncio.run(scenario())

@@ -1,0 +1,158 @@
+"""``/v1.0/groups``, their ``members`` and ``/users/{id}/memberOf``."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Response, request
+
+from simulators.microsoft.graph.auth import WRITE_ROLES, require
+from simulators.microsoft.graph.common import bp, graph_base, json_body, no_content, reply
+from simulators.microsoft.graph.serialize import (
+    GROUP_SELECTABLE,
+    context,
+    group_json,
+    parse_select,
+    user_json,
+)
+from simulators.microsoft.model.errors import bad_request
+from simulators.microsoft.permissions import (
+    GROUP_MEMBERS_WRITE,
+    GROUPS_READ,
+    GROUPS_WRITE,
+    USERS_READ,
+)
+from simulators.microsoft.services import services
+
+GROUP_TYPE = "#microsoft.graph.group"
+USER_TYPE = "#microsoft.graph.user"
+GROUP_ADMIN_ROLES = WRITE_ROLES
+
+
+def _groups():
+    return services().directory.groups
+
+
+def _select(*, collection: bool) -> tuple[str, ...] | None:
+    return parse_select(
+        request.args.get("$select"),
+        collection=collection,
+        selectable=GROUP_SELECTABLE,
+        type_name="group",
+    )
+
+
+def _entity(row: dict) -> dict:
+    return {
+        "@odata.context": context(graph_base(), "groups/$entity"),
+        **group_json(row, _select(collection=False)),
+    }
+
+
+@bp.get("/groups")
+def list_groups():
+    who = require(GROUPS_READ)
+    args = request.args
+    for unsupported in ("$skip", "$expand", "$search", "$orderby"):
+        if unsupported in args:
+            raise bad_request(f"'{unsupported}' is not supported on this lab's groups collection.")
+    count = args.get("$count", "").lower() == "true"
+    page = _groups().page(
+        who.tenant_id,
+        filter=args.get("$filter"),
+        top=args.get("$top"),
+        skiptoken=args.get("$skiptoken"),
+        count=count,
+        eventual=request.headers.get("ConsistencyLevel", "").lower() == "eventual",
+    )
+    select = _select(collection=True)
+    base = graph_base()
+    payload: dict = {"@odata.context": context(base, "groups")}
+    if page.count is not None:
+        payload["@odata.count"] = page.count
+    if page.next_token:
+        kept = [(k, v) for k, v in args.items(multi=True) if k != "$skiptoken"]
+        kept.append(("$skiptoken", page.next_token))
+        payload["@odata.nextLink"] = f"{base}/groups?{urlencode(kept, safe='$,()')}"
+    payload["value"] = [group_json(row, select) for row in page.rows]
+    return reply(payload)
+
+
+@bp.post("/groups")
+def create_group():
+    who = require(GROUPS_WRITE, admin_roles=GROUP_ADMIN_ROLES)
+    group = _groups().create(who.tenant_id, json_body())
+    response = reply(_entity(group), 201)
+    response.headers["Location"] = f"{graph_base()}/groups/{group['id']}"
+    return response
+
+
+@bp.get("/groups/<group_id>")
+def get_group(group_id: str):
+    who = require(GROUPS_READ)
+    return reply(_entity(_groups().require(who.tenant_id, group_id)))
+
+
+@bp.patch("/groups/<group_id>")
+def update_group(group_id: str):
+    who = require(GROUPS_WRITE, admin_roles=GROUP_ADMIN_ROLES)
+    _groups().update(who.tenant_id, group_id, json_body())
+    return no_content()
+
+
+@bp.delete("/groups/<group_id>")
+def delete_group(group_id: str):
+    who = require(GROUPS_WRITE, admin_roles=GROUP_ADMIN_ROLES)
+    _groups().delete(who.tenant_id, group_id)
+    return no_content()
+
+
+def _member_page(rows: list[dict], fragment: str, *, refs: bool) -> Response:
+    base = graph_base()
+    if refs:
+        value = [{"@odata.id": f"{base}/directoryObjects/{row['id']}"} for row in rows]
+    else:
+        select = parse_select(request.args.get("$select"), collection=True)
+        value = [{"@odata.type": USER_TYPE, **user_json(row, select)} for row in rows]
+    return reply({"@odata.context": context(base, fragment), "value": value})
+
+
+@bp.get("/groups/<group_id>/members")
+def list_members(group_id: str):
+    who = require(GROUPS_READ | USERS_READ)
+    rows = _groups().members(who.tenant_id, group_id)
+    return _member_page(rows, "directoryObjects", refs=False)
+
+
+@bp.get("/groups/<group_id>/members/$ref")
+def list_member_refs(group_id: str):
+    who = require(GROUPS_READ | USERS_READ)
+    rows = _groups().members(who.tenant_id, group_id)
+    return _member_page(rows, "Collection($ref)", refs=True)
+
+
+@bp.post("/groups/<group_id>/members/$ref")
+def add_member(group_id: str):
+    who = require(GROUP_MEMBERS_WRITE, admin_roles=GROUP_ADMIN_ROLES)
+    _groups().add_member(who.tenant_id, group_id, json_body().get("@odata.id"))
+    return no_content()
+
+
+@bp.delete("/groups/<group_id>/members/<member_id>/$ref")
+def remove_member(group_id: str, member_id: str):
+    who = require(GROUP_MEMBERS_WRITE, admin_roles=GROUP_ADMIN_ROLES)
+    _groups().remove_member(who.tenant_id, group_id, member_id)
+    return no_content()
+
+
+@bp.get("/users/<key>/memberOf")
+def member_of(key: str):
+    who = require(GROUPS_READ | USERS_READ)
+    rows = _groups().member_of(who.tenant_id, key)
+    select = _select(collection=True)
+    return reply(
+        {
+            "@odata.context": context(graph_base(), "directoryObjects"),
+            "value": [{"@odata.type": GROUP_TYPE, **group_json(row, select)} for row in rows],
+        }
+    )
