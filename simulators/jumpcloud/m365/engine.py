@@ -517,6 +517,7 @@ class SyncEngine:
             link.user_id,
             external_id=external_id,
             immutable_id=immutable,
+            upn=pushed.get("userPrincipalName"),
         )
 
     def _retire(self, batch: Batch, link: Link) -> None:

@@ -326,16 +326,19 @@ class Office365:
         *,
         external_id: str | None = None,
         immutable_id: str | None = None,
+        upn: str | None = None,
     ) -> dict:
-        """Create or update a sync row; None leaves a value unchanged."""
+        """Create or update a sync row; None leaves a value unchanged. ``upn`` is the
+        userPrincipalName the integration gave the user in Microsoft 365."""
         self._row(org_id, office365_id)
         current = self.binding_for(org_id, user_id, office365_id) or {}
         with self.b.tx() as db:
             db.execute(
                 "INSERT INTO o365_bindings (office365_id, user_id, org_id, external_id, "
-                "immutable_id, sync_status) VALUES (?, ?, ?, ?, ?, ?) "
+                "immutable_id, sync_status, upn) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(office365_id, user_id) DO UPDATE SET "
-                "external_id = excluded.external_id, immutable_id = excluded.immutable_id",
+                "external_id = excluded.external_id, immutable_id = excluded.immutable_id, "
+                "upn = excluded.upn",
                 (
                     office365_id,
                     user_id,
@@ -343,6 +346,7 @@ class Office365:
                     external_id if external_id is not None else current.get("externalId"),
                     immutable_id if immutable_id is not None else current.get("immutableId"),
                     dumps(current.get("syncStatus")) if current.get("syncStatus") else None,
+                    upn if upn is not None else current.get("userPrincipalName"),
                 ),
             )
         return self.binding_for(org_id, user_id, office365_id) or {}
@@ -393,6 +397,7 @@ class Office365:
             "userId": row["user_id"],
             "externalId": row["external_id"],
             "immutableId": row["immutable_id"],
+            "userPrincipalName": row.get("upn"),
             "syncStatus": loads(row["sync_status"]),
         }
 

@@ -77,7 +77,7 @@ CREATE INDEX IF NOT EXISTS o365_rules_o365 ON o365_rules(office365_id);
 CREATE INDEX IF NOT EXISTS o365_rules_org ON o365_rules(org_id);
 CREATE TABLE IF NOT EXISTS o365_bindings (
   office365_id TEXT NOT NULL, user_id TEXT NOT NULL, org_id TEXT NOT NULL,
-  external_id TEXT, immutable_id TEXT, sync_status TEXT,
+  external_id TEXT, immutable_id TEXT, sync_status TEXT, upn TEXT,
   PRIMARY KEY (office365_id, user_id));
 CREATE INDEX IF NOT EXISTS o365_bindings_user ON o365_bindings(user_id);
 CREATE INDEX IF NOT EXISTS o365_bindings_org ON o365_bindings(org_id);
@@ -123,11 +123,19 @@ def user_field_sql(field: str) -> str:
     return f"json_extract(doc, '$.{field}')"
 
 
+ADDED_COLUMNS = (("o365_bindings", "upn", "TEXT"),)
+"""Columns added after a table first shipped: state directories made before get them on start."""
+
+
 def create_schema(db: sqlite_utils.Database) -> None:
     # one statement at a time: executescript() would commit the store's open transaction
     for statement in _TABLES.split(";"):
         if statement.strip():
             db.execute(statement)
+    for table, column, kind in ADDED_COLUMNS:
+        existing = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in existing:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
     for field in (*INDEXED_USER_FIELDS, *TIME_INDEXED_USER_FIELDS):
         db.execute(
             f"CREATE INDEX IF NOT EXISTS users_{field.lower()} ON users(org_id, "

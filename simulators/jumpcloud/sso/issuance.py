@@ -4,6 +4,8 @@ Microsoft 365 connector: persistent NameID = the user's Microsoft 365 immutable 
 the directory integration when the user is bound). A user who was never bound has none; JumpCloud
 then falls back to its default NameID source, the email, and still signs the assertion: Entra
 finds no user whose ``onPremisesImmutableId`` is that value and answers AADSTS51004.
+``IDPEmail`` is the UPN the integration gave the user in Microsoft 365 (which a translation rule
+may take from the alternate email), as Entra compares it with the user's UPN.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def attributes_of(app: SamlApp, user: SsoUser) -> dict[str, list[str]]:
     for name, value in app.constant_attributes:
         attributes.setdefault(name, []).append(value)
     if app.microsoft365:
-        attributes["IDPEmail"] = [user.email]
+        attributes["IDPEmail"] = [user.upn]
     if app.groups_attribute and user.group_names:
         attributes[app.groups_attribute] = list(user.group_names)
     return attributes

@@ -110,10 +110,17 @@ class SsoUser:
     doc: dict
     immutable_id: str | None
     group_names: tuple[str, ...] = ()
+    m365_upn: str | None = None
+    """The userPrincipalName the directory integration gave the user in Microsoft 365."""
 
     @property
     def email(self) -> str:
         return self.doc.get("email") or ""
+
+    @property
+    def upn(self) -> str:
+        """What Entra expects as IDPEmail: the Microsoft 365 UPN, else the email (not synced)."""
+        return self.m365_upn or self.email
 
     @property
     def suspended(self) -> bool:
@@ -124,7 +131,7 @@ class SsoUser:
         if name in ("immutableId", "immutableID"):
             return self.immutable_id or ""
         if name in ("userPrincipalName", "upn"):
-            return self.email
+            return self.upn
         value = self.doc.get(name)
         return "" if value is None else str(value)
 
@@ -212,16 +219,17 @@ class IdpDirectory:
                 self.model.groups.get(org_id, g).get("name", "")
                 for g in self.model.groups.group_ids_of(org_id, user_id)
             )
-        return SsoUser(user_id, org_id, doc, self.immutable_id(doc), groups)
+        binding = self.model.binding_for(doc)
+        upn = binding.get("userPrincipalName") if binding else None
+        return SsoUser(user_id, org_id, doc, self.immutable_id(doc, binding), groups, upn)
 
-    def immutable_id(self, doc: dict) -> str | None:
+    def immutable_id(self, doc: dict, binding: dict | None) -> str | None:
         """The user's Microsoft 365 immutable id, None while the user is not bound.
 
         The directory integration writes it on the user's binding row. A user associated with
         a Microsoft 365 instance is bound even before the engine has run; the id is then the
         scheme's value (the 24-hex object id), which the engine writes as it binds.
         """
-        binding = self.model.binding_for(doc)
         if binding and binding.get("immutableId"):
             return binding["immutableId"]
         org_id, user_id = doc["organization"], doc["_id"]
