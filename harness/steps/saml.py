@@ -44,14 +44,16 @@ def federate(
     mfa_behavior: str = MFA_BEHAVIORS[0],
     metadata_url: str | None = None,
     update_existing: bool = False,
+    expect_error: str | None = None,
 ) -> dict:
     """Federate the domain named by the Microsoft 365 connector's entity id, from the connector's
     metadata (as ``Enable-JumpCloud.Office365.SSO`` does); returns ``domain``,
-    ``authenticationType``, ``federationConfiguration``."""
+    ``authenticationType``, ``federationConfiguration``. With ``expect_error`` the step passes
+    only when federating fails with an error containing that text, and returns ``error``."""
     microsoft = ctx.section("microsoft")
     app = ctx.section("microsoft", "app")
     try:
-        return federate_domain(
+        result = federate_domain(
             {"urls": ctx.descriptor.data["urls"], "ca_bundle": ctx.descriptor.ca_bundle},
             microsoft["tenant_id"],
             app["client_id"],
@@ -62,7 +64,17 @@ def federate(
             session=ctx.http,
         )
     except (FederationError, requests.RequestException) as exc:
+        if expect_error is not None and expect_error in str(exc):
+            return {"error": str(exc)}
         raise StepError(f"federating the domain failed: {exc}") from exc
+    if expect_error is not None:
+        raise ExpectationFailed(
+            f"federating {result.get('domain')} succeeded; expected an error containing "
+            f"{expect_error!r}",
+            expected=expect_error,
+            actual=result.get("authenticationType"),
+        )
+    return result
 
 
 def _domain_path(domain: str) -> str:

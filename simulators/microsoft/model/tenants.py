@@ -236,6 +236,11 @@ class Tenants(Repository):
             if key == "isDefault":
                 if value is not True or not row["is_verified"]:
                     raise bad_request("Only a verified domain can be made the default domain.")
+                if row["authentication_type"] == "Federated":
+                    raise bad_request(
+                        "The domain authentication type must be 'Managed' to be set as the "
+                        "default domain."
+                    )
                 columns["is_default"] = 1
             elif key in ("passwordValidityPeriodInDays", "passwordNotificationWindowInDays"):
                 if value is not None and (not isinstance(value, int) or value < 0):
@@ -307,6 +312,11 @@ class Tenants(Repository):
         row = self.require_domain(tenant_id, domain)
         if row["is_initial"]:
             raise bad_request("The initial domain cannot be federated.")
+        if row["is_default"]:
+            raise bad_request(
+                f"Domain '{row['name']}' is the default domain of the tenant and cannot be "
+                "federated. Make another verified domain the default domain first."
+            )
         if not row["is_verified"]:
             raise bad_request(f"Domain '{row['name']}' must be verified before it is federated.")
         if self.federation(tenant_id, domain) is not None:

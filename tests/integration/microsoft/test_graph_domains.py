@@ -213,3 +213,28 @@ def test_unknown_routes_are_graph_shaped(graph, ms):
     reply = graph.get(f"{ms.graph}/nothing/here")
     assert reply.status_code == 404 and reply.json()["error"]["innerError"]["request-id"]
     assert graph.put(f"{ms.graph}/domains").status_code == 405
+
+
+def test_the_default_domain_cannot_be_federated_nor_a_federated_one_made_default(graph, ms):
+    domains = f"{ms.graph}/domains"
+    for name in ("dom-default.example", "dom-fed.example"):
+        assert graph.post(domains, json={"id": name}).status_code == 201
+        assert graph.post(f"{domains}/{name}/verify").status_code == 200
+    made = graph.patch(f"{domains}/dom-default.example", json={"isDefault": True})
+    assert made.status_code == 204
+    refused = graph.post(
+        f"{domains}/dom-default.example/federationConfiguration", json=_federation()
+    )
+    assert _code(refused, 400) == "Request_BadRequest"
+    assert "default domain" in refused.json()["error"]["message"]
+    assert graph.get(f"{domains}/dom-default.example").json()["authenticationType"] == "Managed"
+
+    created = graph.post(
+        f"{domains}/dom-fed.example/federationConfiguration",
+        json=_federation(issuerUri="https://sso.example/other-issuer"),
+    )
+    assert created.status_code == 201, created.text
+    made_default = graph.patch(f"{domains}/dom-fed.example", json={"isDefault": True})
+    assert _code(made_default, 400) == "Request_BadRequest"
+    assert "must be 'Managed'" in made_default.json()["error"]["message"]
+    assert graph.get(f"{domains}/dom-default.example").json()["isDefault"] is True
