@@ -54,11 +54,17 @@ class Importer:
         search: str | None = None,
     ) -> dict:
         """One page of ``{top, skipToken, users}``; ``top`` → ``$top``, ``skipToken`` ↔
-        ``$skiptoken``; ``filter``/``search`` go to Graph as an advanced query."""
+        ``$skiptoken``; ``filter``/``search`` go to Graph as an advanced query.
+
+        Candidates are the tenant's enabled accounts that are not already bound to this
+        instance, less the administrator who authorized the integration: Graph is asked for
+        enabled accounts only, and the rest are left out of each page, so a page may hold fewer
+        than ``top`` users while ``skipToken`` still leads to the next one."""
         params: dict = {"$top": top, "$select": CANDIDATE_SELECT}
         headers: dict = {}
-        if filter_:
-            params["$filter"] = filter_
+        params["$filter"] = (
+            f"accountEnabled eq true and ({filter_})" if filter_ else "accountEnabled eq true"
+        )
         if search:
             params["$search"] = search if search.startswith('"') else f'"{search}"'
         if filter_ or search:
@@ -75,8 +81,13 @@ class Importer:
             )
         except GraphError as exc:
             raise _api_error(exc) from None
+        excluded = self._not_candidates(org_id, office365_id)
         users = []
         for item in reply.get("value", []):
+            if item.get("id") in excluded or (item.get("userPrincipalName") or "").lower() in (
+                excluded
+            ):
+                continue
             user = {k: item.get(k) for k in ("id", "givenName", "surname", "userPrincipalName")}
             if item.get("mail"):
                 user["mail"] = item["mail"]
@@ -86,6 +97,15 @@ class Importer:
             "skipToken": skiptoken_of(reply.get("@odata.nextLink")),
             "users": users,
         }
+
+    def _not_candidates(self, org_id: str, office365_id: str) -> set[str]:
+        """Graph ids of the accounts already bound here, and the authorizing admin's UPN."""
+        bound = self.model.office365.bindings(org_id, office365_id)
+        excluded = {b["externalId"] for b in bound.values() if b.get("externalId")}
+        grant = self.engine.grants.row(office365_id) or {}
+        if grant.get("admin_upn"):
+            excluded.add(grant["admin_upn"].lower())
+        return excluded
 
     def import_users(
         self, org_id: str, office365_id: str, graph_ids: object, actor: dict | None = None

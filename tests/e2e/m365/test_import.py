@@ -35,16 +35,33 @@ def test_250_users_are_listed_in_three_pages_of_100(world):
         token = page["skipToken"]
         if not token:
             break
-    assert pages == 3 and len(seen) == 250  # 249 generated + the global admin
-    assert len({u["id"] for u in seen}) == 250
+    assert pages == 3 and len(seen) == 249  # the generated users, not the authorizing admin
+    assert len({u["id"] for u in seen}) == 249
+    assert world.ms["global_admin"]["upn"] not in {u["userPrincipalName"] for u in seen}
     assert set(seen[0]) >= {"id", "givenName", "surname", "userPrincipalName"}
+
+
+def _all_candidates(world, **params) -> list[dict]:
+    path = f"/v2/office365s/{world.o365}/import/users"
+    seen, token = [], None
+    while True:
+        page = world.ok(
+            "GET", path, params={"top": 100, **params, **({"skipToken": token} if token else {})}
+        )
+        seen += page["users"]
+        token = page["skipToken"]
+        if not token:
+            return seen
 
 
 def test_filter_and_search_are_passed_to_graph(world):
     path = f"/v2/office365s/{world.o365}/import/users"
+    someone = _all_candidates(world)[5]["userPrincipalName"]
+    found = world.ok("GET", path, params={"filter": f"userPrincipalName eq '{someone}'"})
+    assert [u["userPrincipalName"] for u in found["users"]] == [someone]
     admin_upn = world.ms["global_admin"]["upn"]
     found = world.ok("GET", path, params={"filter": f"userPrincipalName eq '{admin_upn}'"})
-    assert [u["userPrincipalName"] for u in found["users"]] == [admin_upn]
+    assert found["users"] == []
     bad = world.api("GET", path, params={"filter": "nonsense eq eq"})
     assert bad.status_code == 400 and set(bad.json()) >= {"code", "message", "status"}
 
@@ -59,6 +76,8 @@ def test_import_creates_bound_jumpcloud_users(world):
     results = reply["results"]
     assert [r["status"] for r in results] == [201, 201, 404]
     statuses = world.statuses()
+    remaining = {u["id"] for u in _all_candidates(world)}
+    assert not remaining & {u["id"] for u in picked}  # bound now: no longer offered
     for candidate, result in zip(picked, results, strict=False):
         user = world.ok("GET", f"/systemusers/{result['userId']}")
         assert user["creationSource"] == "jumpcloud:o365"
@@ -88,3 +107,11 @@ def test_import_from_the_admin_console_page(world):
     done = form.submit()
     assert done.page_id == "jc.admin.m365.imported"
     assert "201" in done.text_of(f"result-{box.get('value')}")
+
+
+def test_disabled_accounts_are_not_offered(world):
+    someone = _all_candidates(world)[7]
+    assert world.graph_patch(f"/users/{someone['id']}", {"accountEnabled": False}).ok
+    assert someone["id"] not in {u["id"] for u in _all_candidates(world)}
+    assert world.graph_patch(f"/users/{someone['id']}", {"accountEnabled": True}).ok
+    assert someone["id"] in {u["id"] for u in _all_candidates(world)}
