@@ -54,6 +54,14 @@ DELEGATED_SCOPES = frozenset(
 
 OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 
+USER_CONSENTABLE = frozenset({"User.Read", "User.ReadWrite", "User.ReadBasic.All"} | OIDC_SCOPES)
+"""Delegated scopes a user may consent to alone; every other Graph scope needs an admin
+(Graph's permissions reference marks them "Admin consent required: Yes")."""
+
+
+def needs_admin_consent(scope: str) -> bool:
+    return scope not in USER_CONSENTABLE
+
 USERS_READ = frozenset(
     {
         "User.Read.All",

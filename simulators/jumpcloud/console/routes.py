@@ -19,6 +19,7 @@ from ..model import JumpCloudModel
 from ..model.apps import CUSTOM, OFFICE365
 from ..model.errors import READABLE as PASSWORD_RULES
 from ..model.errors import JumpCloudError, PasswordRejected
+from ..model.events import M365_AUTHORIZE
 from ..model.office365 import BUILT_INS
 from ..model.query import Query
 from ..web import csrf_ok, csrf_token, error_page, same_lab_url
@@ -423,7 +424,9 @@ def console_blueprint(model: JumpCloudModel, ctx: LabContext) -> Blueprint:
 
 def _m365_events(model: JumpCloudModel, org_id: str) -> list[dict]:
     """The integration's latest event-log entries, with the user's name and a short result."""
-    events = list(islice(model.events.query(org_id, start="", services=["office_365"]), 50))
+    found = model.events.query(org_id, start="", services=["office_365", "directory"])
+    wanted = (e for e in found if e["service"] == "office_365" or e["event_type"] == M365_AUTHORIZE)
+    events = list(islice(wanted, 50))
     users = model.users.ids(org_id, {e["resource"].get("id", "") for e in events})
     rows = []
     for event in events:
@@ -434,7 +437,9 @@ def _m365_events(model: JumpCloudModel, org_id: str) -> list[dict]:
                 "id": event["id"],
                 "time": event["timestamp"],
                 "event_type": event["event_type"],
-                "user": users[user_id]["username"] if user_id in users else user_id,
+                "user": users[user_id]["username"]
+                if user_id in users
+                else event["initiated_by"].get("email") or user_id,
                 "result": "success"
                 if event["success"]
                 else f"failed: {result.get('code') or result.get('status') or 'error'}",

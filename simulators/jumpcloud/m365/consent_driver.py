@@ -82,6 +82,9 @@ def authorize_with_user_agent(
             if decision == "accept":
                 form.set("consent_org", "true")
             page = form.submit(decision)
+        elif kind == "ms.consent.admin_required":
+            # "Need admin approval": all a user can do is return to the application
+            page = page.form("consent").submit("cancel")
         else:
             code, message = _error_of(page)
             raise ConsentError(code, f"{message} (page {kind or '?'} at {page.url})", page)

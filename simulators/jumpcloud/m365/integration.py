@@ -10,6 +10,7 @@ from simulators.core.wellknown import (
     jumpcloud_m365_app_secret,
 )
 from simulators.jumpcloud.model import JumpCloudModel
+from simulators.jumpcloud.model.events import M365_AUTHORIZE
 
 from .clockwatch import ClockWatch
 from .engine import SyncEngine
@@ -107,8 +108,36 @@ class M365Integration:
             return None
         return found
 
-    def authorized(self, org_id: str, office365_id: str, tokens: TokenSet) -> None:
+    def authorized(
+        self, org_id: str, office365_id: str, tokens: TokenSet, admin: dict | None = None
+    ) -> None:
         """A new grant: store it, then push everything that waited for it."""
         self.grants.save(org_id, office365_id, tokens, fresh=True)
+        self._authorization_event(
+            org_id, office365_id, admin, True, {"authorizedBy": tokens.admin_upn}
+        )
         self.engine.domains.forget(office365_id)
         self.engine.resume(org_id, office365_id)
+
+    def authorization_refused(
+        self, org_id: str, office365_id: str, code: str, message: str, admin: dict | None
+    ) -> None:
+        """Microsoft sent an error instead of a code (declined, or the user is no admin): the
+        grant stays as it was, and the event log (Cloud Directories page) shows why."""
+        self._authorization_event(
+            org_id, office365_id, admin, False, {"code": code, "message": message}
+        )
+
+    def _authorization_event(
+        self, org_id: str, office365_id: str, admin: dict | None, success: bool, result: dict
+    ) -> None:
+        actor = {"type": "admin", "id": admin["id"], "email": admin["email"]} if admin else None
+        self.model.events.record(
+            org_id,
+            M365_AUTHORIZE,
+            service="directory",  # an admin's console action, not a Graph write
+            success=success,
+            initiated_by=actor,
+            resource={"type": "office_365", "id": office365_id},
+            details={"result": result},
+        )

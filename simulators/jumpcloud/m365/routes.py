@@ -96,6 +96,9 @@ def console_blueprint(integration: M365Integration) -> Blueprint:
             code = (
                 description.split(":", 1)[0] if description.startswith("AADSTS") else "m365_denied"
             )
+            integration.authorization_refused(
+                pending["org_id"], pending["office365_id"], code, description, admin
+            )
             return _failure(code, description)
         try:
             tokens = integration.oauth_app.redeem(
@@ -103,7 +106,7 @@ def console_blueprint(integration: M365Integration) -> Blueprint:
             )
         except TokenError as exc:
             return _failure(exc.aadsts if exc.codes else "m365_token_error", exc.description, 502)
-        integration.authorized(pending["org_id"], pending["office365_id"], tokens)
+        integration.authorized(pending["org_id"], pending["office365_id"], tokens, admin)
         return _page(
             "m365/message.html",
             page="jc.admin.m365.authorized",

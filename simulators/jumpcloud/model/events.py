@@ -6,6 +6,9 @@ from collections.abc import Iterator
 
 from .base import Backend, dumps, loads
 
+M365_AUTHORIZE = "m365_authorize"
+"""An admin's attempt to authorize the Microsoft 365 integration (service ``directory``)."""
+
 
 class Events:
     def __init__(self, backend: Backend) -> None:

@@ -252,7 +252,8 @@ _TABLE = [
         90094,
         "AdminConsentRequired",
         "invalid_grant",
-        "The grant requires admin permission.",
+        "{app_name} needs permission to access resources in your organization that only an "
+        "admin can grant. Ask an admin to grant permission to this app before you can use it.",
     ),
     Aadsts(
         900144,

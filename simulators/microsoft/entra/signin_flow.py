@@ -19,6 +19,7 @@ from simulators.microsoft.ids import GLOBAL_ADMIN_ROLE, USER_ADMIN_ROLE
 from simulators.microsoft.model.apps import ALL_PRINCIPALS
 from simulators.microsoft.model.errors import DirectoryError
 from simulators.microsoft.model.passwords import verify_password
+from simulators.microsoft.permissions import needs_admin_consent
 from simulators.microsoft.services import Services, services
 
 SESSION_KEY = "ms_sso"
@@ -256,7 +257,7 @@ def continue_signin(pending: dict, user: dict | None = None) -> Response:
 
     if pending["kind"] == "adminconsent":
         if not is_admin(user):
-            return fail(pending, AadstsError(90094), user=user)
+            return fail(pending, AadstsError(90094, app_name=app["display_name"]), user=user)
         if not params.get("consented"):
             scopes = app["application_permissions"] + app["delegated_scopes"]
             return pages.consent_page(
@@ -272,6 +273,12 @@ def continue_signin(pending: dict, user: dict | None = None) -> Response:
         if not interactive:
             err = AadstsError(65001, client_id=app["client_id"], app_name=app["display_name"])
             return fail_to_client(pending, err, user=user)
+        if needs_an_admin(user, missing):
+            record(pending, "admin_approval_needed", user=user)
+            return pages.admin_approval_page(
+                pending, user["userPrincipalName"], app["display_name"],
+                sorted(s for s in missing if needs_admin_consent(s)),
+            )  # fmt: skip
         return pages.consent_page(
             pending,
             user["userPrincipalName"],
@@ -281,6 +288,12 @@ def continue_signin(pending: dict, user: dict | None = None) -> Response:
             admin_only=False,
         )
     return _issue_code(svc, pending, user, app)
+
+
+def needs_an_admin(user: dict, missing: set[str]) -> bool:
+    """A user who is no consent administrator cannot grant scopes that need admin consent."""
+    can_consent_for_all = bool(set(_roles(user)) & CONSENT_ADMIN_ROLES)
+    return not can_consent_for_all and any(needs_admin_consent(s) for s in missing)
 
 
 def requested_graph_scopes(pending: dict, app: dict) -> list[str]:
@@ -420,6 +433,12 @@ def submit_consent(pending: dict, decision: str, consent_org: bool) -> Response:
     app = svc.directory.apps.get(pending["tenant_id"], params["client_id"])
     if app is None:
         return expired_context()
+    if pending["kind"] != "adminconsent" and needs_an_admin(
+        user, missing_consent(svc, pending, user, app)
+    ):
+        # "Return to the application without granting consent" (or a forged accept)
+        err = AadstsError(90094, app_name=app["display_name"])
+        return fail_to_client(pending, err, user=user)
     if decision != "accept":
         err = AadstsError(65004)
         if pending["kind"] == "adminconsent":

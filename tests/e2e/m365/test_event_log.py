@@ -147,7 +147,8 @@ def test_console_lists_the_integration_events(world):
         for row in table.find_class("m365-event")
     ]
     assert [r[1] for r in rows] == ["m365_user_update", "m365_user_update", "m365_password_sync",
-                                    "m365_user_create"]  # fmt: skip
-    assert all(r[2] == "eli" and r[0].endswith("Z") for r in rows)
+                                    "m365_user_create", "m365_authorize"]  # fmt: skip
+    assert all(r[2] == "eli" and r[0].endswith("Z") for r in rows[:-1])
     assert rows[0][3].startswith("failed") and "Request_BadRequest" in rows[0][3]
     assert {r[3] for r in rows[1:]} == {"success"}
+    assert rows[-1][2] == ADMIN["email"]  # the admin who authorized the integration
