@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -105,3 +105,12 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
         self._local = threading.local()
+
+
+def add_missing_columns(db: sqlite_utils.Database, added: Iterable[tuple[str, str, str]]) -> None:
+    """Columns a table gained after it first shipped, added to databases made before then:
+    ``(table, column, SQL type and default)``."""
+    for table, column, kind in added:
+        existing = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in existing:
+            db.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {kind}')

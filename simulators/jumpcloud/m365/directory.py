@@ -6,7 +6,9 @@ import threading
 
 from .graphclient import GraphClient, GraphError
 
-MATCH_SELECT = "id,userPrincipalName,mail,onPremisesImmutableId,accountEnabled"
+MATCH_SELECT = (
+    "id,userPrincipalName,mail,onPremisesImmutableId,accountEnabled,onPremisesSyncEnabled"
+)
 MATCH_CHUNK = 7
 """Emails per ``in (...)`` lookup: two ``in`` lists of 7 stay under Graph's 15-value limit."""
 

@@ -403,13 +403,69 @@ class SyncEngine:
             if match is None:
                 self._create(batch, link, user, desired, immutable)
                 return "ok"
+            if match.get("onPremisesSyncEnabled"):
+                self._try_synced(batch, link, match, desired)
             link.external_id = match["id"]
             link.pushed = {}
             known_immutable = match.get("onPremisesImmutableId")
             message = "Bound to the existing Microsoft 365 user"
+            if known_immutable and known_immutable != immutable:
+                message += (
+                    f"; its immutable ID {known_immutable}, set by another system, was replaced "
+                    f"by JumpCloud's {immutable} (sign-ins through that system's federation end)"
+                )
         self._update(batch, link, desired, immutable, known_immutable)
         self._status(link, OK, message)
         return "ok"
+
+    def _try_synced(self, batch: Batch, link: Link, match: dict, desired: dict) -> None:
+        """A user synchronized from on-premises AD: Graph refuses JumpCloud's writes, and the
+        sync status says so with Graph's own answer (nothing is taken over)."""
+        body = {"displayName": desired["displayName"]}
+        try:
+            self._write(batch, link, "m365_user_update", "PATCH", f"/users/{match['id']}", body)
+        except GraphError as exc:
+            if exc.transient:
+                raise
+            raise SyncError(
+                exc.status,
+                f"{match.get('userPrincipalName')} is synchronized from on-premises Active "
+                "Directory (onPremisesSyncEnabled), so Microsoft 365 accepts changes to it only "
+                "from there and JumpCloud cannot manage it. Microsoft 365 answered: "
+                f"{exc.code}: {exc.message}",
+                [{"operation": f"{exc.method} {exc.path}".strip(), **exc.detail()}],
+            ) from None
+
+    def _try_synced(self, batch: Batch, link: Link, match: dict, desired: dict) -> None:
+        """A user synchronized from on-premises AD: Graph refuses JumpCloud's writes, and the
+        sync status says so with Graph's own answer (nothing is taken over)."""
+        body = {"displayName": desired["displayName"]}
+        try:
+            self._write(batch, link, "m365_user_update", "PATCH", f"/users/{match['id']}", body)
+        except GraphError as exc:
+            if exc.transient:
+                raise
+            raise SyncError(
+                exc.status,
+                f"{match.get('userPrincipalName')} is synchronized from on-premises Active "
+                "Directory (onPremisesSyncEnabled), so Microsoft 365 accepts changes to it only "
+                "from there and JumpCloud cannot manage it. Microsoft 365 answered: "
+                f"{exc.code}: {exc.message}",
+                [{"operation": f"{exc.method} {exc.path}".strip(), **exc.detail()}],
+            ) from None
+
+    @staticmethod
+    def _check_takeover(match: dict, immutable: str) -> None:
+        """An account whose immutable ID another system set is never silently taken over."""
+        known = match.get("onPremisesImmutableId")
+        if known and known != immutable and not match.get("onPremisesSyncEnabled"):
+            raise SyncError(
+                409,
+                f"{match.get('userPrincipalName')} already has the immutable ID {known}, set by "
+                "another system; JumpCloud does not overwrite it. Clear onPremisesImmutableId in "
+                "Microsoft 365 (after taking the account out of that system), then bind again",
+                [{"field": "onPremisesImmutableId", "code": "ImmutableIdInUse", "value": known}],
+            )
 
     def _create(self, batch: Batch, link: Link, user: dict, desired: dict, immutable: str) -> None:
         upn = desired["userPrincipalName"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from simulators.core.store import add_missing_columns
+
 INDEXED_USER_FIELDS = ("department", "state", "employeeIdentifier", "manager", "lastname")
 """User fields with an expression index (the list filters clients use most)."""
 TIME_INDEXED_USER_FIELDS = ("password_expiration_date", "account_locked_date")
@@ -132,10 +134,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
     for statement in _TABLES.split(";"):
         if statement.strip():
             db.execute(statement)
-    for table, column, kind in ADDED_COLUMNS:
-        existing = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        if column not in existing:
-            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    add_missing_columns(db, ADDED_COLUMNS)
     for field in (*INDEXED_USER_FIELDS, *TIME_INDEXED_USER_FIELDS):
         db.execute(
             f"CREATE INDEX IF NOT EXISTS users_{field.lower()} ON users(org_id, "

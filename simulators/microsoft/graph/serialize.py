@@ -21,7 +21,7 @@ USER_DEFAULT = (
     "id",
 )
 USER_SELECTABLE = (
-    {"id", "accountEnabled", "passwordProfile"}
+    {"id", "accountEnabled", "passwordProfile", "onPremisesSyncEnabled"}
     | set(USER_STRING_COLUMNS)
     | set(USER_COLLECTION_COLUMNS)
 )
@@ -82,6 +82,8 @@ def user_json(row: dict, select: tuple[str, ...] | None = None) -> dict:
     for name in names:
         if name == "accountEnabled":
             out[name] = bool(row["accountEnabled"])
+        elif name == "onPremisesSyncEnabled":
+            out[name] = True if row.get(name) else None
         elif name in USER_COLLECTION_COLUMNS:
             out[name] = json.loads(row[name] or "[]")
         elif name == "passwordProfile" or name in SINGLE_ONLY:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from simulators.core.store import add_missing_columns
+
 USER_STRING_COLUMNS = (
     "userPrincipalName",
     "displayName",
@@ -155,7 +157,8 @@ CREATE TABLE IF NOT EXISTS users (
   password_hash TEXT, force_change INTEGER NOT NULL DEFAULT 0,
   force_change_mfa INTEGER NOT NULL DEFAULT 0, failed_signins INTEGER NOT NULL DEFAULT 0,
   locked_until INTEGER, totp_secret TEXT, mfa_required INTEGER NOT NULL DEFAULT 0,
-  roles TEXT NOT NULL DEFAULT '[]', live INTEGER NOT NULL DEFAULT 1
+  roles TEXT NOT NULL DEFAULT '[]', live INTEGER NOT NULL DEFAULT 1,
+  "onPremisesSyncEnabled" INTEGER
 );
 """
 
@@ -168,9 +171,14 @@ def _user_indexes() -> str:
     return "\n".join(lines)
 
 
+ADDED_COLUMNS = (("users", "onPremisesSyncEnabled", "INTEGER"),)
+"""Columns added after a table first shipped: state directories made before get them on start."""
+
+
 def create_schema(db: sqlite_utils.Database) -> None:
     script = SCHEMA + _users_table() + _user_indexes()
     script += "\nCREATE INDEX IF NOT EXISTS users_tenant ON users(tenant_id, live);"
     for statement in script.split(";"):
         if statement.strip():
             db.execute(statement)
+    add_missing_columns(db, ADDED_COLUMNS)

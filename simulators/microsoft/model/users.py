@@ -53,6 +53,12 @@ READ_ONLY = {
 WRITABLE = (
     set(USER_STRING_COLUMNS) | set(USER_COLLECTION_COLUMNS) | {"accountEnabled"}
 ) - READ_ONLY
+ON_PREMISES_MASTERED = (
+    "Unable to update the specified properties for on-premises mastered Directory Sync objects "
+    "or objects currently undergoing migration."
+)
+CLOUD_MASTERED = {"usageLocation", "id", "@odata.type"}
+"""What Graph still changes on a user synchronized from on-premises Active Directory."""
 COMPLEXITY_MESSAGE = (
     "The specified password does not comply with password complexity requirements. "
     "Please provide a different password."
@@ -201,6 +207,8 @@ class Users(Repository):
             raise bad_request(
                 "Invalid value specified for property 'displayName' of resource 'User'."
             )
+        if user.get("onPremisesSyncEnabled") and set(body) - CLOUD_MASTERED:
+            raise bad_request(ON_PREMISES_MASTERED)
         columns = self._validated_columns(tenant_id, body, current=user)
         merged = {**user, **columns}
         upn_changed = merged["userPrincipalName"].lower() != user["userPrincipalName"].lower()

@@ -61,6 +61,7 @@ USER_LAB_KEYS = {
     "roles",
     "forceChangePasswordNextSignIn",
     "lastPasswordChangeDateTime",
+    "onPremisesSyncEnabled",
 }
 
 
@@ -224,6 +225,9 @@ class WorldBuilder:
             raise ValueError(f'microsoft.{where}.mfa must be "required" or {{"totp_secret": ...}}')
         if item.get("lastPasswordChangeDateTime"):
             extra["lastPasswordChangeDateTime"] = item["lastPasswordChangeDateTime"]
+        if item.get("onPremisesSyncEnabled"):
+            # synchronized from on-premises Active Directory (e.g. by Entra Connect)
+            extra["onPremisesSyncEnabled"] = 1
         try:
             user = self.directory.users.create(tid, body, extra=extra)
         except DirectoryError as exc:

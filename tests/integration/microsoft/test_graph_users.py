@@ -459,3 +459,27 @@ def test_delegated_writes_need_an_admin_role(ms):
     )
     with ms.graph_session(helpdesk) as s:
         assert s.post(f"{ms.graph}/users", json=body).status_code == 201
+
+
+def test_a_user_synchronized_from_on_premises_is_read_only_at_graph(ms):
+    world = ms.world(
+        {
+            "domains": ["onprem.example"],
+            "users": [
+                {"userPrincipalName": "ad@onprem.example", "password": "Strong-Pass-1",
+                 "onPremisesSyncEnabled": True, "onPremisesImmutableId": "YWQtZ3VpZA=="},
+            ],
+        }
+    )  # fmt: skip
+    with ms.graph_session(ms.app_token(world)) as graph:
+        url = f"{ms.graph}/users/ad@onprem.example"
+        got = graph.get(url, params={"$select": "onPremisesSyncEnabled,onPremisesImmutableId"})
+        assert got.json()["onPremisesSyncEnabled"] is True
+        refused = graph.patch(url, json={"displayName": "Changed"})
+        assert refused.status_code == 400
+        error = refused.json()["error"]
+        assert error["code"] == "Request_BadRequest"
+        assert "on-premises mastered Directory Sync objects" in error["message"]
+        assert graph.patch(url, json={"usageLocation": "NL"}).status_code == 204
+        cloud = graph.get(f"{ms.graph}/users", params={"$select": "onPremisesSyncEnabled"})
+        assert [u["onPremisesSyncEnabled"] for u in cloud.json()["value"]].count(True) == 1
