@@ -138,6 +138,17 @@ def set_password(
     GraphApi(ctx).call("PATCH", _user_path(user), json={"passwordProfile": profile})
 
 
+@step("microsoft.security_defaults")
+def security_defaults(ctx: StepContext, enabled: bool = True) -> dict:
+    """Turn the tenant's security defaults on or off (``PATCH /policies/
+    identitySecurityDefaultsEnforcementPolicy``): on, every user must use MFA at sign-in.
+    Returns the policy as Graph then shows it."""
+    path = "/policies/identitySecurityDefaultsEnforcementPolicy"
+    api = GraphApi(ctx)
+    api.call("PATCH", path, json={"isEnabled": enabled})
+    return api.call("GET", path)
+
+
 @step("expect.graph_user")
 def expect_graph_user(
     ctx: StepContext, user: str, fields: dict[str, Any] | None = None, absent: bool = False

@@ -21,6 +21,8 @@ APPLICATION_PERMISSIONS = frozenset(
         "Group.ReadWrite.All",
         "GroupMember.Read.All",
         "GroupMember.ReadWrite.All",
+        "Policy.Read.All",
+        "Policy.ReadWrite.ConditionalAccess",
         "AuditLog.Read.All",
     }
 )
@@ -45,6 +47,8 @@ DELEGATED_SCOPES = frozenset(
         "Group.ReadWrite.All",
         "GroupMember.Read.All",
         "GroupMember.ReadWrite.All",
+        "Policy.Read.All",
+        "Policy.ReadWrite.ConditionalAccess",
         "email",
         "openid",
         "profile",
@@ -127,3 +131,5 @@ GROUPS_WRITE = frozenset(
     {"Group.ReadWrite.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
 )
 GROUP_MEMBERS_WRITE = GROUPS_WRITE | {"GroupMember.ReadWrite.All"}
+POLICIES_READ = frozenset({"Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"})
+POLICIES_WRITE = frozenset({"Policy.ReadWrite.ConditionalAccess"})

@@ -64,10 +64,11 @@ class MicrosoftSystem(System):
                 errors,
                 groups,
                 managers,
+                policies,
                 users,
             )
 
-            del batch, directory, domains, groups, managers, users  # routes are on common.bp
+            del batch, directory, domains, groups, managers, policies, users  # on common.bp
             app.register_blueprint(common.bp)
             register_error_renderer(app, "/v1.0", errors.render)
         elif host == "portal":

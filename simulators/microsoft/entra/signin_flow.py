@@ -313,7 +313,9 @@ def missing_consent(svc: Services, pending: dict, user: dict, app: dict) -> set[
 
 
 def _needs_mfa(svc: Services, pending: dict, user: dict, federated: bool) -> bool:
-    if not user["mfa_required"] or pending["params"].get("entra_mfa"):
+    if pending["params"].get("entra_mfa"):
+        return False
+    if not user["mfa_required"] and not _security_defaults(svc, pending["tenant_id"]):
         return False
     if "mfa" not in pending["amr"]:
         return True
@@ -322,6 +324,12 @@ def _needs_mfa(svc: Services, pending: dict, user: dict, federated: bool) -> boo
     domain = user["userPrincipalName"].rpartition("@")[2]
     federation = svc.directory.tenants.federation(pending["tenant_id"], domain) or {}
     return federation.get("federatedIdpMfaBehavior") == "rejectMfaByFederatedIdp"
+
+
+def _security_defaults(svc: Services, tenant_id: str) -> bool:
+    """The tenant's security defaults make MFA a requirement for every user."""
+    tenant = svc.directory.tenants.get(tenant_id)
+    return bool(tenant and tenant.get("security_defaults"))
 
 
 def _totp_uri(secret: str, user: dict) -> str:

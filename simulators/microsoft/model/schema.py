@@ -55,7 +55,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS tenants (
   id TEXT PRIMARY KEY, world_id TEXT NOT NULL, display_name TEXT NOT NULL,
   initial_domain TEXT NOT NULL, created TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
-  generated_password TEXT
+  generated_password TEXT, security_defaults INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tenants_world ON tenants(world_id);
 CREATE TABLE IF NOT EXISTS domains (
@@ -171,7 +171,10 @@ def _user_indexes() -> str:
     return "\n".join(lines)
 
 
-ADDED_COLUMNS = (("users", "onPremisesSyncEnabled", "INTEGER"),)
+ADDED_COLUMNS = (
+    ("users", "onPremisesSyncEnabled", "INTEGER"),
+    ("tenants", "security_defaults", "INTEGER NOT NULL DEFAULT 0"),
+)
 """Columns added after a table first shipped: state directories made before get them on start."""
 
 

@@ -140,6 +140,13 @@ class Tenants(Repository):
                 "UPDATE tenants SET generated_password = ? WHERE id = ?", (password, tenant_id)
             )
 
+    def set_security_defaults(self, tenant_id: str, enabled: bool) -> None:
+        """Security defaults on or off: on, every user of the tenant must use MFA."""
+        self.write(
+            "UPDATE tenants SET security_defaults = ? WHERE id = ?", (int(enabled), tenant_id)
+        )
+        self._live_cache.pop(tenant_id, None)
+
     def clear_cache(self) -> None:
         self._live_cache.clear()
 

@@ -19,6 +19,7 @@ World document (``doc["microsoft"]``; every key optional)::
                  "roles": ["Global Administrator" | "User Administrator"],
                  ...any other Graph user property (jobTitle, department, otherMails...)}],
       "generate_users": 50000 | {"count": 50000, "domain": "contoso.com"},
+      "security_defaults": false,   # true: every user must register and use MFA at sign-in
       "apps": [{"displayName": "...", "client_id": "...", "client_secret": "...",
                 "application_permissions": ["User.Read.All"], "delegated_scopes": ["User.Read"],
                 "redirect_uris": ["https://..."], "admin_consent": false,
@@ -26,7 +27,8 @@ World document (``doc["microsoft"]``; every key optional)::
     }
 
 Always created: a Global Administrator ``admin@<initial domain>``, the automation app (application
-permissions User.ReadWrite.All, Domain.ReadWrite.All, Directory.ReadWrite.All, admin-consented),
+permissions User.ReadWrite.All, Domain.ReadWrite.All, Directory.ReadWrite.All,
+Policy.ReadWrite.ConditionalAccess, admin-consented),
 the OfficeHome portal app and JumpCloud's multi-tenant app (not consented). Generated users share
 one password (one precomputed hash per world) and have UPNs ``first.lastN@<domain>``.
 """
@@ -46,7 +48,12 @@ from simulators.microsoft.model.passwords import generate_password, hash_passwor
 from simulators.microsoft.model.users import role_ids
 from simulators.microsoft.permissions import APPLICATION_PERMISSIONS, DELEGATED_SCOPES
 
-AUTOMATION_PERMISSIONS = ["User.ReadWrite.All", "Domain.ReadWrite.All", "Directory.ReadWrite.All"]
+AUTOMATION_PERMISSIONS = [
+    "User.ReadWrite.All",
+    "Domain.ReadWrite.All",
+    "Directory.ReadWrite.All",
+    "Policy.ReadWrite.ConditionalAccess",
+]
 JUMPCLOUD_SCOPES = [
     "User.ReadWrite.All",
     "Directory.ReadWrite.All",
@@ -110,6 +117,8 @@ class WorldBuilder:
         except DirectoryError as exc:
             raise ValueError(f"microsoft.tenant.initial_domain: {exc.message}") from exc
         tid = tenant["id"]
+        if doc.get("security_defaults"):
+            tenants.set_security_defaults(tid, True)
         domains = self._domains(tid, doc.get("domains") or [])
         admin_password = generate_password(self.rng)
         self._user(
