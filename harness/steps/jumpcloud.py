@@ -245,6 +245,25 @@ def bind_group_office365(ctx: StepContext, group: str, office365_id: str | None 
     )
 
 
+@step("jumpcloud.unbind_group_office365")
+def unbind_group_office365(
+    ctx: StepContext, group: str, office365_id: str | None = None
+) -> None:
+    """Unbind a user group from the Microsoft 365 directory."""
+    JumpCloudApi(ctx).associate(
+        "office365s", _office365_id(ctx, office365_id), "remove", "user_group", group
+    )
+
+
+@step("jumpcloud.rename_group")
+def rename_group(ctx: StepContext, group: str, name: str) -> dict:
+    """Rename a user group (``PUT /api/v2/usergroups/{id}``, the rest kept); returns it."""
+    api = JumpCloudApi(ctx)
+    current = api.call("GET", f"/v2/usergroups/{group}")
+    keep = {k: current[k] for k in ("description", "email") if current.get(k)}
+    return api.call("PUT", f"/v2/usergroups/{group}", json={**keep, "name": name})
+
+
 @step("expect.jumpcloud_user")
 def expect_user(ctx: StepContext, user: str, fields: dict[str, Any] | None = None) -> dict:
     """A JumpCloud user exists and its ``fields`` have these values; returns the user."""

@@ -149,6 +149,46 @@ def security_defaults(ctx: StepContext, enabled: bool = True) -> dict:
     return api.call("GET", path)
 
 
+@step("expect.graph_group")
+def expect_graph_group(
+    ctx: StepContext,
+    name: str,
+    members: list[str] | None = None,
+    absent: bool = False,
+    fields: dict[str, Any] | None = None,
+) -> dict | None:
+    """A Microsoft 365 group of that display name exists (or not, with ``absent``), has these
+    ``fields``, and exactly these ``members`` (UPNs, any order) when given; returns it with
+    ``members``."""
+    api = GraphApi(ctx)
+    quoted = name.replace("'", "''")
+    found = (api.call("GET", f"/groups?$filter=displayName eq '{quoted}'") or {}).get("value", [])
+    if absent:
+        if found:
+            raise ExpectationFailed(
+                f"a group named {name!r} exists", expected="absent", actual=found[0]["id"]
+            )
+        return None
+    if len(found) != 1:
+        raise ExpectationFailed(
+            f"expected one group named {name!r}, found {len(found)}", expected=1, actual=len(found)
+        )
+    group = found[0]
+    listed = api.call("GET", f"/groups/{group['id']}/members?$select=userPrincipalName") or {}
+    upns = sorted(m.get("userPrincipalName", "").lower() for m in listed.get("value", []))
+    group["members"] = upns
+    if members is not None and upns != sorted(m.lower() for m in members):
+        raise ExpectationFailed(
+            f"members of {name!r}", expected=sorted(m.lower() for m in members), actual=upns
+        )
+    differ = {k: group.get(k) for k, v in (fields or {}).items() if group.get(k) != v}
+    if differ:
+        raise ExpectationFailed(
+            f"group {name!r} differs: {differ}", expected=fields, actual=differ
+        )
+    return group
+
+
 @step("expect.graph_user")
 def expect_graph_user(
     ctx: StepContext, user: str, fields: dict[str, Any] | None = None, absent: bool = False

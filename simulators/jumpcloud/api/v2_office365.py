@@ -65,7 +65,12 @@ def register(bp: Blueprint, model: JumpCloudModel) -> None:
 
     @bp.get("/v2/office365s/<office365_id>/usergroups")
     def office365s_usergroups(office365_id: str):
-        return v2_list(graph.groups_of(org(), "office_365", office365_id), params.v2_query())
+        found = graph.groups_of(org(), "office_365", office365_id)
+        provider = o365.group_status_provider
+        if params.boolean_arg("syncStatus") and provider is not None:
+            for item in found:
+                item.update(provider(office365_id, item["id"]))
+        return v2_list(found, params.v2_query())
 
     # -- translation rules -------------------------------------------------------------
     @bp.get("/v2/office365s/<office365_id>/translationrules")

@@ -96,6 +96,8 @@ class SyncEngine:
         self._inflight: set[tuple[str, str]] = set()
         self._inflight_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="m365-sync")
+        self.after_sync: list[Callable[[str, str, list[str]], None]] = []
+        """Called with (org, instance, user ids pushed) after each sync pass (group sync)."""
         self.graph_base = ctx.url("graph") + "/v1.0"
 
     def close(self) -> None:
@@ -288,6 +290,9 @@ class SyncEngine:
         }
         if managed:
             self._run(batch, list(managed.values()), self._sync_manager, force=True)
+        pushed = [link.user_id for link, outcome in outcomes if outcome == "ok"]
+        for follow in self.after_sync:
+            follow(org_id, office365_id, pushed)
 
     def sync_due(self) -> int:
         """The worker's pass: every marked link that is due on the lab clock."""

@@ -15,6 +15,7 @@ from simulators.jumpcloud.model.events import M365_AUTHORIZE
 from .clockwatch import ClockWatch
 from .engine import SyncEngine
 from .grants import Grants
+from .groupsync import GroupSync
 from .importer import Importer
 from .oauth import OAuthApp, TokenSet
 from .retry import RetryPolicy
@@ -50,7 +51,9 @@ class M365Integration:
         self.engine = SyncEngine(ctx, self.model, self.grants, policy=policy)
         self.importer = Importer(self.engine, self.model)
         self.model.office365.import_provider = self.importer.candidates
-        Subscribers(self.engine, self.model).subscribe()
+        self.groups = GroupSync(self.engine, self.model)
+        self.model.office365.group_status_provider = self.groups.status_of
+        Subscribers(self.engine, self.model, self.groups).subscribe()
         self.watch = ClockWatch(self.engine)
         ctx.clock.subscribe(self.watch.check)
         self.worker = Worker(self.engine, self.watch)

@@ -4,6 +4,8 @@
 - ``m365_auth_requests``: one row per authorize redirect in flight (state → PKCE verifier).
 - ``m365_links``: per (instance, user) what the engine pushed: Entra object id, immutable id,
   last pushed attributes, pending work and its due time, record/password versions.
+- ``m365_group_links``: per (instance, user group) the Microsoft 365 security group, its name
+  and the members JumpCloud added, and the group's sync status.
 - ``m365_settings``: per instance lab settings (``propagationDelaySeconds``) and a fingerprint
   of the export settings (rules, lockout/expiry actions) last applied.
 """
@@ -37,9 +39,14 @@ CREATE TABLE IF NOT EXISTS m365_settings (
   office365_id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
   propagation_delay_seconds REAL NOT NULL DEFAULT 0, fingerprint TEXT);
 CREATE INDEX IF NOT EXISTS m365_settings_org ON m365_settings(org_id);
+CREATE TABLE IF NOT EXISTS m365_group_links (
+  office365_id TEXT NOT NULL, group_id TEXT NOT NULL, org_id TEXT NOT NULL,
+  external_id TEXT, name TEXT, members TEXT NOT NULL DEFAULT '[]', sync_status TEXT,
+  PRIMARY KEY (office365_id, group_id));
+CREATE INDEX IF NOT EXISTS m365_group_links_org ON m365_group_links(org_id);
 """
 
-TABLES = ("m365_grants", "m365_auth_requests", "m365_links", "m365_settings")
+TABLES = ("m365_grants", "m365_auth_requests", "m365_links", "m365_settings", "m365_group_links")
 
 
 def create_m365_schema(db: sqlite_utils.Database) -> None:

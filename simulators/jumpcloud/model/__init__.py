@@ -24,7 +24,14 @@ from .errors import JumpCloudError
 from .events import Events
 from .graph import Graph
 from .groups import Groups
-from .hooks import AssociationChanged, Hooks, Office365Changed, PortalSignin, UserChanged
+from .hooks import (
+    AssociationChanged,
+    Hooks,
+    Office365Changed,
+    PortalSignin,
+    UserChanged,
+    UserGroupChanged,
+)
 from .office365 import Office365
 from .orgs import Orgs
 from .schema import ORG_TABLES, create_schema
@@ -39,6 +46,7 @@ __all__ = [
     "Office365Changed",
     "PortalSignin",
     "UserChanged",
+    "UserGroupChanged",
 ]
 
 

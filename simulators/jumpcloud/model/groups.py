@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .base import Backend, dumps, loads
 from .errors import BadRequest, Conflict, NotFound
-from .hooks import AssociationChanged
+from .hooks import AssociationChanged, UserGroupChanged
 from .ids import is_object_id
 
 MEMBERSHIP_METHODS = ("NOTSET", "STATIC", "DYNAMIC_REVIEW_REQUIRED", "DYNAMIC_AUTOMATED")
@@ -112,14 +112,17 @@ class Groups:
 
     def replace(self, org_id: str, group_id: str, body: dict) -> dict:
         """PUT: a full replace; fields not sent go back to their defaults."""
-        self._row(org_id, group_id)
+        before = self.get(org_id, group_id)
         doc = _validated(org_id, body)
         self._unique(org_id, doc["name"], group_id)
+        changed = tuple(k for k in doc if doc.get(k) != before.get(k))
         with self.b.tx() as db:
             db.execute(
                 "UPDATE groups SET doc = ?, name_lc = ? WHERE id = ?",
                 (dumps(doc), doc["name"].lower(), group_id),
             )
+            if changed:
+                self.b.emit(UserGroupChanged(org_id, group_id, changed))
         return self.get(org_id, group_id)
 
     def delete(self, org_id: str, group_id: str) -> dict:

@@ -62,6 +62,15 @@ class AssociationChanged:
 
 
 @dataclass(frozen=True)
+class UserGroupChanged:
+    """A user group was renamed or otherwise replaced (``PUT /usergroups/{id}``)."""
+
+    org_id: str
+    group_id: str
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Office365Changed:
     """The export settings of an office_365 instance changed (API or console alike).
 
@@ -83,6 +92,7 @@ class Hooks:
     on_portal_signin: list[Callable[[PortalSignin], Any]] = field(default_factory=list)
     on_association_changed: list[Callable[[AssociationChanged], Any]] = field(default_factory=list)
     on_office365_changed: list[Callable[[Office365Changed], Any]] = field(default_factory=list)
+    on_user_group_changed: list[Callable[[UserGroupChanged], Any]] = field(default_factory=list)
 
     def subscribers(self, event: object) -> list[Callable]:
         if isinstance(event, UserChanged):
@@ -93,4 +103,6 @@ class Hooks:
             return list(self.on_association_changed)
         if isinstance(event, Office365Changed):
             return list(self.on_office365_changed)
+        if isinstance(event, UserGroupChanged):
+            return list(self.on_user_group_changed)
         return []

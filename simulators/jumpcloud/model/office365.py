@@ -44,6 +44,8 @@ class Office365:
     def __init__(self, backend: Backend) -> None:
         self.b = backend
         self.import_provider: ImportProvider | None = None
+        self.group_status_provider: Callable[[str, str], dict] | None = None
+        """(instance, group) → ``externalId``/``syncStatus`` of a group the integration syncs."""
 
     # -- instances -----------------------------------------------------------------------
     def _row(self, org_id: str, office365_id: str) -> dict:

@@ -82,6 +82,7 @@ def test_msal_client_credentials_token_is_a_v1_graph_token(ms, world):
     assert sorted(claims["roles"]) == [
         "Directory.ReadWrite.All",
         "Domain.ReadWrite.All",
+        "Policy.ReadWrite.ConditionalAccess",
         "User.ReadWrite.All",
     ]
     assert claims["exp"] - claims["iat"] == 3599
