@@ -157,6 +157,13 @@ def sync(ctx: StepContext) -> dict:
     return JumpCloudApi(ctx).call("POST", _path(ctx, "/lab/sync"), json={})
 
 
+@step("m365.deactivate")
+def deactivate(ctx: StepContext) -> dict:
+    """Deactivate sync (as the console's Deactivate button): every user and group is unbound,
+    the authorization dropped, nothing changes in Microsoft 365; returns the unbound counts."""
+    return JumpCloudApi(ctx).call("POST", _path(ctx, "/deactivate"), json={})
+
+
 @step("m365.settings")
 def settings(ctx: StepContext, fields: dict[str, Any]) -> dict:
     """Change the instance (``PATCH /api/v2/office365s/{id}``): ``userLockoutAction``,

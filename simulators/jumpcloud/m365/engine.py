@@ -110,6 +110,12 @@ class SyncEngine:
             instances = tables.forget_org(db, org_id)
         self._forget_cached(instances)
 
+    def forget_instance(self, office365_id: str) -> None:
+        """Drop the engine's rows and caches of one instance (deactivated, or gone)."""
+        with self.model.store.transaction() as db:
+            tables.forget_instance(db, office365_id)
+        self._forget_cached([office365_id])
+
     def forget_all(self) -> None:
         with self.model.store.transaction() as db:
             tables.forget_all(db)

@@ -131,6 +131,33 @@ class M365Integration:
             org_id, office365_id, admin, False, {"code": code, "message": message}
         )
 
+    def deactivate(self, org_id: str, office365_id: str, actor: dict | None) -> dict:
+        """Deactivate sync: the grant is dropped and every user and group is unbound, while
+        Microsoft 365 accounts and JumpCloud users stay active (nothing is written to Graph).
+        The instance keeps its name and settings; authorizing again needs binding again."""
+        self.model.office365.get(org_id, office365_id)
+        bound = self.model.graph.associations(
+            org_id, "office_365", office365_id, ["user", "user_group"]
+        )
+        # the engine forgets the instance first, so the edges' removal disables nobody
+        self.engine.forget_instance(office365_id)
+        self.model.office365.clear_bindings(org_id, office365_id)
+        self.model.graph.drop_target(org_id, "office_365", office365_id)
+        self.model.office365.set_oauth_status(
+            org_id, office365_id, self.grants.status(office365_id)
+        )
+        users = sum(1 for a in bound if a["to"]["type"] == "user")
+        result = {"unboundUsers": users, "unboundGroups": len(bound) - users}
+        self.model.events.record(
+            org_id,
+            "m365_deactivate",
+            service="directory",
+            initiated_by=actor,
+            resource={"type": "office_365", "id": office365_id},
+            details={"result": result},
+        )
+        return result
+
     def _authorization_event(
         self, org_id: str, office365_id: str, admin: dict | None, success: bool, result: dict
     ) -> None:

@@ -148,6 +148,20 @@ def console_blueprint(integration: M365Integration) -> Blueprint:
             return _failure("m365_import", exc.message, exc.status)
         return _page("m365/imported.html", results=results)
 
+    @bp.post("/m365/deactivate")
+    def deactivate_submit():
+        admin = admin_session.current_admin(model)
+        if admin is None:
+            return redirect(admin_session.signin_url(admin_session.console_home()))
+        if not csrf_ok():
+            return _failure("csrf", "The form expired; reload the page and try again.", 403)
+        actor = {"type": "admin", "id": admin["id"], "email": admin.get("email")}
+        try:
+            integration.deactivate(admin["org_id"], request.form.get("office365_id", ""), actor)
+        except JumpCloudError as exc:
+            return _failure("m365_deactivate", exc.message, exc.status)
+        return redirect(admin_session.console_home())
+
     return bp
 
 
@@ -176,6 +190,11 @@ def api_blueprint(integration: M365Integration) -> Blueprint:
             who.org_id, office365_id, body().get("users"), who.actor
         )
         return jsonify({"results": results})
+
+    @bp.post("/<office365_id>/deactivate")
+    def deactivate(office365_id: str):
+        who = caller()
+        return jsonify(integration.deactivate(who.org_id, office365_id, who.actor))
 
     @bp.get("/<office365_id>/lab/settings")
     def lab_settings(office365_id: str):

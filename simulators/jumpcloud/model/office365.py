@@ -385,6 +385,15 @@ class Office365:
             raise NotFound(f"Office 365 instance {office365_id} not found")
         return self._binding(rows[0])
 
+    def clear_bindings(self, org_id: str, office365_id: str) -> int:
+        """Drop every sync row of an instance (deactivation); returns how many there were."""
+        self._row(org_id, office365_id)
+        with self.b.tx() as db:
+            return db.execute(
+                "DELETE FROM o365_bindings WHERE office365_id = ? AND org_id = ?",
+                (office365_id, org_id),
+            ).rowcount
+
     def delete_binding(self, org_id: str, office365_id: str, user_id: str) -> None:
         with self.b.tx() as db:
             db.execute(
