@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -43,6 +43,8 @@ class LabDescriptor:
 
     path: Path | None
     data: dict
+    processes: dict[str, str] | None = field(default=None, compare=False, repr=False)
+    """Process id -> one of its hosts, once every host has answered (processes do not move)."""
 
     @classmethod
     def load(cls, path: str | Path) -> LabDescriptor:
@@ -87,14 +89,22 @@ class LabClient:
         return r.json()
 
     def processes(self) -> dict[str, str]:
-        """One reachable host per lab process (process id -> host)."""
+        """One reachable host per lab process (process id -> host); asked of every host until
+        all of them have answered once, then remembered on the descriptor."""
+        known = self.descriptor.processes
+        if known is not None:
+            return dict(known)
         seen: dict[str, str] = {}
+        answered = 0
         for host in self.hosts():
             try:
                 process = self.health(host)["process"]
             except requests.RequestException:
                 continue
+            answered += 1
             seen.setdefault(process, host)
+        if answered == len(self.hosts()):
+            self.descriptor.processes = dict(seen)
         return seen
 
     def call(self, method: str, host: str, path: str, **kwargs) -> requests.Response:
