@@ -1,6 +1,6 @@
 """Extract the JumpCloud API contract the lab is tested against from JumpCloud's Swagger files.
 
-    .venv/bin/python tools/jumpcloud_contract.py [SPEC_DIR] [--out FILE]
+    .venv/bin/python tools/jumpcloud_contract.py [SPEC_DIR] [--out FILE] [--commit C]
 
 SPEC_DIR holds JumpCloud's published API descriptions ``v1.json`` and ``v2.json`` (Swagger 2.0,
 default ``../shared/specs/jumpcloud``). FILE (default ``tests/data/jumpcloud_contract.json``)
@@ -10,6 +10,7 @@ map, read from a lab started here) with their parameters and responses (request 
 dropped), the standard error responses, every definition and parameter reachable through
 ``$ref``, and the document's host, basePath, schemes, consumes, produces and security
 definitions. Provenance is in ``x-provenance`` at the top and in each document's ``info``.
+``--commit`` / ``--commit-date`` name the source's commit (default: the one extracted last).
 The tests read only FILE.
 """
 
@@ -193,11 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("spec_dir", nargs="?", type=Path, default=DEFAULT_SPECS)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--commit", default=PROVENANCE["commit"], help="the source's commit")
+    parser.add_argument("--commit-date", default=PROVENANCE["commit_date"])
     args = parser.parse_args(argv)
     missing = [v for v in VERSIONS if not (args.spec_dir / f"{v}.json").is_file()]
     if missing:
         parser.error(f"{args.spec_dir} has no {', '.join(m + '.json' for m in missing)}")
     served = lab_rules()
+    PROVENANCE.update(commit=args.commit, commit_date=args.commit_date)
     contract = build(args.spec_dir, served)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(contract, indent=1, sort_keys=False) + "\n")
