@@ -33,6 +33,7 @@ MISSING_MESSAGE = (
     "the browser driver needs Chromium: install it with 'apt-get install chromium' "
     "(or 'playwright install chromium'), or set M365LAB_CHROMIUM to a Chromium executable"
 )
+PLAYWRIGHT_MISSING = "the playwright package is not installed: pip install -e '.[browser]'"
 AUTOSUBMIT_GRACE_MS = 1000
 MAX_AUTOSUBMITS = 10
 SETTLE_TIMEOUT_S = 30.0
@@ -110,16 +111,22 @@ def chromium_executable(playwright=None) -> str | None:
     raise ChromiumMissing()
 
 
+def _sync_api():
+    """``playwright.sync_api``; ChromiumMissing saying how to install it when it is missing."""
+    try:
+        from playwright import sync_api
+    except ImportError as exc:
+        raise ChromiumMissing(PLAYWRIGHT_MISSING) from exc
+    return sync_api
+
+
 def chromium_available() -> bool:
     """Whether the browser driver can start here (Playwright importable and a Chromium found)."""
     try:
-        import playwright.sync_api  # noqa: F401
-
+        sync_api = _sync_api()
         if os.environ.get("M365LAB_CHROMIUM") or any(shutil.which(c) for c in SYSTEM_CHROMIUM):
             return True
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
+        with sync_api.sync_playwright() as p:
             chromium_executable(p)
         return True
     except Exception:
@@ -135,11 +142,9 @@ class _Chromium:
     """One Playwright and one Chromium process, for every driver of one thread."""
 
     def __init__(self, key: tuple, spki_sha256: str, headed: bool, slow_mo: float) -> None:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-
+        sync_api = _sync_api()
         self.key = key
-        self.playwright = sync_playwright().start()
+        self.playwright = sync_api.sync_playwright().start()
         try:
             executable = chromium_executable(self.playwright)
             self.browser = self.playwright.chromium.launch(
@@ -151,7 +156,7 @@ class _Chromium:
         except ChromiumMissing:
             self.playwright.stop()
             raise
-        except PlaywrightError as exc:
+        except sync_api.Error as exc:
             self.playwright.stop()
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ChromiumMissing(f"Chromium did not start: {first}") from exc
@@ -206,13 +211,9 @@ class BrowserDriver(Driver):
         slow_mo: float = 0,
         timeout_ms: float = 20_000,
     ) -> None:
-        try:
-            from playwright.sync_api import Error as PlaywrightError
-            from playwright.sync_api import TimeoutError as PlaywrightTimeout
-        except ImportError as exc:
-            raise ChromiumMissing("the playwright package is not installed") from exc
-        self._errors = (PlaywrightError,)
-        self._timeout_error = PlaywrightTimeout
+        sync_api = _sync_api()
+        self._errors = (sync_api.Error,)
+        self._timeout_error = sync_api.TimeoutError
         self.timeout_ms = timeout_ms
         self.browser = _thread_chromium(spki_sha256, headed, slow_mo).browser
         headers = {TRACE_HEADER: trace} if trace else {}

@@ -14,6 +14,10 @@ from .replies import no_content, v2_list
 
 RESOURCE_TARGETS = ("user", "user_group")
 _TRAVERSALS = {"applications": "application", "office365s": "office_365"}
+_EMPTY_TRAVERSALS = ("activedirectories", "gsuites", "ldapservers", "radiusservers", "systems",
+                     "systemgroups")  # fmt: skip
+_COLLECTION = f"<any({', '.join(['directories', *_TRAVERSALS, *_EMPTY_TRAVERSALS])}):collection>"
+"""The traversal routes' last segment: the URL map itself lists every collection served."""
 
 
 def graph_operation(body, allowed: tuple[str, ...] | list[str]) -> tuple[str, str, str, dict]:
@@ -94,7 +98,7 @@ def register(bp: Blueprint, model: JumpCloudModel) -> None:
         graph.change(org(), op, "user_group", group_id, kind, target_id, attributes)
         return no_content()
 
-    @bp.get("/v2/usergroups/<group_id>/<collection>")
+    @bp.get(f"/v2/usergroups/<group_id>/{_COLLECTION}")
     def usergroups_traverse(group_id: str, collection: str):
         kinds = _traversal_types(collection)
         found = [o for k in kinds for o in graph.resources_of_group(org(), group_id, k)]
@@ -116,7 +120,7 @@ def register(bp: Blueprint, model: JumpCloudModel) -> None:
     def users_memberof(user_id: str):
         return v2_list(graph.memberof(org(), user_id), params.v2_query())
 
-    @bp.get("/v2/users/<user_id>/<collection>")
+    @bp.get(f"/v2/users/<user_id>/{_COLLECTION}")
     def users_traverse(user_id: str, collection: str):
         kinds = _traversal_types(collection)
         found = [o for k in kinds for o in graph.resources_of_user(org(), user_id, k)]
@@ -147,7 +151,6 @@ def _traversal_types(collection: str) -> tuple[str, ...]:
         return DIRECTORY_TYPES
     if collection in _TRAVERSALS:
         return (_TRAVERSALS[collection],)
-    if collection in ("activedirectories", "gsuites", "ldapservers", "radiusservers",
-                      "systems", "systemgroups"):  # fmt: skip
+    if collection in _EMPTY_TRAVERSALS:
         return ()
     raise RouteNotFound()

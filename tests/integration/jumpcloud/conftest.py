@@ -12,7 +12,9 @@ import requests
 from harness.lab import Lab, LabOptions
 from simulators.core.httpclient import lab_session
 
-SPECS = Path(__file__).resolve().parents[3] / ".." / "shared" / "specs" / "jumpcloud"
+ROOT = Path(__file__).resolve().parents[3]
+CONTRACT = ROOT / "tests" / "data" / "jumpcloud_contract.json"
+"""JumpCloud's API descriptions cut to what the lab serves (``tools/jumpcloud_contract.py``)."""
 
 PASSWORD = "Corr3ct-Horse!"
 
