@@ -33,6 +33,7 @@ NOT_IN_SPEC = {
     ("v2", "GET", "/office365s/{office365_id}/lab/settings"),
     ("v2", "PUT", "/office365s/{office365_id}/lab/settings"),
     ("v2", "POST", "/office365s/{office365_id}/lab/sync"),
+    ("v2", "POST", "/office365s/{office365_id}/deactivate"),  # README: deactivating sync
     ("v2", "GET", "/office365s/{office365_id}/lab/events"),
     ("v2", "GET", "/office365s/{office365_id}/lab/stats"),
 }
