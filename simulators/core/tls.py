@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import ipaddress
 import os
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,12 +54,36 @@ def default_ca_dir() -> Path:
     return Path(base) / "m365lab" / "ca"
 
 
+def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write to a temporary file of its own beside ``path`` (created with ``mode``), then rename:
+    a reader sees the old file or the whole new one, never a part."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    _write_atomic(path, data, 0o600)
+
+
+@contextlib.contextmanager
+def _ca_lock(ca_dir: Path) -> Iterator[None]:
+    """One process at a time makes or reads the CA and its server certificates: labs started
+    together share a CA directory, and a second CA would overwrite the first."""
+    ca_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(ca_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -104,7 +132,11 @@ def self_signed(
 
 def ensure_ca(ca_dir: Path) -> tuple[Path, Path]:
     """Create the CA in ``ca_dir`` unless one is there; return (cert path, key path)."""
-    ca_dir.mkdir(parents=True, exist_ok=True)
+    with _ca_lock(ca_dir):
+        return _ensure_ca(ca_dir)
+
+
+def _ensure_ca(ca_dir: Path) -> tuple[Path, Path]:
     cert_path, key_path = ca_dir / "ca.pem", ca_dir / "ca.key"
     if cert_path.exists() and key_path.exists():
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
@@ -119,7 +151,7 @@ def ensure_ca(ca_dir: Path) -> tuple[Path, Path]:
     )
     cert = self_signed(key, name, dt.datetime.now(dt.UTC) - dt.timedelta(days=1), CA_DAYS, ca=True)
     _write_private(key_path, _key_pem(key))
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return cert_path, key_path
 
 
@@ -130,7 +162,14 @@ def server_credentials(
 
     Certificates are cached per SAN set next to the CA, so a restart reuses them.
     """
-    ca_cert_path, ca_key_path = ensure_ca(ca_dir)
+    with _ca_lock(ca_dir):
+        return _server_credentials(ca_dir, dns_names, ip_addresses)
+
+
+def _server_credentials(
+    ca_dir: Path, dns_names: list[str], ip_addresses: list[str]
+) -> ServerCredentials:
+    ca_cert_path, ca_key_path = _ensure_ca(ca_dir)
     digest = hashlib.sha256(
         ca_cert_path.read_bytes() + "|".join(dns_names + ip_addresses).encode()
     ).hexdigest()[:16]
@@ -163,5 +202,5 @@ def server_credentials(
         .sign(ca_key, hashes.SHA256())
     )
     _write_private(key_path, _key_pem(key))
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return ServerCredentials(cert_path, key_path, ca_cert_path)
