@@ -19,6 +19,7 @@ from harness.descriptor import LabClient, LabDescriptor
 from harness.federation import FederationError, federate_domain
 from harness.useragent import UserAgent
 from harness.world import World, WorldError, create_world
+from simulators.core.files import write_private
 from simulators.core.httpclient import lab_session
 from simulators.jumpcloud.m365.consent_driver import ConsentError, authorize_with_user_agent
 
@@ -223,7 +224,7 @@ def rebuild(descriptor: LabDescriptor) -> bool:
     sections = build(data, int(data.get("seed", 0)))
     data.update(sections)
     state_dir = Path(data["state_dir"])
-    (state_dir / "default-world.json").write_text(json.dumps(sections, indent=2))
+    write_private(state_dir / "default-world.json", json.dumps(sections, indent=2))
     for path in {state_dir / "lab.json", descriptor.path}:
-        path.write_text(json.dumps(data, indent=2))
+        write_private(path, json.dumps(data, indent=2))
     return True

@@ -18,6 +18,7 @@ import requests
 
 from simulators.core.app import create_host_app
 from simulators.core.context import LabContext, System
+from simulators.core.files import write_private
 from simulators.core.httpclient import lab_session
 from simulators.core.server import (
     DEFAULT_ENGINE,
@@ -238,7 +239,7 @@ class Lab:
             built = world.build_default_world(self)
         except DefaultWorldError as exc:
             raise LabError(f"cannot build the default world: {exc}") from exc
-        path.write_text(json.dumps(built, indent=2))
+        write_private(path, json.dumps(built, indent=2))
         return built
 
     def _warn_if_moved(self) -> None:
@@ -325,14 +326,10 @@ class Lab:
         assert self.ctx is not None
         path = self.ctx.state_dir / "lab.json"
         text = json.dumps(self.descriptor(), indent=2)
-        path.write_text(text)
-        path.chmod(0o600)
+        write_private(path, text)
         self.descriptor_path = path
         if self.options.publish:
-            published = default_descriptor_path()
-            published.parent.mkdir(parents=True, exist_ok=True)
-            published.write_text(text)
-            published.chmod(0o600)
+            write_private(default_descriptor_path(), text)
         return path
 
     def system(self, name: str) -> System:

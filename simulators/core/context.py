@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from simulators.core.clock import LabClock
 from simulators.core.faults import FaultRules
+from simulators.core.files import write_private
 from simulators.core.httpclient import LabClient, TracingSession, lab_session
 from simulators.core.journal import Journal
 from simulators.core.topology import Topology
@@ -45,10 +46,8 @@ class LabContext:
         if path.exists():
             value = path.read_text().strip()
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
             value = secrets.token_urlsafe(nbytes)
-            path.write_text(value)
-            path.chmod(0o600)
+            write_private(path, value)
         cache[name] = value
         return value
 

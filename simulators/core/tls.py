@@ -9,7 +9,6 @@ import fcntl
 import hashlib
 import ipaddress
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from simulators.core.files import write_atomic, write_private
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
@@ -52,25 +53,6 @@ def default_ca_dir() -> Path:
     """Per-user cache directory, so a CA is made once per machine user."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
     return Path(base) / "m365lab" / "ca"
-
-
-def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write to a temporary file of its own beside ``path`` (created with ``mode``), then rename:
-    a reader sees the old file or the whole new one, never a part."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    _write_atomic(path, data, 0o600)
 
 
 @contextlib.contextmanager
@@ -150,8 +132,8 @@ def _ensure_ca(ca_dir: Path) -> tuple[Path, Path]:
         ]
     )
     cert = self_signed(key, name, dt.datetime.now(dt.UTC) - dt.timedelta(days=1), CA_DAYS, ca=True)
-    _write_private(key_path, _key_pem(key))
-    _write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    write_private(key_path, _key_pem(key))
+    write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return cert_path, key_path
 
 
@@ -201,6 +183,6 @@ def _server_credentials(
         )
         .sign(ca_key, hashes.SHA256())
     )
-    _write_private(key_path, _key_pem(key))
-    _write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    write_private(key_path, _key_pem(key))
+    write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return ServerCredentials(cert_path, key_path, ca_cert_path)

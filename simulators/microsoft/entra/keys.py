@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from simulators.core.files import write_private
 from simulators.core.tls import self_signed
 
 
@@ -77,7 +78,5 @@ def load_or_create(path: Path) -> SigningKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ) + cert.public_bytes(serialization.Encoding.PEM)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pem)
-    path.chmod(0o600)
+    write_private(path, pem)
     return SigningKey(key, cert)
