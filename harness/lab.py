@@ -231,7 +231,6 @@ class Lab:
         assert self.ctx is not None
         path = self.ctx.state_dir / "default-world.json"
         if path.exists():
-            self._warn_if_moved()
             return json.loads(path.read_text())
         from harness.default_world import DefaultWorldError
 
@@ -241,22 +240,6 @@ class Lab:
             raise LabError(f"cannot build the default world: {exc}") from exc
         write_private(path, json.dumps(built, indent=2))
         return built
-
-    def _warn_if_moved(self) -> None:
-        """The saved world's federation and consent redirect carry the first start's URLs."""
-        assert self.ctx is not None
-        try:
-            before = json.loads((self.ctx.state_dir / "lab.json").read_text())["urls"]
-        except (OSError, ValueError, KeyError):
-            return
-        if before != self.ctx.topology.urls():
-            log.warning(
-                "m365lab: warning: the hosts moved since this state directory was made "
-                "(%s -> %s); federation and consent still point at the old URLs: start with "
-                "the same --host and --port-base, or use a new --state-dir",
-                before.get("login"),
-                self.ctx.url("login"),
-            )
 
     def wait_healthy(self, timeout: float = 10.0, *, every_host: bool = False) -> None:
         """Block until every served host (or every host of the topology, served elsewhere

@@ -109,6 +109,10 @@ class Topology:
         """Public base URL of ``host`` (no trailing slash)."""
         return self.hosts[host].base_url
 
+    def base_urls(self) -> dict[str, str]:
+        """Every host's public base URL (Graph without its version segment)."""
+        return {name: spec.base_url for name, spec in self.hosts.items()}
+
     def urls(self) -> dict[str, str]:
         """The ``urls`` section of lab.json (Graph carries its version segment)."""
         out = {name: spec.base_url for name, spec in self.hosts.items()}

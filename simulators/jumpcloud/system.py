@@ -18,9 +18,11 @@ import threading
 from flask import Flask
 
 from simulators.core.context import LabContext, System
+from simulators.core.rehome import rehome
 
 from . import api
 from .model import JumpCloudModel
+from .model.schema import URL_COLUMNS
 from .world import WorldBuilder
 
 log = logging.getLogger("m365lab.jumpcloud")
@@ -50,6 +52,7 @@ class JumpCloudSystem(System):
     def __init__(self, ctx: LabContext) -> None:
         super().__init__(ctx)
         self.model = JumpCloudModel(ctx.state_dir / "jumpcloud.db", ctx.clock, ctx.url)
+        rehome(self.model.store, ctx.topology.base_urls(), URL_COLUMNS)
         self._purges: list[threading.Thread] = []
         self.extensions = _load_extensions(self)
 

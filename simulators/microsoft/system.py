@@ -9,6 +9,7 @@ from flask import Flask
 
 from simulators.core.context import LabContext, System
 from simulators.core.errors import register_error_renderer
+from simulators.core.rehome import rehome
 from simulators.core.wellknown import (
     JUMPCLOUD_M365_APP_ID,
     JUMPCLOUD_M365_APP_NAME,
@@ -18,6 +19,7 @@ from simulators.core.wellknown import (
 from simulators.microsoft.entra import keys
 from simulators.microsoft.entra.tokens import TokenService
 from simulators.microsoft.model.directory import Directory
+from simulators.microsoft.model.schema import URL_COLUMNS
 from simulators.microsoft.model.worlds import WellKnownApps, WorldBuilder
 from simulators.microsoft.services import EXTENSION, Services
 
@@ -34,6 +36,7 @@ class MicrosoftSystem(System):
     def __init__(self, ctx: LabContext) -> None:
         super().__init__(ctx)
         self.directory = Directory(ctx.state_dir / "microsoft.db", ctx.clock)
+        rehome(self.directory.store, ctx.topology.base_urls(), URL_COLUMNS)
         key = keys.load_or_create(ctx.state_dir / "microsoft-signing-key.pem")
         self.tokens = TokenService(key, ctx.clock, ctx.url("login"))
         self.services = Services(ctx, self.directory, self.tokens)

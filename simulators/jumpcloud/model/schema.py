@@ -99,6 +99,10 @@ CREATE TABLE IF NOT EXISTS signouts (
   PRIMARY KEY (org_id, user_id));
 """
 
+URL_COLUMNS = (("apps", "doc"),)
+"""Columns that may name a lab host's URL (the SAML connectors' ACS URLs; rewritten when the
+hosts move)."""
+
 ORG_TABLES = (
     "admins",
     "api_keys",

@@ -171,6 +171,14 @@ def _user_indexes() -> str:
     return "\n".join(lines)
 
 
+URL_COLUMNS = (
+    ("federations", "data"),
+    ("apps", "redirect_uris"),
+    ("auth_codes", "redirect_uri"),
+    ("pending_signins", "params"),
+)
+"""Columns that may name a lab host's URL (rewritten when the hosts move)."""
+
 ADDED_COLUMNS = (
     ("users", "onPremisesSyncEnabled", "INTEGER"),
     ("tenants", "security_defaults", "INTEGER NOT NULL DEFAULT 0"),
