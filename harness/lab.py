@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -255,9 +256,16 @@ class Lab:
             raise LabError(f"{silent.name} did not become healthy at {silent.base_url}/_lab/health")
 
     def _stop_servers(self) -> None:
-        for server in self.servers:
-            with contextlib.suppress(Exception):
-                server.stop()
+        if self.ctx is not None:
+            self.ctx.stopping.set()  # retries and background work end now, not after backoff
+        stoppers = [
+            threading.Thread(target=_quietly, args=(server.stop,), name=f"stop-{server.spec.name}")
+            for server in self.servers
+        ]  # each waits up to its shutdown timeout for its workers: all at once, not in a row
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
         self.servers = []
         for system in self.systems:
             with contextlib.suppress(Exception):
@@ -320,3 +328,8 @@ class Lab:
             if system.name == name:
                 return system
         raise KeyError(name)
+
+
+def _quietly(action: Callable[[], object]) -> None:
+    with contextlib.suppress(Exception):
+        action()

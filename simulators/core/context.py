@@ -33,6 +33,8 @@ class LabContext:
     journal: Journal = field(default_factory=Journal)
     faults: FaultRules = field(default_factory=FaultRules)
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    """Set when the lab begins to stop: background work and retries give up at once."""
 
     def url(self, host: str) -> str:
         return self.topology.url(host)

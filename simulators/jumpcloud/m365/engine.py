@@ -141,6 +141,7 @@ class SyncEngine:
                     self.ctx.http_session,
                     policy=self.policy,
                     counter=self.counter,
+                    stopping=self.ctx.stopping,
                 )
                 self._clients[office365_id] = client
             return client

@@ -7,7 +7,6 @@ header). Every failure becomes a :class:`GraphError`; nothing here writes JumpCl
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,14 +101,16 @@ class GraphClient:
         *,
         policy: RetryPolicy | None = None,
         counter: RequestCounter | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
+        stopping: threading.Event | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self.session_factory = session_factory
         self.policy = policy or RetryPolicy()
         self.counter = counter or RequestCounter()
-        self.sleep = sleep
+        self.stopping = stopping or threading.Event()
+        self.sleep = sleep or self.stopping.wait  # a stop cuts a Retry-After wait short
         self._local = threading.local()
 
     @property
@@ -139,6 +140,11 @@ class GraphClient:
         refreshed = False
         attempt, waited = 0, 0.0
         while True:
+            if self.stopping.is_set():
+                raise GraphError(
+                    0, "LabStopping", "The lab is stopping; the change is pushed after it starts",
+                    method=method, path=shown,
+                )  # fmt: skip
             response = self._send(method, url, token, params, json, headers)
             status = response.status_code if response is not None else 0
             if status == 401 and not refreshed:
