@@ -22,6 +22,7 @@ _HIDDEN_INPUT = re.compile(
     r"|<input[^>]*value=[\"']([^\"']+)[\"'][^>]*name=[\"'](SAMLRequest|SAMLResponse)[\"']",
     re.IGNORECASE,
 )
+_INFLATE_CAP = 1024 * 1024
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
 
 
@@ -44,7 +45,8 @@ def decode_saml(value: str) -> str:
     """Pretty XML of a SAML message: base64, then raw DEFLATE for the redirect binding."""
     raw = _b64(value)
     with contextlib.suppress(zlib.error):
-        raw = zlib.decompress(raw, -15)
+        # bounded: a message is a few kilobytes, a crafted one must not fill memory
+        raw = zlib.decompressobj(-15).decompress(raw, _INFLATE_CAP)
     try:
         root = etree.fromstring(raw, _PARSER)
     except etree.XMLSyntaxError:
@@ -78,15 +80,18 @@ def decode_jwt(token: str) -> str:
     for name, part in (("header", header), ("claims", payload)):
         try:
             out[name] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-        except (ValueError, binascii.Error):
+        except (ValueError, binascii.Error, RecursionError):
             out[name] = part
-    return json.dumps(out, indent=2, sort_keys=False)
+    try:
+        return json.dumps(out, indent=2, sort_keys=False)
+    except (ValueError, RecursionError):
+        return json.dumps({"header": header, "claims": payload}, indent=2)
 
 
 def _jwt_summary(text: str) -> str:
     try:
         claims = json.loads(text)["claims"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return ""
     if not isinstance(claims, dict):
         return ""
@@ -95,7 +100,17 @@ def _jwt_summary(text: str) -> str:
 
 
 def decode_entry(entry: dict) -> list[Decoded]:
-    """Every SAML message and JWT in a journal entry (URL, request/response bodies, headers)."""
+    """Every SAML message and JWT in a journal entry (URL, request/response bodies, headers).
+
+    Never raises: an entry that cannot be decoded yields a note instead.
+    """
+    try:
+        return _decode_entry(entry)
+    except Exception as exc:
+        return [Decoded("note", "entry", f"[could not be decoded: {type(exc).__name__}]")]
+
+
+def _decode_entry(entry: dict) -> list[Decoded]:
     found: list[Decoded] = []
     seen: set[tuple[str, str]] = set()
 
@@ -105,9 +120,12 @@ def decode_entry(entry: dict) -> list[Decoded]:
         seen.add((kind, value))
         try:
             xml = decode_saml(value)
+            summary = _saml_summary(xml)
         except (ValueError, binascii.Error):
-            return
-        found.append(Decoded(kind, where, xml, _saml_summary(xml)))
+            return  # not base64: not a SAML message, the raw value stays in the entry
+        except Exception as exc:  # decoding is for display; it never fails the report
+            xml, summary = f"[could not be decoded: {type(exc).__name__}]", ""
+        found.append(Decoded(kind, where, xml, summary))
 
     for key, value in parse_qsl(urlsplit(entry.get("url", "")).query):
         if key in _SAML_PARAMS:

@@ -39,16 +39,23 @@ class TimelineRow:
         )
 
 
+def _path(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a URL the journal kept as sent, e.g. a broken IPv6 host
+        return url
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def build_timeline(entries: list[dict]) -> list[TimelineRow]:
     rows = []
     for e in entries:
-        parts = urlsplit(e.get("url", ""))
         rows.append(
             TimelineRow(
                 time=e.get("time", ""),
                 host=e.get("host", "?"),
                 method=e.get("method", "?"),
-                path=parts.path + (f"?{parts.query}" if parts.query else ""),
+                path=_path(e.get("url", "")),
                 url=e.get("url", ""),
                 status=int(e.get("status", 0)),
                 duration_ms=float(e.get("duration_ms", 0)),

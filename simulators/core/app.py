@@ -14,6 +14,7 @@ from simulators.core.context import LabContext, System
 from simulators.core.control import control_blueprint
 from simulators.core.errors import code_for_status, render_error
 from simulators.core.journal import BODY_CAP, TRACE_HEADER, RawExchange, current_trace, new_trace_id
+from simulators.core.jsonbody import SafeJSONProvider
 from simulators.core.sessions import LabSessionInterface
 
 log = logging.getLogger("m365lab")
@@ -34,6 +35,7 @@ def create_host_app(
     system of the process, default ``systems``), so any host can reset or seed them all.
     """
     app = Flask(f"m365lab.{host}")
+    app.json = SafeJSONProvider(app)
     app.config.update(
         SECRET_KEY=ctx.persistent_secret(f"cookie-{host}"),
         SESSION_COOKIE_NAME=f"m365lab_{host}",  # hosts share 127.0.0.1: cookies must not collide

@@ -24,7 +24,16 @@ _SECRET_KEY = re.compile(
     re.IGNORECASE,
 )
 _SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+_SECRET_HEADER_NAME = re.compile(r"token|key|secret|passw|authoriz", re.IGNORECASE)
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+# A PEM private key anywhere in a text, JSON-escaped or not, possibly cut off by the body cap.
+_PEM_KEY = re.compile(
+    r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[^-\"']*(?:-----END [A-Z0-9 ]*PRIVATE KEY-----)?"
+)
+_PEM_REDACTED = "-----BEGIN PRIVATE KEY-----[redacted]-----END PRIVATE KEY-----"
+_BEARER = re.compile(r"\b(Bearer)(\s+)([A-Za-z0-9._~+/=-]{16,})", re.IGNORECASE)
+_DESCRIPTIVE = {"type", "name", "label", "id", "format", "encoding", "alg", "algorithm", "kid"}
+"""Inner names under a secret key (``idpPrivateKey: {"value": ..., "type": ...}``) kept as is."""
 
 current_trace: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "m365lab_trace", default=None
@@ -32,12 +41,20 @@ current_trace: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 """Trace id of the request being served; outgoing server-to-server calls carry it on."""
 
 
-_JSON_SECRET = re.compile(r'"([A-Za-z_-]+)"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
+# a closing quote may be missing where the body cap cut the value
+_JSON_SECRET = re.compile(r'"([A-Za-z_-]+)"(\s*:\s*)"((?:[^"\\]|\\.)*)("|\\?$)')
+
+
+_FORM_SECRET = re.compile(r"(?<![\w.-])([A-Za-z_][\w.-]*)=([^&\s\"'<>]+)")
+
+
+def _redact_form_pair(match: re.Match) -> str:
+    return f"{match.group(1)}={REDACTED}" if is_secret_key(match.group(1)) else match.group(0)
 
 
 def _redact_json_pair(match: re.Match) -> str:
-    key, sep, value = match.groups()
-    return f'"{key}"{sep}"{REDACTED}"' if is_secret_key(key) and value else match.group(0)
+    key, sep, value, end = match.groups()
+    return f'"{key}"{sep}"{REDACTED}{end}' if is_secret_key(key) and value else match.group(0)
 
 
 def new_trace_id() -> str:
@@ -53,31 +70,63 @@ def redact_jwt(text: str) -> str:
     return _JWT.sub(lambda m: m.group(0).rsplit(".", 1)[0] + ".[signature-redacted]", text)
 
 
+def redact_text(text: str) -> str:
+    """Redact secrets recognised by their value: PEM private keys, bearer tokens, JWT signatures."""
+    if "PRIVATE KEY" in text:
+        text = _PEM_KEY.sub(_PEM_REDACTED, text)
+    if "earer" in text or "EARER" in text:
+        text = _BEARER.sub(_redact_bearer, text)
+    return redact_jwt(text) if "eyJ" in text else text
+
+
+def _redact_bearer(match: re.Match) -> str:
+    if _JWT.fullmatch(match.group(3)):
+        return match.group(0)  # redact_jwt keeps its claims readable and drops the signature
+    return f"{match.group(1)}{match.group(2)}{REDACTED}"
+
+
 def redact_value(key: str, value: Any) -> Any:
     if isinstance(value, str) and _JWT.search(value):
-        return redact_jwt(value)
+        return redact_text(value)
     if is_secret_key(key) and value not in (None, "", [], {}):
         return REDACTED
+    if isinstance(value, str):
+        return redact_text(value)
     return value
 
 
 def redact_tree(data: Any) -> Any:
-    """Redact secrets in a parsed JSON document, recursively."""
-    if isinstance(data, dict):
-        return {
-            k: (redact_tree(v) if isinstance(v, dict | list) else redact_value(k, v))
-            for k, v in data.items()
-        }
-    if isinstance(data, list):
-        return [redact_tree(v) for v in data]
-    return data
+    """Redact secrets in a parsed JSON document, by key name and by value; any depth."""
+    root: list[Any] = [None]
+    # (source, destination container, slot, key name, under a secret key); no recursion
+    todo: list[tuple[Any, Any, Any, str, bool]] = [(data, root, 0, "", False)]
+    while todo:
+        value, dest, slot, key, secret_parent = todo.pop()
+        if isinstance(value, dict):
+            out: dict = {}
+            dest[slot] = out
+            secret = secret_parent or is_secret_key(key)
+            for k, v in value.items():
+                out[k] = None
+                todo.append((v, out, k, str(k), secret))
+        elif isinstance(value, list):
+            items: list = [None] * len(value)
+            dest[slot] = items
+            for i, v in enumerate(value):
+                todo.append((v, items, i, key, secret_parent))
+        elif secret_parent and key.lower() not in _DESCRIPTIVE and value not in (None, ""):
+            dest[slot] = REDACTED
+        else:
+            dest[slot] = redact_value(key, value)
+    return root[0]
 
 
 def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, value in headers:
+        name, value = str(name), str(value)
         low = name.lower()
-        if low in _SECRET_HEADERS:
+        if low in _SECRET_HEADERS or _SECRET_HEADER_NAME.search(low):
             scheme, _, rest = value.partition(" ")
             if low in {"authorization", "proxy-authorization"} and rest and _JWT.search(rest):
                 value = f"{scheme} {redact_jwt(rest)}"
@@ -85,14 +134,19 @@ def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
                 value = f"{scheme} {REDACTED}"
             else:
                 value = REDACTED
+        else:
+            value = redact_text(value)
         out[name] = f"{out[name]}, {value}" if name in out else value
     return out
 
 
 def redact_query(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an invalid IPv6 literal in the Host header
+        return redact_text(url)
     if not parts.query:
-        return url
+        return redact_text(url)
     pairs = [(k, redact_value(k, v)) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     return urlunsplit(parts._replace(query=urlencode(pairs, safe="[]:/$,")))
 
@@ -101,29 +155,46 @@ def redact_form(pairs: Iterable[tuple[str, str]]) -> str:
     return urlencode([(k, redact_value(k, v)) for k, v in pairs], safe="[]:/$,")
 
 
+def redact_raw_text(raw: bytes) -> str:
+    """Text of bytes that could not be parsed: decoded leniently, secrets redacted by pattern."""
+    text = raw[:BODY_CAP].decode("utf-8", "replace")
+    text = _JSON_SECRET.sub(_redact_json_pair, text)
+    return redact_text(_FORM_SECRET.sub(_redact_form_pair, text) if "=" in text else text)
+
+
+def _redact_json(raw: bytes) -> str:
+    try:
+        return json.dumps(redact_tree(json.loads(raw)), ensure_ascii=False)
+    except (ValueError, UnicodeDecodeError, RecursionError, TypeError) as exc:
+        note = "nested too deeply" if isinstance(exc, RecursionError) else "not valid JSON"
+        return f"[{note}; shown as text] " + redact_raw_text(raw)
+
+
+def _redact_body(raw: bytes, ctype: str) -> str:
+    if ctype == "application/x-www-form-urlencoded":
+        return redact_form(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    if ctype.endswith("json") and len(raw) > BODY_CAP:
+        # Large bodies are truncated anyway; redact by pattern instead of a full parse.
+        return redact_raw_text(raw)
+    if ctype.endswith("json"):
+        return _redact_json(raw)
+    if ctype.startswith("text/") or ctype.endswith("xml") or not ctype:
+        return redact_raw_text(raw)
+    return f"[{len(raw)} bytes of {ctype}]"
+
+
 def redact_body(raw: bytes, content_type: str) -> str:
-    """Body text for the journal: secrets redacted, capped at BODY_CAP bytes."""
+    """Body text for the journal: secrets redacted, capped at BODY_CAP bytes; never raises."""
     if not raw:
         return ""
     ctype = (content_type or "").split(";")[0].strip().lower()
-    text: str
-    if ctype == "application/x-www-form-urlencoded":
-        text = redact_form(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-    elif ctype.endswith("json") and len(raw) > BODY_CAP:
-        # Large bodies are truncated anyway; redact by pattern instead of a full parse.
-        text = redact_jwt(
-            _JSON_SECRET.sub(_redact_json_pair, raw[:BODY_CAP].decode("utf-8", "replace"))
+    try:
+        text = _redact_body(raw, ctype)
+    except Exception:  # a total function: whatever the bytes, an entry people can read
+        text = f"[{len(raw)} bytes that could not be decoded; shown as text] " + redact_raw_text(
+            raw
         )
-    elif ctype.endswith("json"):
-        try:
-            text = json.dumps(redact_tree(json.loads(raw)), ensure_ascii=False)
-        except (ValueError, UnicodeDecodeError):
-            text = redact_jwt(raw[:BODY_CAP].decode("utf-8", "replace"))
-    elif ctype.startswith("text/") or ctype.endswith("xml") or not ctype:
-        text = redact_jwt(raw[:BODY_CAP].decode("utf-8", "replace"))
-    else:
-        return f"[{len(raw)} bytes of {ctype}]"
-    encoded = text.encode("utf-8")
+    encoded = text.encode("utf-8", "replace")
     if len(encoded) > BODY_CAP or len(raw) > BODY_CAP:
         text = encoded[:BODY_CAP].decode("utf-8", "ignore") + f"…[truncated, {len(raw)} bytes]"
     return text
@@ -151,6 +222,19 @@ class RawExchange:
         return 512 + min(req, BODY_CAP) + min(len(self.response_body or b""), BODY_CAP)
 
     def render(self) -> dict:
+        """The redacted fields; an entry that cannot be rendered says so instead of raising."""
+        try:
+            return self._render()
+        except Exception as exc:  # one entry must never break reading the journal
+            return {
+                "url": _safe(redact_query, self.url),
+                "request_headers": {},
+                "request_body": f"[could not be rendered: {type(exc).__name__}]",
+                "response_headers": {},
+                "response_body": f"[could not be rendered: {type(exc).__name__}]",
+            }
+
+    def _render(self) -> dict:
         body = self.request_body
         return {
             "url": redact_query(self.url),
@@ -163,6 +247,13 @@ class RawExchange:
             if self.response_body is None
             else redact_body(self.response_body, self.response_type),
         }
+
+
+def _safe(fn: Any, value: str) -> str:
+    try:
+        return fn(value)
+    except Exception:
+        return "[unreadable]"
 
 
 def _header_pairs(headers: list[tuple[str, str]] | dict[str, str]) -> list[tuple[str, str]]:

@@ -7,12 +7,13 @@ repeated or comma-joined; ``in`` values are separated by ``|``.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from flask import request
 from werkzeug.datastructures import MultiDict
+
+from simulators.core.jsonbody import parse_json
 
 from ..model.errors import BadRequest
 from ..model.query import FIELD_NAME, All, Any_, Condition, Node, Query
@@ -208,7 +209,7 @@ def json_body(*, required: bool = True) -> Any:
             raise BadRequest("request body is required (application/json)")
         return None
     try:
-        return json.loads(raw)
+        return parse_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"invalid JSON body: {exc}") from None
 

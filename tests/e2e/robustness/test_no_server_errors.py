@@ -14,6 +14,8 @@ BAD_BODIES = (
     {"json": {"x": ["unexpected", {"nested": None}], "password": 12, "id": True}},
     {"data": {"SAMLResponse": "!!!", "RelayState": "x" * 5000, "loginfmt": "\x00"}},
     {"json": []},
+    {"data": "[" * 5000 + "]" * 5000, "headers": {"Content-Type": "application/json"}},
+    {"data": '{"a":' * 3000 + "1" + "}" * 3000, "headers": {"Content-Type": "application/json"}},
 )
 PARAM = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 
