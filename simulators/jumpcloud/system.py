@@ -75,11 +75,18 @@ class JumpCloudSystem(System):
         return result
 
     def delete_world(self, world_id: str) -> bool:
-        """Mark the org deleted (keys, sessions and tickets stop at once); purge in background."""
+        """Mark the org deleted (keys, sessions and tickets stop at once), cancel the extensions'
+        pending work for it at once (nothing runs for a world that is gone); purge in background."""
         org = self.model.orgs.for_world(world_id)
         if org is None:
             return False
         self.model.orgs.mark_deleted(org["_id"])
+        for extension in self._with("delete_world"):
+            try:
+                extension.delete_world(world_id, org["_id"])
+            except Exception:
+                log.exception("cancelling the work of organization %s in %r failed", org["_id"],
+                              extension)  # fmt: skip
         thread = threading.Thread(
             target=self._purge,
             args=(world_id, org["_id"]),
@@ -95,11 +102,6 @@ class JumpCloudSystem(System):
             self.model.purge_org(org_id)
         except Exception:
             log.exception("purging organization %s failed", org_id)
-        for extension in self._with("delete_world"):
-            try:
-                extension.delete_world(world_id, org_id)
-            except Exception:
-                log.exception("purging organization %s in %r failed", org_id, extension)
 
     def reset(self) -> None:
         self._join_purges()

@@ -47,11 +47,15 @@ class ClockWatch:
     def _check_instance(
         self, org_id: str, office365_id: str, seen: dt.datetime, now: dt.datetime
     ) -> int:
-        model = self.engine.model
         try:
-            instance = model.office365.get(org_id, office365_id)
-        except JumpCloudError:  # gone with its world: nothing to push
+            return self._flips(org_id, office365_id, seen, now)
+        except JumpCloudError as exc:  # gone with its world (deleted meanwhile): nothing to push
+            log.debug("m365 time check of %s skipped: %s", office365_id, exc)
             return 0
+
+    def _flips(self, org_id: str, office365_id: str, seen: dt.datetime, now: dt.datetime) -> int:
+        model = self.engine.model
+        instance = model.office365.get(org_id, office365_id)
         lockout = instance["userLockoutAction"] == SUSPEND
         expiry = instance["userPasswordExpirationAction"] == SUSPEND
         if not (lockout or expiry):
