@@ -77,7 +77,11 @@ def console_blueprint(model: JumpCloudModel, ctx: LabContext) -> Blueprint:
                 return error_page(
                     "jc_console/error.html", "csrf", "The form expired; reload and retry.", 400
                 )
-            return view(current["org_id"], **kw)
+            try:
+                return view(current["org_id"], **kw)
+            except JumpCloudError as exc:  # e.g. another organization's id: its 404, not a 500
+                reason = "not_found" if exc.status == 404 else "invalid_request"
+                return error_page("jc_console/error.html", reason, exc.message, exc.status)
 
         wrapper.__name__ = view.__name__
         return wrapper

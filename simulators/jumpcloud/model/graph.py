@@ -118,10 +118,14 @@ class Graph:
             )
 
     def drop_target(self, org_id: str, target_type: str, target_id: str) -> None:
-        """Remove every edge to a resource being deleted (emits ``remove`` for each)."""
-        edges = self.b.all("SELECT * FROM edges WHERE target_id = ?", (target_id,))
+        """Remove every edge to a resource of ``org_id`` being deleted (emits ``remove`` for
+        each); NotFound, before anything changes, when the resource is not the org's."""
+        self.require(org_id, target_type, target_id)
+        edges = self.b.all(
+            "SELECT * FROM edges WHERE target_id = ? AND org_id = ?", (target_id, org_id)
+        )
         with self.b.tx() as db:
-            db.execute("DELETE FROM edges WHERE target_id = ?", (target_id,))
+            db.execute("DELETE FROM edges WHERE target_id = ? AND org_id = ?", (target_id, org_id))
             for e in edges:
                 self.b.emit(
                     AssociationChanged(
