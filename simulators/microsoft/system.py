@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 
 from flask import Flask
@@ -93,8 +94,10 @@ class MicrosoftSystem(System):
 
     def create_world(self, world_id: str, doc: dict) -> dict:
         section = doc.get("microsoft") or {}
-        seed = doc.get("seed", self.ctx.seed)
-        if not isinstance(seed, int):
+        seed = doc.get("seed")
+        if seed is None:  # every world its own passwords and ids, unless the document names a seed
+            seed = secrets.randbelow(1 << 62)
+        if not isinstance(seed, int) or isinstance(seed, bool):
             raise ValueError("seed must be an integer")
         builder = WorldBuilder(self.directory, self.wellknown_apps(), seed)
         try:
