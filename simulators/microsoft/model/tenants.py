@@ -345,6 +345,7 @@ class Tenants(Repository):
             "lastRunDateTime": iso(self.clock.now()),
         }
         with self.store.transaction() as db:
+            self._check_issuer_free(data["issuerUri"], None)
             db["federations"].insert(
                 {
                     "id": new_guid(),
@@ -362,6 +363,24 @@ class Tenants(Repository):
         assert result is not None
         return result
 
+    def _check_issuer_free(self, issuer: str | None, own_id: str | None) -> None:
+        """An issuer names one federated domain in all of Entra: another domain's (of any live
+        tenant) is 409, as Graph answers a duplicate ``issuerUri``."""
+        if not issuer:
+            return
+        clash = self.one(
+            "SELECT f.id FROM federations f JOIN tenants t ON t.id = f.tenant_id AND t.deleted = 0 "
+            "WHERE json_extract(f.data, '$.issuerUri') = ? AND f.id != ?",
+            (issuer, own_id or ""),
+        )
+        if clash:
+            raise DirectoryError(
+                409,
+                "Request_MultipleObjectsWithSameKeyValue",
+                "Another object with the same value for property issuerUri already exists.",
+                target="issuerUri",
+            )
+
     def require_federation(self, tenant_id: str, domain: str, federation_id: str) -> dict:
         self.require_domain(tenant_id, domain)
         current = self.federation(tenant_id, domain)
@@ -375,6 +394,7 @@ class Tenants(Repository):
         current = self.require_federation(tenant_id, domain, federation_id)
         data = self._federation_data({k: v for k, v in current.items() if k != "id"}, body)
         with self.store.transaction() as db:
+            self._check_issuer_free(data.get("issuerUri"), federation_id)
             db.execute(
                 "UPDATE federations SET data = ? WHERE id = ?", (json.dumps(data), federation_id)
             )

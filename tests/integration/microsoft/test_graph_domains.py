@@ -238,3 +238,24 @@ def test_the_default_domain_cannot_be_federated_nor_a_federated_one_made_default
     assert _code(made_default, 400) == "Request_BadRequest"
     assert "must be 'Managed'" in made_default.json()["error"]["message"]
     assert graph.get(f"{domains}/dom-default.example").json()["isDefault"] is True
+
+
+def test_an_issuer_used_by_another_tenant_is_refused(graph, ms):
+    other = ms.world({"domains": ["issuer-owner.example"]})
+    issuer = "https://idp.example/shared-issuer"
+    with ms.graph_session(ms.app_token(other)) as owner:
+        url = f"{ms.graph}/domains/issuer-owner.example/federationConfiguration"
+        assert owner.post(url, json=_federation(issuerUri=issuer)).status_code == 201
+    domains = f"{ms.graph}/domains"
+    assert graph.post(domains, json={"id": "issuer-taker.example"}).status_code == 201
+    assert graph.post(f"{domains}/issuer-taker.example/verify").status_code == 200
+    url = f"{domains}/issuer-taker.example/federationConfiguration"
+    taken = graph.post(url, json=_federation(issuerUri=issuer))
+    assert _code(taken, 409) == "Request_MultipleObjectsWithSameKeyValue"
+    own = graph.post(url, json=_federation(issuerUri="https://idp.example/taker"))
+    assert own.status_code == 201
+    moved = graph.patch(f"{url}/{own.json()['id']}", json={"issuerUri": issuer})
+    assert _code(moved, 409) == "Request_MultipleObjectsWithSameKeyValue"
+    assert graph.get(f"{domains}/issuer-taker.example").json()["authenticationType"] == (
+        "Federated"
+    )
