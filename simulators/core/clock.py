@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
 
 log = logging.getLogger("m365lab.clock")
+
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC).timestamp()
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC).timestamp()
+"""The range lab time may be set to: token, SAML and certificate arithmetic holds within it."""
 
 
 class LabClock:
@@ -86,6 +91,7 @@ class LabClock:
         unknown = set(body) - {"offset_seconds", "frozen_at", "advance_seconds", "reset"}
         if unknown:
             raise ValueError(f"unknown clock field(s): {', '.join(sorted(unknown))}")
+        self._check_range(body)
         if body.get("reset"):
             self.reset()
         if "offset_seconds" in body:
@@ -103,6 +109,30 @@ class LabClock:
             self.advance(_number(body["advance_seconds"], "advance_seconds"))
         self._notify()
 
+    def _check_range(self, body: dict) -> None:
+        """Refuse, before anything changes, a body that would put lab time out of range."""
+        with self._lock:
+            frozen, offset = self._frozen, self._offset
+        if body.get("reset"):
+            frozen, offset = None, 0.0
+        if "offset_seconds" in body:
+            frozen, offset = None, _number(body["offset_seconds"], "offset_seconds")
+        value = body.get("frozen_at")
+        if isinstance(value, str) and value != "now":
+            frozen = parse_instant(value).timestamp()
+        if "advance_seconds" in body:
+            step = _number(body["advance_seconds"], "advance_seconds")
+            if frozen is not None:
+                frozen += step
+            else:
+                offset += step
+        at = frozen if frozen is not None else time.time() + offset
+        if not EARLIEST <= at <= LATEST:
+            raise ValueError(
+                "the lab clock must stay between 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z "
+                f"(this change would set it to {at:.0f} s after the epoch)"
+            )
+
     def _notify(self) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
@@ -116,7 +146,13 @@ class LabClock:
 def _number(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{name} must be a number of seconds")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        raise ValueError(f"{name} must be a finite number of seconds") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number of seconds")
+    return number
 
 
 def parse_instant(value: object) -> dt.datetime:
