@@ -29,6 +29,10 @@ _V2_SPLIT = re.compile(r",(?=[A-Za-z_][\w.]*:(?:eq|ne|gt|ge|lt|le|in|search|betw
 _INDEXED = re.compile(r"^filter\[(?:(and|or)\])?\[?(\d+)\]$")
 
 
+MAX_INTEGER = 2**31 - 1
+"""Largest ``limit``/``skip`` taken (SQLite's integers stop at 2^63; no list is that long)."""
+
+
 def integer(args: MultiDict, name: str, default: int) -> int:
     raw = args.get(name)
     if raw in (None, ""):
@@ -37,8 +41,15 @@ def integer(args: MultiDict, name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise BadRequest(f"{name}: must be an integer") from None
+    return in_range(name, value)
+
+
+def in_range(name: str, value: int) -> int:
+    """A paging integer between 0 and MAX_INTEGER, else JumpCloud's 400."""
     if value < 0:
         raise BadRequest(f"{name}: must not be negative")
+    if value > MAX_INTEGER:
+        raise BadRequest(f"{name}: must be at most {MAX_INTEGER}")
     return value
 
 
@@ -175,6 +186,7 @@ def search_query(body: Any) -> Query:
     for key, value in (("limit", limit), ("skip", skip)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise BadRequest(f"{key}: must be a non-negative integer")
+        in_range(key, value)
     raw_fields = body.get("fields")
     if raw_fields is not None and not isinstance(raw_fields, str):
         raise BadRequest("fields: must be a space-separated string")

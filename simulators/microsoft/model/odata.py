@@ -84,6 +84,11 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+MAX_QUERY_CHARS = 4096
+"""Longest ``$filter`` or ``$search`` taken (Graph's URLs are limited to a few kilobytes)."""
+MAX_NODES = 100
+"""Graph (OData) refuses a query with more nodes than this."""
+MAX_DEPTH = 20
 COMPARISONS = {"eq", "ne", "ge", "le", "gt", "lt"}
 SQL_OPS = {"eq": "=", "ne": "!=", "ge": ">=", "le": "<=", "gt": ">", "lt": "<"}
 MAX_CHAR = "\U0010ffff"
@@ -103,6 +108,28 @@ class Compiled:
     sql: str
     params: list = field(default_factory=list)
     advanced: bool = False
+
+
+def too_long(option: str, text: str) -> DirectoryError | None:
+    """Graph's 400 for a query option longer than the lab takes, else None."""
+    if len(text) <= MAX_QUERY_CHARS:
+        return None
+    return DirectoryError(
+        400,
+        "BadRequest",
+        f"The query specified in the URI is not valid. The {option} value is longer than "
+        f"{MAX_QUERY_CHARS} characters.",
+    )
+
+
+def node_limit_error() -> DirectoryError:
+    return DirectoryError(
+        400,
+        "BadRequest",
+        f"The query specified in the URI is not valid. The node count limit of '{MAX_NODES}' has "
+        "been exceeded. To increase the limit, set the 'MaxNodeCount' property on "
+        "EnableQueryAttribute or ODataValidationSettings.",
+    )
 
 
 def filter_error(text: str, pos: int) -> DirectoryError:
@@ -133,8 +160,13 @@ class FilterParser:
     """Recursive descent over the tokens; each rule returns SQL and appends parameters."""
 
     def __init__(self, text: str, props: dict[str, Prop] = USER_PROPS, type_name: str = "user"):
+        error = too_long("$filter", text)
+        if error is not None:
+            raise error
         self.text = text
         self.tokens = tokenize(text)
+        self.depth = 0
+        self.nodes = 0
         self.i = 0
         self.props = props
         self.type_name = type_name
@@ -189,11 +221,21 @@ class FilterParser:
         return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
 
     def not_expr(self) -> str:
+        self._count_node()
         if self.at("not"):
             self.next()
             self.advanced = True
-            return f"NOT ({self.not_expr()})"
+            self.depth += 1
+            try:
+                return f"NOT ({self.not_expr()})"
+            finally:
+                self.depth -= 1
         return self.primary()
+
+    def _count_node(self) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES or self.depth > MAX_DEPTH:
+            raise node_limit_error()
 
     def primary(self) -> str:
         token = self.peek()
@@ -201,7 +243,10 @@ class FilterParser:
             raise filter_error(self.text, len(self.text))
         if token.value == "(":
             self.next()
+            self.depth += 1
+            self._count_node()
             sql = self.or_expr()
+            self.depth -= 1
             self.expect(")")
             return f"({sql})"
         if token.kind == "name" and token.value.lower() in ("startswith", "endswith"):

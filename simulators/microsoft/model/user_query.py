@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from simulators.microsoft.model.base import Repository
 from simulators.microsoft.model.errors import DirectoryError, bad_request, unsupported_query
-from simulators.microsoft.model.odata import compile_filter, like_escape
+from simulators.microsoft.model.odata import compile_filter, like_escape, too_long
 
 DEFAULT_TOP = 100
 MAX_TOP = 999
@@ -77,6 +77,9 @@ def page_size(raw: str | None) -> int:
 
 def _search(text: str) -> tuple[str, list]:
     """``"displayName:al" AND "mail:x"``: word-prefix matches joined by AND/OR."""
+    error = too_long("$search", text)
+    if error is not None:
+        raise error
     sql, params, pos = [], [], 0
     joiner = None
     while pos < len(text):

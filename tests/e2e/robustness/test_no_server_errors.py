@@ -64,3 +64,46 @@ def test_no_route_answers_bad_input_with_a_server_error(lab):
             if reply.status_code >= 500 or "Traceback (most recent call last)" in reply.text:
                 failures.append(f"{method} {host}{path} -> {reply.status_code}")
     assert not failures, "\n".join(failures)
+
+
+HUGE = str(2**63 + 5)
+HOSTILE_QUERIES = (
+    f"?skip={HUGE}&limit={HUGE}",
+    "?$filter=" + "(" * 5000 + "displayName eq 'a'" + ")" * 5000,
+    "?$filter=" + "not(" * 3000 + "accountEnabled eq true" + ")" * 3000,
+    "?$filter=" + " or ".join(f"displayName eq 'n{i}'" for i in range(3000)),
+    "?$search=" + '"displayName:' + "x" * 50_000 + '"',
+)
+
+
+def test_hostile_queries_get_a_400_not_a_server_error(lab):
+    """Huge integers on JumpCloud lists and search; deep, long or huge OData queries on Graph."""
+    world = lab.descriptor()
+    api_key = world["jumpcloud"]["api_key"]
+    ms = world["microsoft"]
+    session = lab_session(lab.ctx.ca_file)
+    token = session.post(
+        f"{lab.ctx.url('login')}/{ms['tenant_id']}/oauth2/v2.0/token",
+        data={"grant_type": "client_credentials", "client_id": ms["app"]["client_id"],
+              "client_secret": ms["app"]["client_secret"],
+              "scope": "https://graph.microsoft.com/.default"},
+        timeout=30,
+    ).json()["access_token"]  # fmt: skip
+    failures = []
+    console = lab.ctx.url("console")
+    for path in ("/api/systemusers", "/api/applications", "/api/v2/usergroups"):
+        reply = session.get(console + path + HOSTILE_QUERIES[0], headers={"x-api-key": api_key},
+                            timeout=30)  # fmt: skip
+        if reply.status_code != 400:
+            failures.append(f"GET {path} huge skip -> {reply.status_code}")
+    reply = session.post(console + "/api/search/systemusers", json={"skip": 2**63 + 5},
+                         headers={"x-api-key": api_key}, timeout=30)  # fmt: skip
+    if reply.status_code != 400:
+        failures.append(f"POST /api/search/systemusers huge skip -> {reply.status_code}")
+    graph = lab.ctx.url("graph") + "/v1.0/users"
+    for query in HOSTILE_QUERIES[1:]:
+        reply = session.get(graph + query, timeout=60, headers={
+            "Authorization": f"Bearer {token}", "ConsistencyLevel": "eventual"})  # fmt: skip
+        if reply.status_code != 400 or "error" not in reply.json():
+            failures.append(f"Graph {query[:40]}… -> {reply.status_code} {reply.text[:120]}")
+    assert not failures, "\n".join(failures)
