@@ -219,18 +219,16 @@ def cmd_federate(args) -> int:
 
 
 def cmd_up(args) -> int:
-    from harness.report_console import print_lab_table
 
     if args.split:
         return _up_split(args)
     lab = _start(args, ("microsoft", "jumpcloud", "dashboard"), not args.no_default_world, True)
-    return _run_until_signal(lab, lambda: print_lab_table(lab.descriptor(), lab.descriptor_path))
+    return _run_until_signal(lab, lambda: _banner(lab))
 
 
 def _up_split(args) -> int:
     """``up --split``: the systems in child processes, the dashboard and world here."""
     from harness import split
-    from harness.report_console import print_lab_table
 
     try:
         state_dir, args.port_base, temporary = split.prepare(args)
@@ -243,7 +241,7 @@ def _up_split(args) -> int:
             lab = _start(args, ("dashboard",), not args.no_default_world, True)
 
             def banner() -> None:
-                print_lab_table(lab.descriptor(), lab.descriptor_path)
+                _banner(lab)
                 logs = state_dir / "logs"
                 print(f"Split: microsoft and jumpcloud each run in a process (logs: {logs})")
 
@@ -258,10 +256,24 @@ def _up_split(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from harness.report_console import print_lab_table
 
     lab = _start(args, (args.system,), args.default_world, False)
-    return _run_until_signal(lab, lambda: print_lab_table(lab.descriptor(), lab.descriptor_path))
+    return _run_until_signal(lab, lambda: _banner(lab))
+
+
+def _banner(lab) -> None:
+    """What ``up`` and ``serve`` print: the URLs, the dashboard's sign-in link, the people."""
+    from harness.report_console import print_lab_table
+
+    print_lab_table(lab.descriptor(), lab.descriptor_path, dashboard_link=_dashboard_link(lab))
+
+
+def _dashboard_link(lab) -> str | None:
+    """The dashboard's one-time sign-in link, when this process serves the dashboard."""
+    try:
+        return lab.system("dashboard").signin_link()
+    except (KeyError, LookupError, AttributeError):
+        return None
 
 
 def _descriptor(args):

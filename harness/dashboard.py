@@ -7,6 +7,7 @@ import html
 import requests
 from flask import Flask, Response, jsonify, request
 
+from harness.dashboard_access import DashboardAccess
 from simulators.core.context import System
 from simulators.core.httpclient import lab_session
 
@@ -39,7 +40,19 @@ class DashboardSystem(System):
     name = "dashboard"
     hosts = ("dashboard",)
 
+    @property
+    def access(self) -> DashboardAccess:
+        found = self.__dict__.get("_access")
+        if found is None:
+            found = self.__dict__["_access"] = DashboardAccess(self.ctx.admin_token)
+        return found
+
+    def signin_link(self) -> str:
+        """A sign-in link with a one-time token, as ``m365lab up`` prints it."""
+        return f"{self.ctx.url('dashboard')}/?token={self.access.new_link_token()}"
+
     def register(self, host: str, app: Flask) -> None:
+        self.access.install(app)
         app.add_url_rule("/", "timeline", self.timeline_page)
         app.add_url_rule("/api/timeline", "timeline_json", self.timeline_json)
 

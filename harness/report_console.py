@@ -9,7 +9,13 @@ from rich.console import Console
 from rich.table import Table
 
 
-def print_lab_table(descriptor: dict, path: Path | None, console: Console | None = None) -> None:
+def print_lab_table(
+    descriptor: dict,
+    path: Path | None,
+    console: Console | None = None,
+    *,
+    dashboard_link: str | None = None,
+) -> None:
     # piped output (a log, CI) gets a wide console so credentials are never cut
     console = console or Console(width=None if sys.stdout.isatty() else 200)
     hosts = Table(title="m365lab is up", show_lines=False)
@@ -18,6 +24,8 @@ def print_lab_table(descriptor: dict, path: Path | None, console: Console | None
     for name, url in descriptor["urls"].items():
         hosts.add_row(name, url)
     console.print(hosts)
+    if dashboard_link:
+        console.print(f"Dashboard: {dashboard_link}  (one-time sign-in link)", highlight=False)
     ms, jc = descriptor.get("microsoft"), descriptor.get("jumpcloud")
     if ms:
         console.print(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+from urllib.parse import urlencode
+
 from harness.scenario.context import StepContext
 from harness.scenario.errors import ExpectationFailed
 from harness.scenario.registry import step
@@ -20,9 +23,20 @@ def _check(ctx: StepContext, expect_page: str | None, action: str) -> dict:
 
 
 @step("page.open")
-def open_page(ctx: StepContext, host: str, path: str = "/", expect_page: str | None = None) -> dict:
-    """Open ``path`` on a lab host with the scenario's driver; returns ``page`` and ``url``."""
+def open_page(
+    ctx: StepContext,
+    host: str,
+    path: str = "/",
+    expect_page: str | None = None,
+    auth: Literal["none", "admin"] = "none",
+) -> dict:
+    """Open ``path`` on a lab host with the scenario's driver; returns ``page`` and ``url``.
+    ``auth: admin`` signs in to the dashboard first with the lab's admin token, as its sign-in
+    link does (the token never shows in the scenario)."""
     url = ctx.url(host) + (path if path.startswith("/") else "/" + path)
+    if auth == "admin":
+        separator = "&" if "?" in url else "?"
+        url += separator + urlencode({"token": ctx.descriptor.data["admin_token"]})
     ctx.driver.open(url)
     return _check(ctx, expect_page, f"opening {url}")
 

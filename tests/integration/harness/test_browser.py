@@ -22,7 +22,7 @@ def test_browser_driver_loads_the_dashboard_over_https_without_tls_errors(harnes
     driver = BrowserDriver(descriptor["tls"]["server_spki_sha256"], trace="browser-test-trace")
     try:
         url = harness_lab.ctx.url("dashboard") + "/"
-        assert driver.open(url) == DASHBOARD.id
+        assert driver.open(harness_lab.system("dashboard").signin_link()) == DASHBOARD.id
         assert driver.url == url and driver.url.startswith("https://")
         assert driver.text_of("dashboard-title") == "m365lab timeline"
         shot = driver.screenshot(tmp_path / "dashboard")

@@ -41,7 +41,7 @@ def test_invalid_scenario_is_a_collection_error_with_line(lab_json, tmp_path):
 def test_fixtures(lab_json, tmp_path):
     (tmp_path / "test_fixtures.py").write_text(
         "def test_it(lab, world, http_user):\n"
-        "    page = http_user.get(lab.url('dashboard') + '/')\n"
+        "    page = http_user.get(lab.url('dashboard') + '/?token=' + lab.data['admin_token'])\n"
         "    assert page.page_id == 'dashboard.timeline'\n"
         "    assert world.id and http_user.trace\n"
     )
