@@ -171,6 +171,8 @@ def _redact_json(raw: bytes) -> str:
 
 
 def _redact_body(raw: bytes, ctype: str) -> str:
+    if ctype == "application/x-www-form-urlencoded" and raw.lstrip()[:1] in (b"{", b"["):
+        ctype = "application/json"  # a mislabelled JSON body: as a form its secrets hide in a key
     if ctype == "application/x-www-form-urlencoded":
         return redact_form(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
     if ctype.endswith("json") and len(raw) > BODY_CAP:
