@@ -12,6 +12,11 @@ dropped), the standard error responses, every definition and parameter reachable
 definitions. Provenance is in ``x-provenance`` at the top and in each document's ``info``.
 ``--commit`` / ``--commit-date`` name the source's commit (default: the one extracted last).
 The tests read only FILE.
+
+It also writes ``simulators/jumpcloud/api/request_bodies.json``: for the operations in
+``VALIDATED_BODIES``, the request body's schema as a self-contained JSON Schema (draft 4) taken
+from FILE, which the lab checks bodies against at run time. ``--bodies-only`` rewrites just that
+file from the committed FILE (no Swagger files needed).
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ PROVENANCE = {
     "copyright": "Copyright (c) 2020 TheJumpCloud",
     "extracted_by": "tools/jumpcloud_contract.py (pruned to the operations the lab serves)",
 }
+BODIES_OUT = ROOT / "simulators" / "jumpcloud" / "api" / "request_bodies.json"
+VALIDATED_BODIES = (("v2", "POST", "/usergroups"), ("v2", "PUT", "/usergroups/{id}"))
+"""Operations whose bodies the lab checks against JumpCloud's schema (README: fidelity)."""
 _PARAM = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
 
@@ -190,13 +198,42 @@ def build(spec_dir: Path, served: set[tuple[str, str, str]]) -> dict:
     return contract
 
 
+def request_bodies(contract: dict) -> dict:
+    """``{"METHOD version template": JSON Schema}`` for ``VALIDATED_BODIES``, with provenance."""
+    extracted_by = "tools/jumpcloud_contract.py (request bodies, from the contract)"
+    out: dict = {"x-provenance": {**contract["x-provenance"], "extracted_by": extracted_by}}
+    for version, method, template in VALIDATED_BODIES:
+        doc = contract[version]
+        operation = doc["paths"][template][method.lower()]
+        body = next(p for p in operation.get("parameters", []) if p.get("in") == "body")
+        schema: dict = {"$schema": "http://json-schema.org/draft-04/schema#", **body["schema"]}
+        pending, definitions = list(_refs(schema)), {}
+        while pending:
+            name = pending.pop().split("/", 2)[2]
+            if name not in definitions:
+                definitions[name] = doc["definitions"][name]
+                pending.extend(_refs(definitions[name]))
+        schema["definitions"] = dict(sorted(definitions.items()))
+        out[f"{method} {version} {template}"] = schema
+    return out
+
+
+def write_bodies(contract: dict, out: Path = BODIES_OUT) -> None:
+    out.write_text(json.dumps(request_bodies(contract), indent=1) + "\n")
+    print(f"{out}: {len(VALIDATED_BODIES)} request bodies")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("spec_dir", nargs="?", type=Path, default=DEFAULT_SPECS)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--commit", default=PROVENANCE["commit"], help="the source's commit")
     parser.add_argument("--commit-date", default=PROVENANCE["commit_date"])
+    parser.add_argument("--bodies-only", action="store_true", help="rewrite only the bodies")
     args = parser.parse_args(argv)
+    if args.bodies_only:
+        write_bodies(json.loads(args.out.read_text()))
+        return 0
     missing = [v for v in VERSIONS if not (args.spec_dir / f"{v}.json").is_file()]
     if missing:
         parser.error(f"{args.spec_dir} has no {', '.join(m + '.json' for m in missing)}")
@@ -209,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         v: sum(len(set(i) & set(METHODS)) for i in contract[v]["paths"].values()) for v in VERSIONS
     }
     print(f"{args.out}: " + ", ".join(f"{v} {n} operations" for v, n in counts.items()))
+    write_bodies(contract)
     return 0
 
 

@@ -66,6 +66,7 @@ USER_CONSENTABLE = frozenset({"User.Read", "User.ReadWrite", "User.ReadBasic.All
 def needs_admin_consent(scope: str) -> bool:
     return scope not in USER_CONSENTABLE
 
+
 USERS_READ = frozenset(
     {
         "User.Read.All",

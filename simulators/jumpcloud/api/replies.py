@@ -13,7 +13,9 @@ def v1_list(total: int, results: list) -> Response:
     return jsonify({"totalCount": total, "results": results})
 
 
-def v2_list(items: list, query: Query | None = None, id_key: str = "id") -> Response:
+def v2_list(
+    items: list, query: Query | None = None, id_key: str | tuple[str, ...] = "id"
+) -> Response:
     """Filter/sort/page ``items`` in Python (small collections) and reply as a bare array."""
     if query is None:
         total, page = len(items), items
@@ -26,5 +28,10 @@ def v2_list(items: list, query: Query | None = None, id_key: str = "id") -> Resp
     return response
 
 
+def empty(status: int = 204) -> Response:
+    """A reply with no body, typed as the API's one media type (Flask would say text/html)."""
+    return Response(status=status, content_type="application/json")
+
+
 def no_content() -> Response:
-    return Response(status=204)
+    return empty(204)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from ..model import JumpCloudModel
 from ..model.errors import BadRequest, PasswordRejected
 from . import params
 from .auth import caller
 from .errors import model_error
-from .replies import v1_list
+from .replies import empty, v1_list
 
 
 def _full_details() -> bool:
@@ -58,24 +58,24 @@ def register(bp: Blueprint, model: JumpCloudModel) -> None:
     @bp.post("/systemusers/<user_id>/expire")
     def systemusers_expire(user_id: str):
         users.expire_password(caller().org_id, user_id, actor=caller().actor)
-        return Response(status=200)
+        return empty(200)
 
     @bp.post("/systemusers/<user_id>/unlock")
     def systemusers_unlock(user_id: str):
         users.unlock(caller().org_id, user_id, actor=caller().actor)
-        return Response(status=200)
+        return empty(200)
 
     @bp.post("/systemusers/<user_id>/resetmfa")
     def systemusers_resetmfa(user_id: str):
         users.reset_mfa(
             caller().org_id, user_id, params.json_body(required=False), actor=caller().actor
         )
-        return Response(status=200)
+        return empty(200)
 
     @bp.post("/systemusers/<user_id>/mfasync")
     def systemusers_mfasync(user_id: str):
         users.get(caller().org_id, user_id)
-        return Response(status=200)
+        return empty(200)
 
     @bp.post("/systemusers/<user_id>/state/activate")
     def systemusers_activate(user_id: str):
@@ -83,7 +83,7 @@ def register(bp: Blueprint, model: JumpCloudModel) -> None:
         if body is not None and not isinstance(body, dict):
             raise BadRequest("body must be a JSON object")
         users.activate(caller().org_id, user_id, actor=caller().actor)
-        return Response(status=200)
+        return empty(200)
 
     @bp.get("/systemusers/<user_id>/totpinfo")
     def systemusers_totpinfo(user_id: str):

@@ -8,7 +8,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from ..model import JumpCloudModel
 from ..model.errors import BadRequest
 from ..model.graph import DIRECTORY_TYPES, USER_TARGETS
-from . import params
+from . import bodies, params
 from .auth import caller
 from .replies import no_content, v2_list
 
@@ -56,7 +56,8 @@ def register(bp: Blueprint, model: JumpCloudModel) -> None:
 
     @bp.post("/v2/usergroups")
     def usergroups_create():
-        return jsonify(groups.create(org(), params.json_body())), 201
+        body = bodies.check("POST v2 /usergroups", params.json_body())
+        return jsonify(groups.create(org(), body)), 201
 
     @bp.get("/v2/usergroups/<group_id>")
     def usergroups_get(group_id: str):
@@ -64,7 +65,8 @@ def register(bp: Blueprint, model: JumpCloudModel) -> None:
 
     @bp.put("/v2/usergroups/<group_id>")
     def usergroups_put(group_id: str):
-        return jsonify(groups.replace(org(), group_id, params.json_body()))
+        body = bodies.check("PUT v2 /usergroups/{id}", params.json_body())
+        return jsonify(groups.replace(org(), group_id, body))
 
     @bp.delete("/v2/usergroups/<group_id>")
     def usergroups_delete(group_id: str):

@@ -24,7 +24,8 @@ def register(bp: Blueprint, model: JumpCloudModel) -> None:
     @bp.get("/v2/directories")
     def directories_list():
         items = [o365.directory(org(), o["id"]) for o in o365.list(org())]
-        return v2_list(items, params.v2_query())
+        # a Directory requires these three: a projection keeps them, as the schema demands
+        return v2_list(items, params.v2_query(), ("id", "name", "type"))
 
     @bp.get("/v2/office365s")
     def office365s_list():

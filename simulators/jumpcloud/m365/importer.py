@@ -94,7 +94,8 @@ class Importer:
             users.append(user)
         return {
             "top": top,
-            "skipToken": skiptoken_of(reply.get("@odata.nextLink")),
+            # the spec types it string: "" on the last page, never null
+            "skipToken": skiptoken_of(reply.get("@odata.nextLink")) or "",
             "users": users,
         }
 

@@ -191,12 +191,13 @@ class Apps:
             raise BadRequest("ssoUrl: the SSO IdP URL label cannot be changed; recreate the app")
         old = loads(row["doc"])
         doc = self._document(org_id, kind, label, body)
+        pair = self._uploaded_pair(body, current_cert=row["cert_pem"])  # before any write
         doc["sso"] = {**old["sso"], **{k: v for k, v in doc["sso"].items() if k == "type"}}
         doc["created"] = old["created"]
         with self.b.tx() as db:
             db.execute("UPDATE apps SET doc = ? WHERE id = ?", (dumps(doc), app_id))
             self.b.after_commit(lambda: self.label_rows.forget(label))
-        if pair := self._uploaded_pair(body):
+        if pair:
             self._store_pair(org_id, app_id, pair)
         return self.get(org_id, app_id)
 
@@ -320,11 +321,15 @@ class Apps:
             raise BadRequest(f"config.subjectField: must be one of {', '.join(SUBJECT_FIELDS)}")
 
     @staticmethod
-    def _uploaded_pair(body: dict) -> SigningKeyPair | None:
+    def _uploaded_pair(body: dict, current_cert: str | None = None) -> SigningKeyPair | None:
+        """The key pair a body uploads; ``None`` when it keeps the app's own.
+
+        A GET shows the certificate with an empty private key, so a body that echoes the
+        current certificate without a key (a read-modify-write client) leaves the pair as is.
+        """
         config = body.get("config") or {}
-        key = (config.get("idpPrivateKey") or {}).get("value")
-        cert = (config.get("idpCertificate") or {}).get("value")
-        if not key and not cert:
+        key, cert = (_file_value(config, name) for name in ("idpPrivateKey", "idpCertificate"))
+        if not key and (not cert or _same_pem(cert, current_cert)):
             return None
         if not (key and cert):
             raise BadRequest("config: idpPrivateKey and idpCertificate must be uploaded together")
@@ -348,3 +353,20 @@ class Apps:
                 (pair.key_pem, pair.cert_pem, dumps(doc), app_id),
             )
             self.b.after_commit(lambda: self.label_rows.forget(row["label"]))
+
+
+def _file_value(config: dict, name: str) -> str | None:
+    """``config[name].value`` of a file field: ``{"value": "PEM"}``, or absent."""
+    item = config.get(name)
+    if item is None:
+        return None
+    if not isinstance(item, dict):
+        raise BadRequest(f"config.{name}: must be an object with a value")
+    value = item.get("value")
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"config.{name}.value: must be a string")
+    return value
+
+
+def _same_pem(a: str, b: str | None) -> bool:
+    return b is not None and "".join(a.split()) == "".join(b.split())

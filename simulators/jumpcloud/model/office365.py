@@ -425,5 +425,5 @@ class Office365:
         """``{top, skipToken, users}``; an empty last page until an engine attaches a provider."""
         self._row(org_id, office365_id)
         if self.import_provider is None:
-            return {"top": top, "skipToken": None, "users": []}
+            return {"top": top, "skipToken": "", "users": []}
         return self.import_provider(org_id, office365_id, top, skip_token, filter, search)

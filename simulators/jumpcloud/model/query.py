@@ -137,11 +137,12 @@ def apply(docs: list[dict], query: Query, known: Callable[[str], bool]) -> tuple
     return len(chosen), chosen[query.skip : query.skip + query.limit]
 
 
-def project(doc: dict, fields: list[str] | None, id_key: str) -> dict:
-    """Keep only ``fields`` (plus the id) when a projection was asked for."""
+def project(doc: dict, fields: list[str] | None, keep: str | tuple[str, ...]) -> dict:
+    """Keep only ``fields`` (plus ``keep``: the id, or every property the schema requires)."""
     if not fields:
         return doc
-    return {k: v for k, v in doc.items() if k in fields or k == id_key}
+    always = (keep,) if isinstance(keep, str) else keep
+    return {k: v for k, v in doc.items() if k in fields or k in always}
 
 
 # -- SQL -------------------------------------------------------------------------------

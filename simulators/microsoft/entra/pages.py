@@ -90,7 +90,7 @@ def consent_page(
 
 
 def admin_approval_page(pending: dict, upn: str, app_name: str, scopes: list[str]) -> Response:
-    """"Need admin approval": the user cannot consent to scopes that need an admin."""
+    """ "Need admin approval": the user cannot consent to scopes that need an admin."""
     return _page(
         "ms_admin_approval.html",
         action=CONSENT_ACTION,

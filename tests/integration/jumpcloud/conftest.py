@@ -78,6 +78,44 @@ class JcLab:
         )
 
 
+def contract_world_doc() -> dict:
+    """A world touching every served operation: users, a group, Microsoft 365, an app."""
+    return {
+        "users": [
+            {
+                "username": "ana",
+                "email": "ana@contoso.com",
+                "password": PASSWORD,
+                "totp_secret": "JBSWY3DPEHPK3PXP",
+                "phoneNumbers": [{"type": "work", "number": "1"}],
+            },
+            {
+                "username": "bo",
+                "email": "bo@contoso.com",
+                "password": PASSWORD,
+                "state": "STAGED",
+            },
+        ],
+        "groups": [{"name": "g1", "members": ["ana"]}],
+        "office365": {
+            "domains": ["contoso.com"],
+            "defaultDomain": "contoso.com",
+            "translation_rules": ["user_city"],
+        },
+        "apps": [
+            {
+                "kind": "custom",
+                "label": "conf-app",
+                "idpEntityId": "e",
+                "spEntityId": "s",
+                "acsUrl": "https://a/acs",
+                "assign_groups": ["g1"],
+            }
+        ],
+        "bindings": {"users": ["ana"], "groups": ["g1"]},
+    }
+
+
 @pytest.fixture(scope="module")
 def jc() -> Iterator[JcLab]:
     lab = Lab(LabOptions(port_base=0, systems=("jumpcloud",), default_world=False)).start()
