@@ -15,6 +15,7 @@ descriptions under-constrain many fields the real API accepts).
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from collections.abc import Callable
 
@@ -30,7 +31,8 @@ from schemathesis.specs.openapi.checks import (
 from .conftest import JcLab, contract_world_doc
 from .test_api_conformance import contract
 
-EXAMPLES = 20
+EXAMPLES = int(os.environ.get("M365LAB_FUZZ_EXAMPLES", "20"))
+"""Examples per operation; raise it for a deeper run (CI keeps 20: under a minute)."""
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
