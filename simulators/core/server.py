@@ -23,6 +23,9 @@ log = logging.getLogger("m365lab.server")
 ENGINES = ("cheroot", "werkzeug")
 DEFAULT_ENGINE = "cheroot"
 KEEP_ALIVE_LIMIT = 1000
+MAX_THREADS = 256
+"""Workers per host at most: slow clients beyond that wait for one (each holds one for its
+socket timeout)."""
 
 
 class PortInUseError(OSError):
@@ -95,12 +98,39 @@ def _nodelay_adapter_class():
 
         def wrap(self, sock):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return super().wrap(sock)
+            # cheroot shakes hands on its one accepting thread: a client that never finished
+            # the handshake stopped the host accepting anyone for the socket timeout. Here the
+            # handshake happens on the worker's first read instead.
+            tls = self.context.wrap_socket(sock, do_handshake_on_connect=False, server_side=True)
+            return tls, {"wsgi.url_scheme": "https", "HTTPS": "on"}
 
         def makefile(self, sock, mode="r", bufsize=8192):
             return sockstream.makefile(sock, mode, bufsize)
 
     return NoDelaySSLAdapter
+
+
+@functools.cache
+def _elastic_pool_class():
+    from cheroot.workers.threadpool import ThreadPool
+
+    class ElasticPool(ThreadPool):
+        """A worker pool that grows when every worker is busy and shrinks back when idle.
+
+        cheroot's pool is fixed: eight clients dribbling their headers held all eight workers
+        and the host stopped answering until their 30 s timeouts.
+        """
+
+        def put(self, obj) -> None:
+            idle = self.idle - self._queue.qsize()
+            if idle <= 0 and len(self._threads) < self.max:
+                worker = self._spawn_worker()  # no wait for it to be ready, unlike grow()
+                self._threads.append(worker)
+            elif idle > self.min:
+                self.shrink(1)
+            super().put(obj)
+
+    return ElasticPool
 
 
 class CherootServer:
@@ -118,6 +148,10 @@ class CherootServer:
             timeout=30,
             shutdown_timeout=1,
         )
+        # cheroot listens with a backlog of 5: a burst of connections lost SYNs and waited
+        # out the kernel's 1 s retransmits.
+        self.server.request_queue_size = 128
+        self.server.requests = _elastic_pool_class()(self.server, min=threads, max=MAX_THREADS)
         self.server.ssl_adapter = _tls_adapter(str(creds.cert_file), str(creds.key_file))
         self.server.ConnectionClass = _flushing_connection()
         # cheroot keeps only 10 idle keep-alive connections by default; past that every reply

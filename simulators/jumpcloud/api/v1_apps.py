@@ -31,7 +31,9 @@ def register(bp: Blueprint, model: JumpCloudModel) -> None:
         query = params.v1_query()
         items = apps.list(caller().org_id)
         total, page = apply(items, query, lambda n: any(n.split(".")[0] in i for i in items))
-        return v1_list(total, [project(a, query.fields, "_id") for a in page])
+        # an application requires config, name and ssoUrl: a projection keeps them
+        keep = ("_id", "config", "name", "ssoUrl")
+        return v1_list(total, [project(a, query.fields, keep) for a in page])
 
     @bp.post("/applications")
     def applications_create():

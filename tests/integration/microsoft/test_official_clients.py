@@ -299,9 +299,11 @@ def test_msgraph_sdk_manages_security_groups_and_members(ms, world):
         await client.groups.by_group_id(group.id).patch(Group(display_name="Finance EMEA"))
         renamed = await client.groups.by_group_id(group.id).get()
         assert renamed.display_name == "Finance EMEA"
-        await client.groups.by_group_id(group.id).members.by_directory_object_id(
-            megan.id
-        ).ref.delete()
+        await (
+            client.groups.by_group_id(group.id)
+            .members.by_directory_object_id(megan.id)
+            .ref.delete()
+        )
         assert (await client.groups.by_group_id(group.id).members.get()).value == []
         await client.groups.by_group_id(group.id).delete()
         with pytest.raises(ODataError) as gone:
