@@ -23,6 +23,8 @@ log = logging.getLogger("m365lab.server")
 ENGINES = ("cheroot", "werkzeug")
 DEFAULT_ENGINE = "cheroot"
 KEEP_ALIVE_LIMIT = 1000
+MAX_HEADER_BYTES = 64 * 1024
+"""Request line plus headers, at most; more is a 431 (or 414) before anything is buffered."""
 MAX_THREADS = 256
 """Workers per host at most: slow clients beyond that wait for one (each holds one for its
 socket timeout)."""
@@ -83,7 +85,24 @@ def _tls_adapter(cert_file: str, key_file: str):
 
 @functools.cache
 def _flushing_connection():
-    return sockstream.connection_class()
+    from cheroot.server import HTTPRequest
+
+    class LimitedRequest(HTTPRequest):
+        """A request line and header block over ``MAX_HEADER_BYTES`` is refused early.
+
+        cheroot calls it 413 (a body's status); RFC 6585 names it 431 (414 for a long URL).
+        """
+
+        def simple_response(self, status, msg=""):
+            if str(status).startswith("413") and "headers" in str(msg):
+                self.close_connection = True
+                status = "431 Request Header Fields Too Large"
+            return super().simple_response(status, msg)
+
+    class Connection(sockstream.connection_class()):
+        RequestHandlerClass = LimitedRequest
+
+    return Connection
 
 
 def _nodelay_adapter_class():
@@ -151,6 +170,7 @@ class CherootServer:
         # cheroot listens with a backlog of 5: a burst of connections lost SYNs and waited
         # out the kernel's 1 s retransmits.
         self.server.request_queue_size = 128
+        self.server.max_request_header_size = MAX_HEADER_BYTES
         self.server.requests = _elastic_pool_class()(self.server, min=threads, max=MAX_THREADS)
         self.server.ssl_adapter = _tls_adapter(str(creds.cert_file), str(creds.key_file))
         self.server.ConnectionClass = _flushing_connection()

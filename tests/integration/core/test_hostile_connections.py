@@ -1,4 +1,4 @@
-"""Clients that never finish do not stop a host answering others.
+"""Clients that never finish, or send too much, do not stop a host answering others.
 
 Three kinds, 64 of each, on one host: a TCP connection that never starts TLS, one that sends
 half a TLS ClientHello, and one that completes TLS and dribbles its request headers. Health on
@@ -50,3 +50,13 @@ def test_slow_clients_leave_health_answering_within_a_second(relay_lab):
         for sock in held:
             with contextlib.suppress(OSError):
                 sock.close()
+
+
+def test_a_header_block_over_64_kib_is_a_431(relay_lab):
+    session = lab_session(relay_lab.ctx.ca_file)
+    url = relay_lab.ctx.url("graph") + "/_lab/health"
+    reply = session.get(url, headers={f"X-Pad-{i}": "x" * 1000 for i in range(70)}, timeout=10)
+    assert reply.status_code == 431, reply.text
+    assert session.get(url, headers={"X-Pad": "x" * 30_000}, timeout=10).status_code == 200
+    long_url = url + "?q=" + "x" * 70_000
+    assert session.get(long_url, timeout=10).status_code == 414
