@@ -36,6 +36,7 @@ import binascii
 import heapq
 import logging
 import threading
+import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -139,38 +140,58 @@ def static_trust(*trusts: IdpTrust) -> TrustLookup:
 
 
 class ReplayCache:
-    """Thread-safe seen-assertion-ID cache; entries live until SCD NotOnOrAfter + skew."""
+    """Thread-safe seen-assertion-ID cache, bounded.
 
-    def __init__(self, max_entries: int = 100_000) -> None:
+    An ID is forgotten only once both clocks are past its deadline: lab time past the
+    assertion's SCD NotOnOrAfter + skew, and wall time past the moment the assertion's remaining
+    validity had run out in real seconds. Purging on lab time alone let a response refused as a
+    replay through after the lab clock went forward and back.
+    """
+
+    def __init__(
+        self, max_entries: int = 100_000, wall: Callable[[], float] = time.monotonic
+    ) -> None:
         self._lock = threading.Lock()
         self._max = max_entries
-        self._expiry: dict[str, datetime] = {}
-        self._heap: list[tuple[datetime, str]] = []
+        self._wall = wall
+        self._expiry: dict[str, tuple[datetime, float]] = {}
+        self._heap: list[tuple[float, str]] = []
+        """(wall deadline, id); stale pairs (the id was stored again) are skipped."""
 
     def _pop_earliest(self) -> None:
         while self._heap:
-            expires, key = heapq.heappop(self._heap)
-            if self._expiry.get(key) == expires:
+            wall_deadline, key = heapq.heappop(self._heap)
+            if key in self._expiry and self._expiry[key][1] == wall_deadline:
                 del self._expiry[key]
                 return
 
-    def _purge(self, now: datetime) -> None:
-        while self._heap and self._heap[0][0] <= now:
-            expires, key = heapq.heappop(self._heap)
-            if self._expiry.get(key) == expires:
+    def _purge(self, now: datetime, wall_now: float) -> None:
+        while self._heap and self._heap[0][0] <= wall_now:
+            wall_deadline, key = heapq.heappop(self._heap)
+            entry = self._expiry.get(key)
+            if entry is None or entry[1] != wall_deadline:
+                continue
+            expires_at = entry[0]
+            if expires_at <= now:
                 del self._expiry[key]
+            else:  # the lab clock went back: keep it for what is left of its validity
+                later = wall_now + (expires_at - now).total_seconds()
+                self._expiry[key] = (expires_at, later)
+                heapq.heappush(self._heap, (later, key))
 
     def check_and_store(self, assertion_id: str, expires_at: datetime, now: datetime) -> bool:
         """Record the ID; False if it was already seen and has not expired (a replay)."""
         now, expires_at = as_utc(now), as_utc(expires_at)
         with self._lock:
-            self._purge(now)
+            wall_now = self._wall()
+            self._purge(now, wall_now)
             if assertion_id in self._expiry:
                 return False
             while len(self._expiry) >= self._max:
-                self._pop_earliest()  # bounded: evict the entry closest to expiry
-            self._expiry[assertion_id] = expires_at
-            heapq.heappush(self._heap, (expires_at, assertion_id))
+                self._pop_earliest()  # bounded: evict the entry closest to its deadline
+            wall_deadline = wall_now + max((expires_at - now).total_seconds(), 0.0)
+            self._expiry[assertion_id] = (expires_at, wall_deadline)
+            heapq.heappush(self._heap, (wall_deadline, assertion_id))
             return True
 
     def __contains__(self, assertion_id: object) -> bool:

@@ -53,6 +53,19 @@ def test_replayed_response_is_refused(world):
     assert_error(form.submit(), "AADSTS50008", "REPLAY")
 
 
+def test_replay_is_refused_after_a_lab_clock_round_trip(world, clock):
+    """Forward two hours (the response is expired there) and back: still a replay."""
+    alice = world.people["alice"]
+    agent, form = captured_response(world, alice)
+    agent.auto_submit = True
+    assert_signed_in(form.submit(), alice)
+    clock.advance(2 * 3600)
+    assert_error(form.submit(), "AADSTS50008", "EXPIRED")
+    assert_signed_in(portal_signin(world, alice), alice)  # a new assertion: the cache purges
+    clock.advance(-2 * 3600)
+    assert_error(form.submit(), "AADSTS50008", "REPLAY")
+
+
 def test_response_to_another_browser_request_is_refused(world):
     """A captured Response posted without its RelayState: the request id is not pending here."""
     alice = world.people["alice"]

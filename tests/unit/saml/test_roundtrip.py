@@ -121,15 +121,39 @@ def test_replay_rejected() -> None:
     assert _reason(lambda: sp.verify(data)) is Reason.REPLAY
 
 
+class FakeWall:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
 def test_replay_cache_expiry_and_bound() -> None:
-    cache = ReplayCache(max_entries=3)
+    wall = FakeWall()
+    cache = ReplayCache(max_entries=3, wall=wall)
     assert cache.check_and_store("a", NOW + timedelta(minutes=1), NOW)
     assert not cache.check_and_store("a", NOW + timedelta(minutes=1), NOW)
+    wall.t += 61
     assert cache.check_and_store("a", NOW + timedelta(minutes=3), NOW + timedelta(minutes=2))
     for key in "bcde":
         assert cache.check_and_store(key, NOW + timedelta(minutes=10), NOW)
     assert len(cache) == 3
-    assert "a" not in cache  # earliest expiry evicted first
+    assert "a" not in cache  # earliest deadline evicted first
+
+
+def test_replay_cache_survives_a_lab_clock_round_trip() -> None:
+    """Forward two hours and back, in no wall time: the ID is still a replay."""
+    wall = FakeWall()
+    cache = ReplayCache(wall=wall)
+    expires = NOW + timedelta(minutes=5)
+    assert cache.check_and_store("a", expires, NOW)
+    assert cache.check_and_store("b", NOW + timedelta(hours=3), NOW + timedelta(hours=2))
+    assert not cache.check_and_store("a", expires, NOW + timedelta(seconds=1))
+    wall.t += 301  # wall deadline past, but the lab clock is back before NotOnOrAfter
+    assert not cache.check_and_store("a", expires, NOW + timedelta(seconds=2))
+    wall.t += 300  # and now both clocks are past it
+    assert cache.check_and_store("a", expires, NOW + timedelta(minutes=6))
 
 
 def test_rollover_next_certificate_is_tried_in_order() -> None:
