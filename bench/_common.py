@@ -55,3 +55,27 @@ def rate(fn: Callable[[], object], seconds: float) -> float:
         fn()
         count += 1
     return count / (time.perf_counter() - t0)
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and all its descendants in MiB (Linux /proc)."""
+    import os
+
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parent = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            total += rss_mb(current)
+        except (OSError, RuntimeError):
+            continue  # gone meanwhile
+        pending.extend(children.get(current, []))
+    return total

@@ -58,7 +58,21 @@ class Target:
         return UserAgent(self.ca, **kwargs)
 
 
-HOSTS = ("login", "portal", "console", "sso")
+HOSTS = ("login", "portal", "console", "sso", "graph")
+
+
+@dataclass
+class Served:
+    """A running lab with a federated world, as the benchmarks see it from outside."""
+
+    urls: dict
+    ca: str
+    email: str
+    password: str
+    sections: dict
+    """The world's ``jumpcloud`` and ``microsoft`` sections (API key, app credentials…)."""
+    pid: int
+    """The lab's process (its children, if any, are the split systems)."""
 
 
 def serve_lab(queue: mp.Queue, stop: mp.Event) -> None:
@@ -75,20 +89,20 @@ def serve_lab(queue: mp.Queue, stop: mp.Event) -> None:
             world = build_world(lab)
             alice = world.people["alice"]
             urls = {h: lab.ctx.url(h) for h in HOSTS}
-            queue.put((urls, world.ca, alice.email, alice.password))
+            queue.put((urls, world.ca, alice.email, alice.password, world.sections))
             stop.wait()
         finally:
             lab.stop()
 
 
 @contextmanager
-def one_process_lab() -> Iterator[tuple[dict, str, str, str]]:
+def one_process_lab() -> Iterator[Served]:
     context = mp.get_context("spawn")
     queue, stop = context.Queue(), context.Event()
     child = context.Process(target=serve_lab, args=(queue, stop), daemon=True)
     child.start()
     try:
-        yield queue.get(timeout=120)
+        yield Served(*queue.get(timeout=120), pid=child.pid)
     finally:
         stop.set()
         child.join(timeout=30)
@@ -117,7 +131,7 @@ def _descriptor_pid(path: Path) -> int | None:
 
 
 @contextmanager
-def split_lab() -> Iterator[tuple[dict, str, str, str]]:
+def split_lab() -> Iterator[Served]:
     from tests.e2e.saml.support import build_world
 
     with tempfile.TemporaryDirectory(prefix="m365lab-bench-") as state_dir:
@@ -134,7 +148,8 @@ def split_lab() -> Iterator[tuple[dict, str, str, str]]:
             lab = RunningLab(state)
             world = build_world(lab)  # type: ignore[arg-type]
             alice = world.people["alice"]
-            yield {h: lab.ctx.url(h) for h in HOSTS}, world.ca, alice.email, alice.password
+            urls = {h: lab.ctx.url(h) for h in HOSTS}
+            yield Served(urls, world.ca, alice.email, alice.password, world.sections, process.pid)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
@@ -213,9 +228,9 @@ def signing_ms() -> float:
 
 def measure(layout, args) -> tuple[float, float, float]:
     """(cold ms, warm ms, sign-ins/s) against a lab in ``layout``."""
-    with layout() as (urls, ca, email, password):
-        target = Target(urls, ca)
-        person = Person("alice", email, password)
+    with layout() as served:
+        target = Target(served.urls, served.ca)
+        person = Person("alice", served.email, served.password)
         cold, warm = one_signin_ms(target, person, args.runs)
         rate = sustained(target, person, args.workers, args.seconds)
     return cold, warm, rate
