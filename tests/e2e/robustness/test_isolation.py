@@ -1,0 +1,241 @@
+"""One world cannot see, change or break another, on every admin API route the lab serves.
+
+Two federated worlds, A and B, in one lab. For every route of JumpCloud's admin API (console
+host, ``/api``) and of Graph (``/v1.0``), taken from the apps' URL maps so a new route is covered
+without editing this test, world A's credentials are sent with world B's ids in the path and a
+body that would change B if ownership were not checked. Every answer must be a refusal (4xx, no
+5xx), no listing may show B's objects, and a snapshot of B (users, groups, apps, assignments,
+bindings, translation rules, Microsoft users, groups, domains, federation, deleted items) must be
+unchanged afterwards. ``$batch`` inner requests get the same treatment.
+
+Not covered here: the admin console's HTML pages and actions (``test_cross_org.py`` covers the
+delete), the User Portal and the SSO host.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from simulators.core.httpclient import lab_session
+
+from ..saml.support import Person, add_microsoft_user, build_world, start_lab
+
+PUBLIC = {
+    # README fidelity, "JumpCloud: metadata": IdP metadata is public (it holds no secret)
+    ("GET", "/api/organizations/<org_id>/applications/<app_id>/metadata.xml"),
+}
+NOT_HERE = {
+    # the control (own ids) is a 4xx for a reason that has nothing to do with ownership
+    "/api/v2/office365s/<office365_id>/import/users",  # 409: the integration is not authorized
+    "/v1.0/users/<key>/manager",  # 404: the user has no manager
+    "/v1.0/users/<key>/manager/$ref",
+}
+PARAM = re.compile(r"<(?:([^:>]+):)?([^>]+)>")
+ANY = re.compile(r"any\(([^)]*)\)")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    lab = start_lab(tmp_path_factory.mktemp("isolation"))
+    yield lab
+    lab.stop()
+
+
+class World:
+    """A world's handles: its API sessions and the ids of its objects by path variable."""
+
+    def __init__(self, lab, world) -> None:
+        self.world = world
+        self.jc = world.jc_api()
+        self.graph = world.graph()
+        self.console, self.graph_url = world.url("console"), world.url("graph") + "/v1.0"
+        jumpcloud = world.jumpcloud
+        o365 = jumpcloud["office365_id"]
+        self.app = next(iter(jumpcloud["apps"].values()))
+        rules = self.jc.get(f"{self.console}/api/v2/office365s/{o365}/translationrules").json()
+        if not rules:
+            post = {"builtIn": "user_city"}
+            rules = [self.jc.post(f"{self.console}/api/v2/office365s/{o365}/translationrules",
+                                  json=post).json()]  # fmt: skip
+        domains_url = f"{self.console}/api/v2/office365s/{o365}/domains"
+        if not self.jc.get(domains_url).json()["domains"]:
+            assert self.jc.post(domains_url, json={"domain": world.domain}).status_code == 201
+        domains = self.jc.get(domains_url).json()
+        gone = add_microsoft_user(
+            world, Person("gone", f"gone@{world.domain}"), onPremisesImmutableId="gone-anchor"
+        )
+        assert self.graph.delete(f"{self.graph_url}/users/{gone['id']}").status_code == 204
+        group = self.graph.post(
+            f"{self.graph_url}/groups",
+            json={"displayName": "g", "mailEnabled": False, "mailNickname": "g",
+                  "securityEnabled": True},
+        ).json()  # fmt: skip
+        alice = world.people["alice"]
+        bob = world.people["bob"]  # has TOTP: totpinfo answers for him
+        fed = world.federation()
+        self.jc_ids = {
+            "user_id": bob.jc_id,
+            "app_id": self.app,
+            "group_id": next(iter(jumpcloud["groups"].values())),
+            "office365_id": o365,
+            "org_id": jumpcloud["org_id"],
+            "rule_id": rules[0]["id"],
+            "domain_id": domains["domains"][0]["objectId"],
+        }
+        self.ms_ids = {
+            "key": alice.ms_id or self._ms_id(alice.email),
+            "group_id": group["id"],
+            "member_id": alice.ms_id or self._ms_id(alice.email),
+            "object_id": gone["id"],
+            "org_id": world.microsoft["tenant_id"],
+            "name": world.domain,
+            "fed_id": fed["id"],
+        }
+
+    def _ms_id(self, upn: str) -> str:
+        return self.graph.get(f"{self.graph_url}/users/{upn}").json()["id"]
+
+    def snapshot(self) -> dict:
+        """What B holds, read with B's own credentials."""
+        jc, ms = self.jc, self.graph
+        c, g = self.console + "/api", self.graph_url
+        o365 = self.jc_ids["office365_id"]
+        out = {
+            "jc.users": jc.get(f"{c}/systemusers?limit=100").json(),
+            "jc.apps": jc.get(f"{c}/applications").json(),
+            "jc.groups": jc.get(f"{c}/v2/usergroups?limit=100").json(),
+            "jc.rules": jc.get(f"{c}/v2/office365s/{o365}/translationrules").json(),
+            "jc.domains": jc.get(f"{c}/v2/office365s/{o365}/domains").json(),
+            "jc.o365": jc.get(f"{c}/v2/office365s/{o365}").json(),
+            "jc.bound": jc.get(f"{c}/v2/office365s/{o365}/associations?targets=user").json(),
+            "jc.app.users": jc.get(f"{c}/v2/applications/{self.app}/users").json(),
+            "ms.users": ms.get(f"{g}/users?$top=999").json()["value"],
+            "ms.groups": ms.get(f"{g}/groups").json()["value"],
+            "ms.domains": ms.get(f"{g}/domains").json()["value"],
+            "ms.deleted": ms.get(f"{g}/directory/deletedItems/microsoft.graph.user").json(),
+            "ms.federation": self.world.federation(),
+            "ms.policy": ms.get(f"{g}/policies/identitySecurityDefaultsEnforcementPolicy").json(),
+        }
+        for group in out["jc.groups"]:
+            out[f"jc.members.{group['id']}"] = jc.get(
+                f"{c}/v2/usergroups/{group['id']}/members"
+            ).json()
+        for group in out["ms.groups"]:
+            out[f"ms.members.{group['id']}"] = ms.get(f"{g}/groups/{group['id']}/members").json()
+        return json.loads(json.dumps(out).replace(self.world.lab.ctx.url("graph"), ""))
+
+    def every_id(self) -> set[str]:
+        return {*self.jc_ids.values(), *self.ms_ids.values()} - {self.world.domain}
+
+
+@pytest.fixture(scope="module")
+def worlds(lab):
+    a, b = build_world(lab), build_world(lab)
+    return World(lab, a), World(lab, b)
+
+
+def _body(path: str, victim: World) -> dict:
+    """A body that would change the victim's objects if ownership were not checked."""
+    if path.endswith(("/associations", "/members")):
+        return {"op": "remove", "type": "user", "id": victim.jc_ids["user_id"]}
+    if path.endswith("/$ref"):
+        return {"@odata.id": f"{victim.graph_url}/directoryObjects/{victim.ms_ids['key']}"}
+    return {
+        "displayName": "hijacked", "description": "hijacked", "jobTitle": "hijacked",
+        "name": "hijacked", "isEnabled": True, "userLockoutAction": "suspend",
+    }  # fmt: skip
+
+
+def _fill(rule: str, ids: dict) -> str | None:
+    def one(match: re.Match) -> str:
+        converter, name = match.group(1), match.group(2)
+        if converter and converter.startswith("any"):
+            return ANY.match(converter).group(1).split(",")[1].strip()
+        return ids[name]
+
+    try:
+        return PARAM.sub(one, rule)
+    except KeyError:
+        return None
+
+
+def _routes(lab, host: str, prefix: str) -> list[tuple[str, str]]:
+    server = next(s for s in lab.servers if s.spec.name == host)
+    routes = []
+    for rule in server.server.wsgi_app.url_map.iter_rules():
+        if rule.rule.startswith(prefix):
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                routes.append((method, rule.rule))
+    return routes
+
+
+def test_no_route_reaches_another_world(lab, worlds):
+    attacker, victim = worlds
+    before = victim.snapshot()
+    foreign = victim.every_id()
+    failures: list[str] = []
+    plan = [
+        ("console", "/api/", attacker.jc, attacker.console, victim.jc_ids, attacker.jc_ids),
+        ("graph", "/v1.0/", attacker.graph, attacker.world.url("graph"), victim.ms_ids,
+         attacker.ms_ids),
+    ]  # fmt: skip
+    covered = 0
+    for host, prefix, session, base, ids, own in plan:
+        for method, rule in _routes(lab, host, prefix):
+            query = ""
+            if rule.endswith("/associations"):  # JumpCloud needs the target type
+                graph_side = rule.startswith(("/api/v2/usergroups", "/api/v2/users"))
+                query = "?targets=" + ("application" if graph_side else "user")
+            if method == "GET" and "<" in rule and rule not in NOT_HERE:  # the control
+                mine = session.get(base + _fill(rule, own) + query, timeout=30)
+                if mine.status_code >= 400:
+                    failures.append(f"control GET {host}{rule}: {mine.status_code}")
+            path = _fill(rule, ids)
+            assert path is not None, f"{host} {rule}: a path variable with no victim id mapped"
+            if ("<" not in rule and method != "GET") or (method, rule) in PUBLIC:
+                continue  # creating in one's own world is not an attack on the other
+            covered += 1
+            kw = {"json": _body(path, victim)} if method in ("POST", "PUT", "PATCH") else {}
+            reply = session.request(method, base + path + query, timeout=30, **kw)
+            text = reply.text
+            if "<" in rule and not 400 <= reply.status_code < 500:
+                failures.append(f"{method} {host}{rule}: {reply.status_code} {text[:150]}")
+            elif "<" not in rule and any(i in text for i in foreign):
+                failures.append(f"{method} {host}{rule}: lists the other world's objects")
+    assert covered > 80
+    assert not failures, "\n".join(failures)
+    assert victim.snapshot() == before
+
+
+def test_batch_inner_requests_are_scoped_to_the_caller(worlds):
+    attacker, victim = worlds
+    before = victim.snapshot()
+    user, group = victim.ms_ids["key"], victim.ms_ids["group_id"]
+    deleted = victim.ms_ids["object_id"]
+    requests_ = [
+        {"id": "1", "method": "GET", "url": f"/users/{user}"},
+        {"id": "2", "method": "PATCH", "url": f"/users/{user}", "body": {"jobTitle": "x"},
+         "headers": {"Content-Type": "application/json"}},
+        {"id": "3", "method": "DELETE", "url": f"/groups/{group}"},
+        {"id": "4", "method": "DELETE", "url": f"/directory/deletedItems/{deleted}"},
+        {"id": "5", "method": "GET", "url": f"/domains/{victim.ms_ids['name']}"},
+    ]  # fmt: skip
+    reply = attacker.graph.post(f"{attacker.graph_url}/$batch", json={"requests": requests_})
+    assert reply.status_code == 200, reply.text
+    statuses = {r["id"]: r["status"] for r in reply.json()["responses"]}
+    assert all(s == 404 for s in statuses.values()), statuses
+    assert victim.snapshot() == before
+
+
+def test_tokens_and_keys_of_one_world_do_not_open_the_other(lab, worlds):
+    attacker, victim = worlds
+    c = attacker.console
+    stranger = lab_session(attacker.world.ca)
+    stranger.headers["x-api-key"] = attacker.jc.headers["x-api-key"]
+    stranger.headers["x-org-id"] = victim.jc_ids["org_id"]
+    assert stranger.get(f"{c}/api/systemusers").status_code in (401, 403)
+    listed = attacker.graph.get(f"{attacker.graph_url}/users?$top=999").json()["value"]
+    assert not {u["id"] for u in listed} & victim.every_id()
