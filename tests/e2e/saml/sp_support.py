@@ -30,6 +30,7 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 from flask import Flask, Request, Response, jsonify, request, session
+from lxml import etree
 from werkzeug.serving import make_server
 
 from harness.descriptor import LabDescriptor
@@ -98,7 +99,7 @@ class Toolkit(Protocol):
         """The AuthnRequest's id and the response that sends the browser to the IdP."""
 
     def consume(self, request: Request, request_id: str | None) -> dict:
-        """The Response posted to the ACS, as checked by the library (see ``Outcome``)."""
+        """The Response posted to the ACS, as checked by the library (see ``outcome``)."""
 
 
 def outcome(ok: bool, **fields) -> dict:
@@ -277,6 +278,13 @@ def build_sp_world(lab: Lab, server: SpServer, profiles: Mapping[str, Profile]) 
 
 
 # -- journeys -----------------------------------------------------------------------------------
+def signatures(xml: str | bytes) -> list[str]:
+    """Which elements of a SAML message carry an enveloped signature (``Response``,
+    ``Assertion``, ``AuthnRequest``)."""
+    root = etree.fromstring(xml.encode() if isinstance(xml, str) else xml)
+    return [etree.QName(sig.getparent()).localname for sig in root.iter(c.q(c.DS_NS, "Signature"))]
+
+
 def start_login(world: SpWorld, agent: UserAgent, name: str, **login) -> Page:
     """Open the SP's login URL: the SP's AuthnRequest, then wherever the IdP leads."""
     return agent.get(world.server.login_url(name, Login(**login)))
