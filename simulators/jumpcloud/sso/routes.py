@@ -71,7 +71,12 @@ def sso(label: str) -> Response:
         raise SsoRefusal(
             "invalid_saml_request", "The request carries no (single) SAMLRequest.", status=400
         )
-    inbound = read_request(app, saml_requests[0], "redirect" if request.method == "GET" else "post")
+    if request.method == "GET":
+        inbound = read_request(
+            app, saml_requests[0], "redirect", request.query_string.decode("latin-1")
+        )
+    else:
+        inbound = read_request(app, saml_requests[0], "post")
     flow = flows.save_flow(
         label=label,
         acs_url=inbound.acs_url,
