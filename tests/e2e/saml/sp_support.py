@@ -12,7 +12,8 @@ unmodified, configured as their documentation says.
 
 The world is JumpCloud only: one organization, ``alice`` (groups Engineering and Everyone) and a
 custom SAML application per signing/NameID/attribute variant (``APPS``), each listing the ACS of
-every SP profile that trusts it (the first is where IdP-initiated responses go).
+every SP profile that trusts it (the first is where IdP-initiated responses go) and holding the
+SPs' certificate (so signed AuthnRequests are verified).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, Request, Response, jsonify, request, session
 from lxml import etree
@@ -193,7 +194,7 @@ class SpWorld:
     server: SpServer
     person: Person
     keys: SigningKeyPair
-    """The SPs' own key pair (signed AuthnRequests)."""
+    """The SPs' own key pair: signs their AuthnRequests; every app holds its certificate."""
 
     @property
     def ca(self) -> str:
@@ -237,6 +238,7 @@ def serving(
 def build_sp_world(lab: Lab, server: SpServer, profiles: Mapping[str, Profile]) -> SpWorld:
     """Create the organization, alice and the apps; each app lists its profiles' ACS URLs."""
     domain = f"sp{uuid.uuid4().hex[:6]}.example"
+    keys = SigningKeyPair.generate("SP under test", datetime.now(UTC))
     apps = []
     for label, config in APPS.items():
         names = [name for name, profile in profiles.items() if profile.app == label]
@@ -250,6 +252,7 @@ def build_sp_world(lab: Lab, server: SpServer, profiles: Mapping[str, Profile]) 
                 "idpEntityId": f"https://idp.{domain}/{label}",
                 "spEntityId": server.entity_id(label),
                 "acsUrl": ",".join(server.acs(name) for name in names),
+                "spCertificate": keys.cert_pem,
                 **config,
                 "assign_groups": ["Everyone"],
             }
@@ -273,7 +276,6 @@ def build_sp_world(lab: Lab, server: SpServer, profiles: Mapping[str, Profile]) 
     doc = {"id": "w" + uuid.uuid4().hex[:10], "seed": 7, "jumpcloud": jumpcloud}
     sections = create_world(client, doc).sections
     person.jc_id = sections["jumpcloud"]["users"][0]["id"]
-    keys = SigningKeyPair.generate("SP under test", datetime.now(UTC))
     return SpWorld(lab, sections, server, person, keys)
 
 
@@ -319,6 +321,42 @@ def sp_login(world: SpWorld, name: str, agent: UserAgent | None = None, **login)
     if page.page_id == "jc.userportal.signin":
         page = sign_in(world, page)
     return acs_result(world, page, name)
+
+
+def assert_request_refused(page: Page) -> None:
+    assert (page.page_id, page.status) == ("jc.error", 400), page
+    assert page.text_of("error-code") == "jumpcloud:invalid_saml_request"
+    assert "signature does not verify" in page.text_of("error-message")
+
+
+def signed_redirect_login(world: SpWorld, name: str, app: str) -> dict:
+    """A sign-in whose AuthnRequest the SP signs for the Redirect binding; the IdP verifies it
+    with the app's SP certificate and refuses the same URL with its RelayState changed."""
+    agent = world.agent()
+    result = sp_login(world, name, agent)
+    prefix = f"{world.url('sso')}/saml2/{app}?"
+    url = next(e.url for e in agent.history if e.url.startswith(prefix))
+    pairs = [part.partition("=") for part in urlsplit(url).query.split("&")]
+    assert {"SAMLRequest", "RelayState", "SigAlg", "Signature"} <= {k for k, _, _ in pairs}
+    query = "&".join(f"{k}={'%2Felsewhere' if k == 'RelayState' else v}" for k, _, v in pairs)
+    assert_request_refused(world.agent().get(prefix + query))
+    return result
+
+
+def signed_post_login(world: SpWorld, name: str, app: str) -> dict:
+    """The same with the POST binding (an enveloped signature), tampered with ``ForceAuthn``."""
+    agent = world.agent()
+    agent.auto_submit = False
+    form = start_login(world, agent, name, binding="post").form()
+    assert form.action == f"{world.url('sso')}/saml2/{app}"
+    signed = base64.b64decode(form.get("SAMLRequest") or "")
+    assert signatures(signed) == ["AuthnRequest"]
+    root = etree.fromstring(signed)
+    root.set("ForceAuthn", "true")
+    tampered = {**dict(form.fields), "SAMLRequest": base64.b64encode(etree.tostring(root)).decode()}
+    assert_request_refused(world.agent().post(form.action, tampered))
+    agent.auto_submit = True
+    return acs_result(world, sign_in(world, form.submit()), name)
 
 
 def idp_initiated(world: SpWorld, agent: UserAgent, app: str, name: str) -> dict:

@@ -36,6 +36,8 @@ from .sp_support import (
     serving,
     sign_in,
     signatures,
+    signed_post_login,
+    signed_redirect_login,
     sp_login,
     start_jumpcloud_lab,
     start_login,
@@ -213,23 +215,12 @@ def test_rsa_sha1_accepted(world):
 
 
 def test_signed_authn_request_by_redirect(world):
-    agent = world.agent()
-    assert sp_login(world, "attrs-signed-requests", agent)["ok"]
-    to_idp = [e.url for e in agent.history if e.url.startswith(world.url("sso") + "/saml2/attrs?")]
-    assert len(to_idp) == 1
-    assert {"SAMLRequest", "RelayState", "SigAlg", "Signature"} <= set(
-        parse_qs(urlsplit(to_idp[0]).query)
-    )
+    result = signed_redirect_login(world, "attrs-signed-requests", "attrs")
+    assert result["ok"], result
 
 
 def test_signed_authn_request_by_post(world):
-    agent = world.agent()
-    agent.auto_submit = False
-    form = start_login(world, agent, "attrs-signed-requests", binding="post").form()
-    assert form.action == world.url("sso") + "/saml2/attrs"
-    assert signatures(base64.b64decode(form.get("SAMLRequest"))) == ["AuthnRequest"]
-    agent.auto_submit = True
-    result = acs_result(world, sign_in(world, form.submit()), "attrs-signed-requests")
+    result = signed_post_login(world, "attrs-signed-requests", "attrs")
     assert result["ok"], result
     assert result["relay_state"] == "/after-login"
 
