@@ -32,7 +32,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, Request, Response, jsonify, request, session
 from lxml import etree
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from harness.descriptor import LabDescriptor
 from harness.lab import Lab
@@ -96,7 +96,7 @@ class Login:
 class Toolkit(Protocol):
     """One SAML library acting as one SP profile."""
 
-    def start(self, login: Login) -> tuple[str, Response]:
+    def start(self, request: Request, login: Login) -> tuple[str, Response]:
         """The AuthnRequest's id and the response that sends the browser to the IdP."""
 
     def consume(self, request: Request, request_id: str | None) -> dict:
@@ -124,6 +124,11 @@ def autosubmit_form(action: str, fields: Mapping[str, str]) -> Response:
     return Response(body, mimetype="text/html")
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        """No access log: the ACS outcome is what a failing test shows."""
+
+
 class SpServer:
     """The loopback web application hosting the SPs (``mount`` one per profile name)."""
 
@@ -134,7 +139,7 @@ class SpServer:
         app.config["SESSION_COOKIE_NAME"] = "sp_session"
         app.add_url_rule("/<name>/login", view_func=self._login)
         app.add_url_rule("/<name>/acs", view_func=self._acs, methods=["POST"])
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
         self.base = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -172,7 +177,7 @@ class SpServer:
             is_passive=args.get("is_passive") == "1",
             relay_state=args.get("relay_state", ""),
         )
-        request_id, response = self.toolkits[name].start(login)
+        request_id, response = self.toolkits[name].start(request, login)
         session[f"request:{name}"] = request_id
         return response
 
@@ -357,6 +362,25 @@ def signed_post_login(world: SpWorld, name: str, app: str) -> dict:
     assert_request_refused(world.agent().post(form.action, tampered))
     agent.auto_submit = True
     return acs_result(world, sign_in(world, form.submit()), name)
+
+
+def tampered_login(world: SpWorld, name: str) -> dict:
+    """A sign-in whose signed Response is altered on its way to the ACS (``Alice`` becomes
+    ``Mallory``), as an attacker's proxy would."""
+
+    def tamper(method: str, url: str, data):
+        if method != "POST" or url != world.server.acs(name):
+            return data
+        fields = dict(data)
+        xml = base64.b64decode(fields["SAMLResponse"]).replace(b">Alice<", b">Mallory<")
+        fields["SAMLResponse"] = base64.b64encode(xml).decode()
+        return list(fields.items())
+
+    agent = portal_session(world)
+    agent.rewrite_data = tamper
+    result = sp_login(world, name, agent)
+    assert ">Mallory<" in result["response_xml"]
+    return result
 
 
 def idp_initiated(world: SpWorld, agent: UserAgent, app: str, name: str) -> dict:
