@@ -22,7 +22,6 @@ from saml2.config import SPConfig
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from simulators.saml import constants as c
-from simulators.saml.metadata import parse_idp_metadata
 
 from .sp_support import (
     Login,
@@ -67,7 +66,6 @@ class Pysaml2:
         (keys_dir / "sp.key").write_text(world.keys.key_pem)  # pysaml2 reads keys from files
         (keys_dir / "sp.crt").write_text(world.keys.cert_pem)
         metadata = world.metadata(profile.app).decode()
-        self.idp = parse_idp_metadata(metadata.encode()).entity_id
         config = SPConfig()
         config.load(
             {
@@ -96,6 +94,7 @@ class Pysaml2:
             }
         )
         self.client = Saml2Client(config=config)
+        (self.idp,) = self.client.metadata.identity_providers()
 
     def start(self, request: Request, login: Login) -> tuple[str, Response]:
         binding = BINDING_HTTP_POST if login.binding == "post" else BINDING_HTTP_REDIRECT
@@ -230,6 +229,11 @@ def test_idp_initiated(world):
     assert result["ok"], result
     assert result["in_response_to"] is None
     assert result["relay_state"] == "https://sp.example.test/home"
+
+
+def test_groups_attribute(world):
+    """``http://schemas.xmlsoap.org/claims/Group`` is in pysaml2's ADFS map as ``group``."""
+    assert sp_login(world, "attrs")["attributes"]["group"] == ["Engineering", "Everyone"]
 
 
 def test_is_passive_with_a_live_session(world):
