@@ -9,6 +9,8 @@ MESSAGES = {
     "app_not_found": "This SSO application does not exist.",
     "app_inactive": "This SSO application is not active.",
     "mfa_failed": "The verification code is not valid.",
+    "signin_incomplete": "JumpCloud could not complete the sign-in to this application. Start "
+    "again from the application.",
 }
 
 

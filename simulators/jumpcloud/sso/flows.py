@@ -8,7 +8,7 @@ sign in at the console, keyed by a random flow id that travels in the resume URL
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import session as cookie
 
@@ -46,6 +46,10 @@ class Flow:
     force_authn: bool
     is_passive: bool
     started: float
+    reauthenticated: bool = False
+    """ForceAuthn: the user signed in again at the console for this flow."""
+    logins: int = 0
+    """How many times this flow sent the browser to the console sign-in."""
 
 
 def _plain(record: SsoSession | Flow) -> dict:
@@ -98,6 +102,15 @@ def load_flow(flow_id: str | None, label: str) -> Flow | None:
         return Flow(**data)
     except TypeError:
         return None
+
+
+def update_flow(flow: Flow, **changes) -> Flow:
+    """Store a changed copy of ``flow`` under the same id."""
+    updated = replace(flow, **changes)
+    flows = dict(cookie.get(FLOWS_KEY) or {})
+    flows[flow.id] = _plain(updated)
+    cookie[FLOWS_KEY] = flows
+    return updated
 
 
 def finish_flow(flow: Flow) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from simulators.saml import constants as c
+from simulators.saml import request_signature as rs
 from simulators.saml.bindings import Binding, decode_saml_message
 from simulators.saml.constants import q
 from simulators.saml.errors import SamlError
@@ -41,10 +42,15 @@ def requested_authn_contexts(root: etree._Element) -> tuple[str, ...]:
     return tuple((r.text or "").strip() for r in refs if (r.text or "").strip())
 
 
-def read_request(app: SamlApp, value: str, binding: Binding) -> InboundRequest:
-    """Decode, parse and check a ``SAMLRequest`` for ``app``; ``SsoRefusal`` when unusable."""
+def read_request(
+    app: SamlApp, value: str, binding: Binding, query_string: str = ""
+) -> InboundRequest:
+    """Decode, parse and check a ``SAMLRequest`` for ``app``; ``SsoRefusal`` when unusable.
+
+    ``query_string``: the raw query of a Redirect-binding request (its signature covers it)."""
     try:
-        root = parse_xml(decode_saml_message(value, binding=binding))
+        xml = decode_saml_message(value, binding=binding)
+        root = parse_xml(xml)
         info = authn_request_info(root)
         contexts = requested_authn_contexts(root)
     except SamlError as exc:
@@ -53,6 +59,7 @@ def read_request(app: SamlApp, value: str, binding: Binding) -> InboundRequest:
             f"The SAML request could not be read ({exc.reason.value}).",
             status=400,
         ) from None
+    check_signature(app, binding, query_string, xml, root, info.id)
     if app.sp_entity_id and info.issuer != app.sp_entity_id:
         raise SsoRefusal(
             "invalid_saml_request",
@@ -71,6 +78,31 @@ def read_request(app: SamlApp, value: str, binding: Binding) -> InboundRequest:
             )
         acs_url = info.acs_url
     return InboundRequest(info=info, acs_url=acs_url, requested_contexts=contexts)
+
+
+def check_signature(
+    app: SamlApp, binding: Binding, query_string: str, xml: bytes, root: etree._Element, rid: str
+) -> None:
+    """A signed request to an app that holds the SP's certificate must verify with it; unsigned
+    requests, and signed ones to an app without that certificate, are taken as they are."""
+    signed = (
+        rs.redirect_is_signed(query_string) if binding == "redirect" else rs.post_is_signed(root)
+    )
+    if not (signed and app.sp_certificate):
+        return
+    try:
+        cert = rs.load_certificate(app.sp_certificate)
+        if binding == "redirect":
+            rs.verify_redirect(query_string, cert)
+        else:
+            rs.verify_enveloped(xml, rid, cert)
+    except SamlError as exc:
+        raise SsoRefusal(
+            "invalid_saml_request",
+            "The SAML request's signature does not verify with this application's SP "
+            f"certificate ({exc.reason.value}).",
+            status=400,
+        ) from None
 
 
 def check_relay_state(value: str | None) -> str | None:

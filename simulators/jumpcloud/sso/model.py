@@ -46,6 +46,8 @@ class SamlApp:
     database_attributes: tuple[tuple[str, str], ...] = ()  # (SAML name, user field)
     constant_attributes: tuple[tuple[str, str], ...] = ()  # (SAML name, value)
     groups_attribute: str | None = None
+    sp_certificate: str = ""
+    """The SP's certificate (PEM or base64): signed requests must verify with it."""
 
     @property
     def microsoft365(self) -> bool:
@@ -88,6 +90,7 @@ class SamlApp:
             groups_attribute=(config.get("groupsAttributeName") or "memberOf")
             if config.get("includeGroups")
             else None,
+            sp_certificate=str(config.get("spCertificate") or ""),
         )
 
 

@@ -8,13 +8,19 @@ from .model import IdpDirectory, SamlApp
 
 
 def session_usable(session: SsoSession | None, app: SamlApp, flow: Flow, now: float) -> bool:
-    """A live session of the app's organization, fresh enough for ForceAuthn."""
+    """A live session of the app's organization; under ForceAuthn, only one the user signed in
+    to again for this flow (``fresh_signin``)."""
     return (
         session is not None
         and session.valid(now)
         and session.org_id == app.org_id
-        and not (flow.force_authn and session.auth_time < flow.started)
+        and not (flow.force_authn and not flow.reauthenticated)
     )
+
+
+def fresh_signin(flow: Flow, auth_time: float) -> bool:
+    """ForceAuthn is satisfied by a sign-in made after the request arrived."""
+    return flow.force_authn and auth_time >= flow.started
 
 
 def refusal_for(directory: IdpDirectory, app: SamlApp, user: dict) -> SsoRefusal | None:

@@ -22,9 +22,12 @@ from .host import host
 from .inbound import check_relay_state, read_request
 from .issuance import Delivery, build_signed_refusal, build_signed_response, name_id_of
 from .model import SamlApp
-from .policy import needs_step_up, refusal_for, session_usable
+from .policy import fresh_signin, needs_step_up, refusal_for, session_usable
 
 TICKET_PARAM = "ticket"
+MAX_LOGINS = 3
+"""Console sign-ins one flow may ask for: a flow the console keeps sending back unanswered ends
+on JumpCloud's error page instead of redirecting until the browser gives up."""
 
 bp = Blueprint("jumpcloud_sso", __name__, template_folder="templates")
 
@@ -68,7 +71,12 @@ def sso(label: str) -> Response:
         raise SsoRefusal(
             "invalid_saml_request", "The request carries no (single) SAMLRequest.", status=400
         )
-    inbound = read_request(app, saml_requests[0], "redirect" if request.method == "GET" else "post")
+    if request.method == "GET":
+        inbound = read_request(
+            app, saml_requests[0], "redirect", request.query_string.decode("latin-1")
+        )
+    else:
+        inbound = read_request(app, saml_requests[0], "post")
     flow = flows.save_flow(
         label=label,
         acs_url=inbound.acs_url,
@@ -88,13 +96,15 @@ def resume(label: str) -> Response:
     app = _app_or_refuse(label)
     flow = _flow_or_refuse(label)
     redeemed = host().directory.redeem_ticket(request.args.get(TICKET_PARAM, ""))
-    if redeemed is None:
-        return _to_console_login(flow)
+    if redeemed is None:  # no ticket (``prompt=none`` found nobody signed in), or a stale one
+        return _proceed_as(app, flow, None, None)
     user, mfa_done, auth_time = redeemed
     org_id, user_id = user["organization"], user["_id"]
     generation = host().directory.session_generation(org_id, user_id)
     session = flows.SsoSession(org_id, user_id, mfa_done, auth_time, generation)
     flows.start_session(session)
+    if fresh_signin(flow, auth_time) and not flow.reauthenticated:
+        flow = flows.update_flow(flow, reauthenticated=True)
     # A session of the current generation, and its user read with the ticket: nothing to reload.
     usable = session_usable(session, app, flow, host().now())
     return _proceed_as(app, flow, session, user if usable else None)
@@ -161,8 +171,20 @@ def _flow_or_refuse(label: str) -> flows.Flow:
 
 
 def _to_console_login(flow: flows.Flow) -> Response:
+    """Send the browser to the User Portal sign-in, which comes back to ``resume``: with
+    ``prompt=none`` under IsPassive (a live portal session comes back with a ticket, none without
+    showing a page), with ``prompt=login`` under ForceAuthn (the password is asked again)."""
+    if flow.logins >= MAX_LOGINS:
+        flows.finish_flow(flow)
+        raise SsoRefusal("signin_incomplete", status=400)
+    flow = flows.update_flow(flow, logins=flow.logins + 1)
     resume_url = host().url(flow.label, f"/resume?{urlencode({'flow': flow.id})}")
-    login = f"{host().ctx.url('console')}/userconsole/login?{urlencode({'return_to': resume_url})}"
+    query = {"return_to": resume_url}
+    if flow.is_passive:
+        query["prompt"] = "none"
+    elif flow.force_authn and not flow.reauthenticated:
+        query["prompt"] = "login"
+    login = f"{host().ctx.url('console')}/userconsole/login?{urlencode(query)}"
     return redirect(login, code=302)
 
 
@@ -184,9 +206,9 @@ def _proceed_as(
     """Go on as ``user`` of ``session`` (None: no usable session): refuse, step up or answer."""
     svc = host()
     if user is None or session is None or user.get("state") == "STAGED":
-        if flow.is_passive:
+        if flow.is_passive and (flow.logins or flow.force_authn):
             return _refuse_passively(app, flow)
-        return _to_console_login(flow)
+        return _to_console_login(flow)  # IsPassive: once, to look for a User Portal session
     refusal = refusal_for(svc.directory, app, user)
     if refusal is not None:
         svc.decision(app, "sso_auth", False, user_id=user["_id"], reason=refusal.code)

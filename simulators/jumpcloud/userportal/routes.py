@@ -214,8 +214,16 @@ def portal_blueprint(model: JumpCloudModel, ctx: LabContext) -> Blueprint:
 
     @bp.get("/login")
     def login():
+        """The sign-in page; a signed-in user goes straight on, unless ``prompt=login`` (an SSO
+        request with ForceAuthn) asks for the password again. ``prompt=none`` (IsPassive) never
+        shows the page: nobody signed in goes back to ``return_to`` without a ticket."""
         user = current_user()
         return_to = same_lab_url(ctx, request.args.get("return_to"))
+        prompt = request.args.get("prompt")
+        if user is None and prompt == "none" and return_to:
+            return redirect(with_query(return_to, error="login_required"), 302)
+        if user is not None and prompt == "login":
+            return signin_page(login=user["email"])
         if user is not None:
             state = session[USER_KEY]
             if return_to:

@@ -26,11 +26,11 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 MS_TOTP_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
 
 
-def start_lab(state_dir) -> Lab:
+def start_lab(state_dir, systems: tuple[str, ...] = ("microsoft", "jumpcloud")) -> Lab:
     options = LabOptions(
         state_dir=state_dir,
         port_base=0,
-        systems=("microsoft", "jumpcloud"),
+        systems=systems,
         default_world=False,
         threads=16,
     )
