@@ -246,9 +246,7 @@ def bind_group_office365(ctx: StepContext, group: str, office365_id: str | None 
 
 
 @step("jumpcloud.unbind_group_office365")
-def unbind_group_office365(
-    ctx: StepContext, group: str, office365_id: str | None = None
-) -> None:
+def unbind_group_office365(ctx: StepContext, group: str, office365_id: str | None = None) -> None:
     """Unbind a user group from the Microsoft 365 directory."""
     JumpCloudApi(ctx).associate(
         "office365s", _office365_id(ctx, office365_id), "remove", "user_group", group

@@ -183,9 +183,7 @@ def expect_graph_group(
         )
     differ = {k: group.get(k) for k, v in (fields or {}).items() if group.get(k) != v}
     if differ:
-        raise ExpectationFailed(
-            f"group {name!r} differs: {differ}", expected=fields, actual=differ
-        )
+        raise ExpectationFailed(f"group {name!r} differs: {differ}", expected=fields, actual=differ)
     return group
 
 
