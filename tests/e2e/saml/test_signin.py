@@ -134,3 +134,20 @@ def test_every_decision_reaches_the_signin_log(world):
     logged = [r for r in signin_log(world) if r["error_code"] == 51004]
     assert logged and logged[0]["sub_reason"] == "IMMUTABLE_ID_NOT_FOUND"
     assert logged[0]["upn"] == erin.email
+
+
+def test_a_session_of_another_organization_ends_on_an_error_page_within_ten_hops(lab, world):
+    """A User Portal session of org A meets org B's app: an error page, never a redirect loop."""
+    from .support import build_world
+
+    other = build_world(lab)
+    alice = world.people["alice"]
+    agent = world.agent()
+    home = jumpcloud_signin(world, alice, agent.get(world.url("console") + "/userconsole/login"))
+    assert home.page_id == "jc.userportal.home"
+    seen = len(agent.history)
+    page = agent.get(f"{other.url('sso')}/saml2/{other.m365_label}?idp_init=1")
+    hops = agent.history[seen:]
+    assert len(hops) <= 10, [h.url for h in hops]
+    assert (page.page_id, page.status) == ("jc.error", 400), page
+    assert page.text_of("error-code") == "jumpcloud:signin_incomplete"
