@@ -8,8 +8,9 @@ body that would change B if ownership were not checked. Every answer must be a r
 bindings, translation rules, Microsoft users, groups, domains, federation, deleted items) must be
 unchanged afterwards. ``$batch`` inner requests get the same treatment.
 
-Not covered here: the admin console's HTML pages and actions (``test_cross_org.py`` covers the
-delete), the User Portal and the SSO host.
+The admin console's pages and actions get the same: world A's admin, signed in, sends every
+action with B's ids in the path or in the form. Not covered here: the User Portal and the SSO
+host (``tests/e2e/saml`` covers a session of another organization there).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 
 import pytest
 
+from harness.useragent import UserAgent
 from simulators.core.httpclient import lab_session
 
 from ..saml.support import Person, add_microsoft_user, build_world, start_lab
@@ -239,3 +241,62 @@ def test_tokens_and_keys_of_one_world_do_not_open_the_other(lab, worlds):
     assert stranger.get(f"{c}/api/systemusers").status_code in (401, 403)
     listed = attacker.graph.get(f"{attacker.graph_url}/users?$top=999").json()["value"]
     assert not {u["id"] for u in listed} & victim.every_id()
+
+
+CONSOLE_ACTIONS = (
+    "suspend", "activate", "unlock", "reset_mfa", "expire_password", "set_password",
+    "bind_m365", "unbind_m365", "assign_app", "unassign_app", "add_group", "remove_group",
+    "add_domain", "remove_domain", "add_rule", "remove_rule", "default_domain", "settings",
+)  # fmt: skip
+CONSOLE_SKIP = ("/api/", "/_lab/", "/static/", "/userconsole", "/insights/", "/oauth2/")
+
+
+def _console_routes(lab) -> list[tuple[str, str]]:
+    return [
+        (method, rule)
+        for method, rule in _routes(lab, "console", "/")
+        if "<" in rule and not rule.startswith(CONSOLE_SKIP)
+    ]
+
+
+def test_no_console_page_or_action_reaches_another_world(lab, worlds):
+    attacker, victim = worlds
+    before = victim.snapshot()
+    world = attacker.world
+    admin = world.jumpcloud["admin"]
+    console = attacker.console
+    form_ids = {  # the victim's ids where a form names an object
+        "password": "Hijack-Passw0rd!1", "office365_id": victim.jc_ids["office365_id"],
+        "app_id": victim.jc_ids["app_id"], "group_id": victim.jc_ids["group_id"],
+        "domain": "hijack.example", "domain_id": victim.jc_ids["domain_id"],
+        "rule_id": victim.jc_ids["rule_id"], "builtIn": "user_city",
+        "userLockoutAction": "suspend", "userPasswordExpirationAction": "suspend",
+        "displayLabel": "hijacked", "description": "hijacked",
+    }  # fmt: skip
+    failures = []
+    with UserAgent(world.ca) as agent:
+        page = agent.get(f"{console}/applications")
+        form = page.form("admin-login-form")
+        form.fill(email=admin["email"], password=admin["password"]).submit()
+        own = agent.get(f"{console}/applications/{attacker.jc_ids['app_id']}")
+        assert own.status == 200 and own.page_id != page.page_id, own  # signed in
+        token = own.forms()[0].get("csrf_token")
+        routes = _console_routes(lab)
+        assert len(routes) >= 6
+        for method, rule in routes:
+            targets = [(_fill(rule, victim.jc_ids), "victim's id in the path")]
+            if method == "POST":  # own id in the path, the victim's ids in the form
+                targets.append((_fill(rule, attacker.jc_ids), "victim's ids in the form"))
+            for path, how in targets:
+                if method == "GET":
+                    reply = agent.get(console + path)
+                    if reply.status < 400:
+                        failures.append(f"GET {rule} ({how}): {reply.status}")
+                    continue
+                for action in CONSOLE_ACTIONS if rule.endswith("/actions") else ("",):
+                    data = {"csrf_token": token, "action": action, **form_ids}
+                    reply = agent.post(console + path, data=data)
+                    if "path" in how and reply.status < 400:
+                        failures.append(f"POST {rule} {action} ({how}): {reply.status}")
+    assert not failures, "\n".join(failures)
+    assert victim.snapshot() == before
