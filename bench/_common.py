@@ -57,8 +57,8 @@ def rate(fn: Callable[[], object], seconds: float) -> float:
     return count / (time.perf_counter() - t0)
 
 
-def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and all its descendants in MiB (Linux /proc)."""
+def tree_rss_mb(pid: int) -> tuple[float, int]:
+    """RSS of a process and all its descendants in MiB, and how many processes (Linux /proc)."""
     import os
 
     children: dict[int, list[int]] = {}
@@ -70,12 +70,13 @@ def tree_rss_mb(pid: int) -> float:
             except (OSError, ValueError, IndexError):
                 continue
             children.setdefault(parent, []).append(int(entry))
-    total, pending = 0.0, [pid]
+    total, count, pending = 0.0, 0, [pid]
     while pending:
         current = pending.pop()
         try:
             total += rss_mb(current)
         except (OSError, RuntimeError):
             continue  # gone meanwhile
+        count += 1
         pending.extend(children.get(current, []))
-    return total
+    return total, count
