@@ -16,7 +16,7 @@ operations in turn:
 
 Prints per layout: throughput, p50/p99 per operation, errors by status (target: 0 errors,
 0 5xx), and the lab's RSS (its process and children) before and after the load (target: growth
-<= the journal's byte cap + 30 MB, per process: each process of the split lab keeps a journal)..
+<= the journal's byte cap + 30 MB, per process: each process of the split lab keeps a journal).
 """
 
 from __future__ import annotations
