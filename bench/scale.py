@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._common import rss_mb  # noqa: E402
+from harness.consent import authorize_with_user_agent  # noqa: E402
 from harness.lab import Lab, LabOptions  # noqa: E402
 from simulators.core.httpclient import lab_session  # noqa: E402
-from simulators.jumpcloud.m365.consent_driver import authorize_with_user_agent  # noqa: E402
 
 PASSWORD = "Scale-Passw0rd!1"
 EXPORT_DOMAIN = "export-scale.com"

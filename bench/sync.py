@@ -17,9 +17,9 @@ import argparse
 import logging
 import time
 
+from harness.consent import authorize_with_user_agent
 from harness.lab import Lab, LabOptions
 from simulators.core.httpclient import lab_session
-from simulators.jumpcloud.m365.consent_driver import authorize_with_user_agent
 
 PASSWORD = "Bench-Passw0rd!1"
 

@@ -15,13 +15,13 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.consent import ConsentError, authorize_with_user_agent
 from harness.descriptor import LabClient, LabDescriptor
 from harness.federation import FederationError, federate_domain
 from harness.useragent import UserAgent
 from harness.world import World, WorldError, create_world
 from simulators.core.files import write_private
 from simulators.core.httpclient import lab_session
-from simulators.jumpcloud.m365.consent_driver import ConsentError, authorize_with_user_agent
 
 FEDERATED, MANAGED = "contoso.com", "fabrikam.com"
 

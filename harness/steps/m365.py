@@ -2,7 +2,7 @@
 
 Everything goes through JumpCloud's public admin API (``/api/v2/office365s/{id}``, ``x-api-key``)
 except consent, which a Global Administrator gives through the real OAuth pages
-(:func:`simulators.jumpcloud.m365.consent_driver.authorize_with_user_agent`).
+(:func:`harness.consent.authorize_with_user_agent`).
 ``user`` arguments take a JumpCloud user id, a username, or an email address.
 """
 
@@ -48,7 +48,7 @@ def authorize(
     Microsoft sign-in and consent pages as a Global Administrator (default: the world's), for the
     organization. ``expect`` is ``ok`` or the error code the flow ends on. Returns ``outcome``
     and the instance's ``oauth`` status."""
-    from simulators.jumpcloud.m365.consent_driver import ConsentError, authorize_with_user_agent
+    from harness.consent import ConsentError, authorize_with_user_agent
 
     admin = ctx.section("jumpcloud", "admin")
     agent = UserAgent(ctx.descriptor.ca_bundle, trace=ctx.trace)

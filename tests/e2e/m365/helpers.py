@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import requests
 
+from harness.consent import authorize_with_user_agent
 from harness.lab import Lab
 from harness.useragent import Page, UserAgent
 from simulators.core.httpclient import lab_session
-from simulators.jumpcloud.m365.consent_driver import authorize_with_user_agent
 
 
 @dataclass

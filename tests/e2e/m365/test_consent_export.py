@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulators.jumpcloud.m365.consent_driver import ConsentError
+from harness.consent import ConsentError
 
 from .helpers import new_world
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.consent import ConsentError, authorize_with_user_agent
 from harness.useragent import UserAgent
-from simulators.jumpcloud.m365.consent_driver import ConsentError, authorize_with_user_agent
 
 from .helpers import new_world
 
