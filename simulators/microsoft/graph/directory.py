@@ -33,8 +33,31 @@ def list_deleted_users():
     )
 
 
+# OData casts clients put before the key (Office365-REST-Python-Client deletes permanently with
+# ``/directory/deletedItems/microsoft.graph.user/{id}``): served as the plain path. Deleted
+# items here are users only; a group cast finds nothing, as Graph's does for a user's id.
+USER_CAST = "<any('microsoft.graph.user', 'graph.user'):cast>/"
+GROUP_CAST = "<any('microsoft.graph.group', 'graph.group'):cast>"
+
+
+@bp.get(f"/directory/deletedItems/{GROUP_CAST}")
+def list_deleted_groups(cast: str):
+    require(USERS_READ)
+    path = "directory/deletedItems/microsoft.graph.group"
+    return reply({"@odata.context": context(graph_base(), path), "value": []})
+
+
+@bp.get(f"/directory/deletedItems/{GROUP_CAST}/<object_id>")
+@bp.delete(f"/directory/deletedItems/{GROUP_CAST}/<object_id>")
+@bp.post(f"/directory/deletedItems/{GROUP_CAST}/<object_id>/restore")
+def deleted_group(cast: str, object_id: str):
+    require(USERS_READ)
+    raise not_found(object_id)
+
+
 @bp.get("/directory/deletedItems/<object_id>")
-def get_deleted(object_id: str):
+@bp.get(f"/directory/deletedItems/{USER_CAST}<object_id>")
+def get_deleted(object_id: str, cast: str = ""):
     who = require(USERS_READ)
     row = services().directory.users.require_deleted(who.tenant_id, object_id)
     return reply(
@@ -46,7 +69,8 @@ def get_deleted(object_id: str):
 
 
 @bp.post("/directory/deletedItems/<object_id>/restore")
-def restore_deleted(object_id: str):
+@bp.post(f"/directory/deletedItems/{USER_CAST}<object_id>/restore")
+def restore_deleted(object_id: str, cast: str = ""):
     who = require(USERS_WRITE, admin_roles=WRITE_ROLES)
     row = services().directory.users.restore(who.tenant_id, object_id)
     return reply(
@@ -59,7 +83,8 @@ def restore_deleted(object_id: str):
 
 
 @bp.delete("/directory/deletedItems/<object_id>")
-def purge_deleted(object_id: str):
+@bp.delete(f"/directory/deletedItems/{USER_CAST}<object_id>")
+def purge_deleted(object_id: str, cast: str = ""):
     who = require(USERS_WRITE, admin_roles=WRITE_ROLES)
     services().directory.users.purge(who.tenant_id, object_id)
     return no_content()

@@ -322,6 +322,33 @@ def test_delete_restore_purge(graph, ms):
     )
 
 
+def test_deleted_items_by_cast_then_key(graph, ms):
+    """``deletedItems/microsoft.graph.user/{id}`` (the cast some clients put before the key) is
+    the same item; a group cast finds no user."""
+    user = graph.post(
+        f"{ms.graph}/users",
+        json={
+            "accountEnabled": True,
+            "displayName": "Cast",
+            "mailNickname": "cast",
+            "userPrincipalName": "cast@users.example",
+            "passwordProfile": {"password": "Temp-Pass-123"},
+        },
+    ).json()
+    assert graph.delete(f"{ms.graph}/users/{user['id']}").status_code == 204
+    base = f"{ms.graph}/directory/deletedItems"
+    got = graph.get(f"{base}/microsoft.graph.user/{user['id']}")
+    assert got.status_code == 200 and got.json()["id"] == user["id"], got.text
+    assert got.json()["@odata.type"] == "#microsoft.graph.user"
+    _error(graph.get(f"{base}/microsoft.graph.group/{user['id']}"), 404, "Request_ResourceNotFound")
+    assert graph.get(f"{base}/microsoft.graph.group").json()["value"] == []
+    restored = graph.post(f"{base}/graph.user/{user['id']}/restore")
+    assert restored.status_code == 200 and restored.json()["id"] == user["id"]
+    assert graph.delete(f"{ms.graph}/users/{user['id']}").status_code == 204
+    assert graph.delete(f"{base}/microsoft.graph.user/{user['id']}").status_code == 204
+    _error(graph.get(f"{base}/microsoft.graph.user/{user['id']}"), 404, "Request_ResourceNotFound")
+
+
 def test_deleted_users_are_purged_after_30_days(graph, ms, world):
     user = graph.post(
         f"{ms.graph}/users",
