@@ -6,6 +6,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -28,7 +29,8 @@ class Store:
         os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         os.chmod(self.path, 0o600)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[tuple[weakref.ref[threading.Thread], sqlite3.Connection]] = []
+        """Every connection with the thread it belongs to."""
         self._lock = threading.Lock()
         db = self.db
         db.execute("PRAGMA journal_mode=WAL")
@@ -46,7 +48,17 @@ class Store:
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         with self._lock:
-            self._all.append(conn)
+            # Server threads come and go (the worker pool grows and shrinks): close the
+            # connections of threads that ended, or each would keep its page cache for good.
+            alive = []
+            for thread, other in self._all:
+                owner = thread()
+                if owner is not None and owner.is_alive():
+                    alive.append((thread, other))
+                else:
+                    with contextlib.suppress(sqlite3.Error):
+                        other.close()
+            self._all = [*alive, (weakref.ref(threading.current_thread()), conn)]
         return conn
 
     @property
@@ -106,7 +118,7 @@ class Store:
     def close(self) -> None:
         with self._lock:
             conns, self._all = self._all, []
-        for conn in conns:
+        for _, conn in conns:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
         self._local = threading.local()
