@@ -1,4 +1,5 @@
-"""The world ``m365lab up`` starts with (DESIGN.md §4), built only through public interfaces.
+"""The world ``m365lab up`` starts with (README: The default world), built only through public
+interfaces.
 
 Tenant *Contoso* (``contoso.onmicrosoft.com`` initial, ``contoso.com`` federated to JumpCloud's
 Microsoft 365 SAML connector, ``fabrikam.com`` managed with passwords from JumpCloud) and the

@@ -1,6 +1,6 @@
 """Federate a Microsoft 365 domain to a JumpCloud SAML connector, the way JumpCloud's tooling does.
 
-Mirrors ``Enable-JumpCloud.Office365.SSO`` (jumpcloud.md §4.3): read the connector's IdP
+Mirrors ``Enable-JumpCloud.Office365.SSO``: read the connector's IdP
 metadata (entity id, first SSO URL, signing certificate), derive the domain from the entity id
 (``https://<domain>`` or ``urn:uri:<domain>``), check the domain exists in the tenant, create its
 ``federationConfiguration`` through Graph with a client-credentials token, make sure the domain is

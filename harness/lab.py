@@ -293,7 +293,7 @@ class Lab:
 
     # -- descriptor ------------------------------------------------------------------------
     def descriptor(self) -> dict:
-        """lab.json (DESIGN.md §4)."""
+        """lab.json (README: ``lab.json``)."""
         assert self.ctx is not None
         ctx = self.ctx
         data: dict = {

@@ -71,7 +71,7 @@ def can_build_default(lab: Lab) -> bool:
 
 
 def build_default_world(lab: Lab) -> dict:
-    """Create the default world (DESIGN.md §4) and return its lab.json sections."""
+    """Create the default world (README: The default world) and return its lab.json sections."""
     from harness.default_world import build
 
     assert lab.ctx is not None

@@ -2,8 +2,8 @@
 
     .venv/bin/python tools/jumpcloud_contract.py [SPEC_DIR] [--out FILE] [--commit C]
 
-SPEC_DIR holds JumpCloud's published API descriptions ``v1.json`` and ``v2.json`` (Swagger 2.0,
-default ``../shared/specs/jumpcloud``). FILE (default ``tests/data/jumpcloud_contract.json``)
+SPEC_DIR holds JumpCloud's published API descriptions ``v1.json`` and ``v2.json`` (Swagger 2.0;
+required unless ``--bodies-only``). FILE (default ``tests/data/jumpcloud_contract.json``)
 is ``{"x-provenance": …, "v1": swagger, "v2": swagger}``: per version a valid Swagger 2.0
 document pruned to the operations the lab's console host routes under ``/api`` (its Flask URL
 map, read from a lab started here) with their parameters and responses (request samples
@@ -29,7 +29,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SPECS = ROOT / ".." / "shared" / "specs" / "jumpcloud"
 DEFAULT_OUT = ROOT / "tests" / "data" / "jumpcloud_contract.json"
 VERSIONS = {"v1": "/api", "v2": "/api/v2"}
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
@@ -225,7 +224,7 @@ def write_bodies(contract: dict, out: Path = BODIES_OUT) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("spec_dir", nargs="?", type=Path, default=DEFAULT_SPECS)
+    parser.add_argument("spec_dir", nargs="?", type=Path)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--commit", default=PROVENANCE["commit"], help="the source's commit")
     parser.add_argument("--commit-date", default=PROVENANCE["commit_date"])
@@ -234,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.bodies_only:
         write_bodies(json.loads(args.out.read_text()))
         return 0
+    if args.spec_dir is None:
+        parser.error("SPEC_DIR is required (a directory with JumpCloud's v1.json and v2.json)")
     missing = [v for v in VERSIONS if not (args.spec_dir / f"{v}.json").is_file()]
     if missing:
         parser.error(f"{args.spec_dir} has no {', '.join(m + '.json' for m in missing)}")

@@ -1,4 +1,4 @@
-"""The control plane every host answers under ``/_lab`` (DESIGN.md §5)."""
+"""The control plane every host answers under ``/_lab`` (README: Control plane)."""
 
 from __future__ import annotations
 

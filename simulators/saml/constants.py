@@ -41,7 +41,7 @@ ATTRNAME_UNSPECIFIED: Final = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspe
 BINDING_HTTP_REDIRECT: Final = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 BINDING_HTTP_POST: Final = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 
-# Entra ID (Microsoft Online) fixed identifiers (entra-graph §1.1).
+# Entra ID (Microsoft Online) fixed identifiers.
 ENTRA_ENTITY_ID: Final = "urn:federation:MicrosoftOnline"
 ENTRA_ACS_URL: Final = "https://login.microsoftonline.com/login.srf"
 

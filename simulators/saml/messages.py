@@ -39,7 +39,7 @@ def build_authn_request(
     force_authn: bool | None = None,
     is_passive: bool | None = None,
 ) -> tuple[str, bytes]:
-    """Build an AuthnRequest shaped like Entra's (entra-graph §1.2); returns ``(id, xml)``."""
+    """Build an AuthnRequest shaped like Entra's; returns ``(id, xml)``."""
     rid = request_id or new_id()
     root = etree.Element(q(_SAMLP, "AuthnRequest"), nsmap={"samlp": _SAMLP})
     root.set("ID", rid)

@@ -1,4 +1,4 @@
-"""SP-side Response verification engine (saml-security §1.1 order, pinned signxml per §2.5).
+"""SP-side Response verification engine: the order of checks and the pinned signxml use below.
 
 Processing order (each step raises ``SamlValidationError`` with its own ``Reason``):
 

@@ -49,7 +49,7 @@ def api_blueprint(model: JumpCloudModel) -> Blueprint:
 
 
 def token_blueprint(model: JumpCloudModel) -> Blueprint:
-    """``POST /oauth2/token`` (client credentials, reference §1.2) on the console host."""
+    """``POST /oauth2/token`` (client credentials) on the console host."""
     bp = Blueprint("jumpcloud_oauth", __name__)
 
     def oauth_error(status: int, error: str, description: str) -> Response:

@@ -1,6 +1,6 @@
 """Who is calling: ``x-api-key`` or a service-account bearer token, then ``x-org-id`` rules.
 
-x-org-id (reference §1.2): empty/absent → the key's own org; malformed → 400; an org that does
+x-org-id: empty/absent → the key's own org; malformed → 400; an org that does
 not exist (or was deleted) → 404; another live org the key has no access to → 403.
 """
 

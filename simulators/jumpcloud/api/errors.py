@@ -1,4 +1,4 @@
-"""JumpCloud's error body ``{"code", "message", "status"}`` (reference §1.7) for all of /api."""
+"""JumpCloud's error body ``{"code", "message", "status"}`` for all of /api."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Directory Insights: the organization's event log, ``POST /insights/directory/v1/events``.
 
-Real JumpCloud serves Directory Insights on ``https://api.jumpcloud.com/insights/directory/v1``
-(jumpcloud.md §1.1); the lab's topology has no ``api`` host, so it is served on the console host:
+Real JumpCloud serves Directory Insights on ``https://api.jumpcloud.com/insights/directory/v1``;
+the lab's topology has no ``api`` host, so it is served on the console host:
 point a client's Insights base URL (e.g. ``JC_INSIGHTS_BASE_URL``) at
 ``https://<console>/insights/directory/v1``. Same credentials as the admin API (``x-api-key`` or a
 service-account bearer, ``x-org-id`` rules) and JumpCloud's ``{code, message, status}`` errors.

@@ -166,7 +166,7 @@ def _search_node(value: Any) -> Node | None:
 
 
 def search_query(body: Any) -> Query:
-    """``POST /api/search/systemusers`` body (reference §1.5)."""
+    """``POST /api/search/systemusers`` body."""
     if body is None:
         body = {}
     if not isinstance(body, dict):

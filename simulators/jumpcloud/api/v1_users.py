@@ -1,4 +1,4 @@
-"""v1 ``/api/systemusers`` and ``/api/search/systemusers`` (reference §2)."""
+"""v1 ``/api/systemusers`` and ``/api/search/systemusers``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""v2 user groups, associations, memberships and traversals (reference §3.1-§3.4)."""
+"""v2 user groups, associations, memberships and traversals."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""v2 ``/api/v2/office365s`` and ``/api/v2/directories`` (reference §3.5-§3.10)."""
+"""v2 ``/api/v2/office365s`` and ``/api/v2/directories``."""
 
 from __future__ import annotations
 

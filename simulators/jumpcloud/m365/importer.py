@@ -1,5 +1,5 @@
 """Import from Microsoft 365: list the tenant's users (Graph paging passed through) and turn
-chosen ones into JumpCloud users bound to the instance (jumpcloud.md §3.8, §5.2)."""
+chosen ones into JumpCloud users bound to the instance."""
 
 from __future__ import annotations
 

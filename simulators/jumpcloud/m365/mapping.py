@@ -1,6 +1,6 @@
 """JumpCloud user → Microsoft Graph user: always-exported attributes, the 13 translation rules,
-account state, immutable ID, UPN and the throwaway password of a new account (jumpcloud.md §3.9,
-§5.3, entra-graph §3.2-§3.3)."""
+account state, immutable ID, UPN and the throwaway password of a new account (README: The
+Microsoft 365 directory integration)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """JumpCloud's side of OAuth 2.0 with Entra: authorize URL with PKCE, code and refresh grants,
-ID-token check. Knows Entra only by its HTTPS endpoints (entra-graph §4.1-§4.4)."""
+ID-token check. Knows Entra only by its HTTPS endpoints."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The delegated Microsoft Graph scopes JumpCloud's directory integration asks for at consent.
 
-JumpCloud does not publish its list (jumpcloud.md §8.1); this one is the least set that covers
+JumpCloud does not publish its list; this one is the least set that covers
 everything the engine does, each scope for a reason:
 
 - ``User.ReadWrite.All``: list users for import, create, update and disable them.
@@ -14,7 +14,7 @@ everything the engine does, each scope for a reason:
 - ``openid profile``: an ID token naming the tenant (``tid``) and the authorizing admin.
 
 All Graph writes are made as the consenting Global Administrator (delegated), as JumpCloud's
-FAQ says they show in the Entra audit log under that admin (entra-graph §4.11).
+FAQ says they show in the Entra audit log under that admin.
 """
 
 from __future__ import annotations

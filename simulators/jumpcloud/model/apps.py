@@ -1,4 +1,4 @@
-"""SSO applications (SAML connectors, reference §4.1/§4.3) with a key pair per application."""
+"""SSO applications (SAML connectors) with a key pair per application."""
 
 from __future__ import annotations
 

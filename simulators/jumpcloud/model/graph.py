@@ -1,4 +1,4 @@
-"""The association graph (reference §3.1): direct edges and traversals with ``paths``.
+"""The association graph: direct edges and traversals with ``paths``.
 
 Edges are stored once, from a *subject* (user or user_group) to a *target* resource
 (application, office_365, ...). Group membership lives in ``group_members``; traversals

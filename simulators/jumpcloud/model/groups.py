@@ -1,4 +1,4 @@
-"""User groups and their (static) membership (reference §3.3)."""
+"""User groups and their (static) membership."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Microsoft 365 directory instances (reference §3.5-§3.10) and their per-user sync rows.
+"""Microsoft 365 directory instances and their per-user sync rows.
 
 The directory-integration engine (``simulators/jumpcloud/m365``) owns the behaviour; this
 module keeps its state: OAuth status, domains, translation rules, and one binding row per

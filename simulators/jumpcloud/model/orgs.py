@@ -1,4 +1,4 @@
-"""Organizations, their settings, admins, API keys and service accounts (reference §1.2, §2.3)."""
+"""Organizations, their settings, admins, API keys and service accounts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Password hashing and the organization password policy (reference §2.3)."""
+"""Password hashing and the organization password policy."""
 
 from __future__ import annotations
 

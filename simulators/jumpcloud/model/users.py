@@ -1,4 +1,4 @@
-"""System users (reference §2): fields, states, passwords, lockout, TOTP, list queries."""
+"""System users: fields, states, passwords, lockout, TOTP, list queries."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What the SSO host needs from the JumpCloud model, as plain values (no Flask).
 
-``SamlApp`` is the IdP's view of one SAML connector (reference §4.1 config keys); ``SsoUser``
+``SamlApp`` is the IdP's view of one SAML connector; ``SsoUser``
 the facts about a user an assertion is built from. ``IdpDirectory`` is the one place the SSO
 host reads the JumpCloud model: applications by label, users, assignments, the Microsoft 365
 binding (immutable id), console hand-off tickets and TOTP.

@@ -1,4 +1,4 @@
-"""The AADSTS codes this STS emits: name, OAuth ``error`` value and message (entra-graph §5).
+"""The AADSTS codes this STS emits: name, OAuth ``error`` value and message.
 
 One table for the token endpoint's JSON errors, the authorize redirects and the error pages.
 Messages are ``str.format`` templates; missing fields render as an empty string.

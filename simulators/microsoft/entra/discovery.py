@@ -1,4 +1,4 @@
-"""OIDC discovery documents, JWKS and instance discovery (entra-graph §4.6)."""
+"""OIDC discovery documents, JWKS and instance discovery."""
 
 from __future__ import annotations
 

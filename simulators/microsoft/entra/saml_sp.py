@@ -1,4 +1,4 @@
-"""Entra as SAML 2.0 SP for federated domains: ``POST /login.srf`` (entra-graph §1, §1.8).
+"""Entra as SAML 2.0 SP for federated domains: ``POST /login.srf``.
 
 The Response is verified by ``simulators.saml.verify`` against the federation configuration
 whose ``issuerUri`` is the assertion's Issuer (the trust lookup: issuer → domain → tenant), with

@@ -1,4 +1,4 @@
-"""Minting Graph access tokens (v1 shape, entra-graph §4.7) and ID tokens (v2), and verifying."""
+"""Minting Graph access tokens (v1 shape) and ID tokens (v2), and verifying."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``/v1.0/domains`` and ``/v1.0/domains/{id}/federationConfiguration`` (entra-graph §2)."""
+"""``/v1.0/domains`` and ``/v1.0/domains/{id}/federationConfiguration``."""
 
 from __future__ import annotations
 

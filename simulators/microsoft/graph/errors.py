@@ -1,4 +1,4 @@
-"""Graph's OData error body with ``innerError`` and request-id headers (entra-graph §3.7, §3.8)."""
+"""Graph's OData error body with ``innerError`` and request-id headers."""
 
 from __future__ import annotations
 

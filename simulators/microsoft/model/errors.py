@@ -1,4 +1,4 @@
-"""Errors the directory model raises; Graph renders them as OData errors (entra-graph §3.7)."""
+"""Errors the directory model raises; Graph renders them as OData errors."""
 
 from __future__ import annotations
 

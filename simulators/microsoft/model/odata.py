@@ -1,7 +1,7 @@
 """An OData ``$filter`` parser (tokenizer + recursive descent) that emits parameterised SQL.
 
 The property table says which operators each user property supports by default and which only
-with an advanced query (entra-graph §3.2, §3.5); the caller learns whether the filter needed
+with an advanced query; the caller learns whether the filter needed
 advanced query capabilities and rejects it when the request does not have them.
 """
 

@@ -1,4 +1,4 @@
-"""Password hashing (lab-grade PBKDF2) and Entra's password complexity rule (entra-graph §3.3)."""
+"""Password hashing (lab-grade PBKDF2) and Entra's password complexity rule."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tenants, their domains and each domain's federation configuration (entra-graph §2)."""
+"""Tenants, their domains and each domain's federation configuration."""
 
 from __future__ import annotations
 

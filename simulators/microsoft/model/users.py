@@ -1,4 +1,4 @@
-"""Users: creation and update rules of Graph (entra-graph §3.3-3.6), soft delete, sign-in state."""
+"""Users: creation and update rules of Graph, soft delete, sign-in state."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""federatedIdpMfaBehavior: who does the MFA when Entra requires it (entra-graph §1.6)."""
+"""federatedIdpMfaBehavior: who does the MFA when Entra requires it."""
 
 from __future__ import annotations
 

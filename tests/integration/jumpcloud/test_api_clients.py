@@ -1,4 +1,4 @@
-"""Requests built exactly as JumpCloud's own clients build them (reference §6).
+"""Requests built exactly as JumpCloud's own clients build them.
 
 No JumpCloud client on PyPI takes a base URL without heavy dependencies (saltext-jumpcloud
 pulls in salt; jcapi-python is GitHub-only), so each client's wire behaviour is reproduced

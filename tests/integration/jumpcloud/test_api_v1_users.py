@@ -1,4 +1,4 @@
-"""v1 /api/systemusers and /api/search/systemusers, positive and negative (reference §1, §2)."""
+"""v1 /api/systemusers and /api/search/systemusers, positive and negative."""
 
 from __future__ import annotations
 

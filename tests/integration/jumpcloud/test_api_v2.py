@@ -1,4 +1,4 @@
-"""v2: user groups, graph, applications, Microsoft 365 instances (reference §3)."""
+"""v2: user groups, graph, applications, Microsoft 365 instances."""
 
 from __future__ import annotations
 

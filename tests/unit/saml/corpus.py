@@ -2,7 +2,7 @@
 
 Every mutator yields ``Case(name, data, reason, settings)``. ``data`` is the decoded Response
 (``channel="xml"``) or a raw ``SAMLResponse`` form value (``channel="post"``). The XSW1-XSW8
-constructions follow saml-security.md §1.3 (SAML Raider's descriptions, re-implemented here);
+constructions follow SAML Raider's published attack descriptions (re-implemented here);
 evil copies carry the NameID ``EVIL_NAMEID``.
 """
 
