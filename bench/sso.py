@@ -33,12 +33,12 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.testkit import Person, assert_signed_in, portal_signin
 from harness.useragent import UserAgent
 from simulators.jumpcloud.sso.issuance import Delivery, build_signed_response
 from simulators.jumpcloud.sso.model import SamlApp, SsoUser
 from simulators.saml import constants as c
 from simulators.saml.keys import SigningKeyPair
-from tests.e2e.saml.support import Person, assert_signed_in, portal_signin
 
 SIGN_RUNS = 300
 
@@ -78,7 +78,7 @@ class Served:
 def serve_lab(queue: mp.Queue, stop: mp.Event) -> None:
     """Child process: start the lab, build a federated world, publish how to reach it."""
     from harness.lab import Lab, LabOptions
-    from tests.e2e.saml.support import build_world
+    from harness.testkit import build_world
 
     with tempfile.TemporaryDirectory(prefix="m365lab-bench-") as state_dir:
         # what `m365lab up` starts (its systems and thread count), without the default world
@@ -132,7 +132,7 @@ def _descriptor_pid(path: Path) -> int | None:
 
 @contextmanager
 def split_lab() -> Iterator[Served]:
-    from tests.e2e.saml.support import build_world
+    from harness.testkit import build_world
 
     with tempfile.TemporaryDirectory(prefix="m365lab-bench-") as state_dir:
         state = Path(state_dir)

@@ -20,10 +20,9 @@ import re
 
 import pytest
 
+from harness.testkit import Person, add_microsoft_user, build_world, start_lab
 from harness.useragent import UserAgent
 from simulators.core.httpclient import lab_session
-
-from ..saml.support import Person, add_microsoft_user, build_world, start_lab
 
 PUBLIC = {
     # README fidelity, "JumpCloud: metadata": IdP metadata is public (it holds no secret)

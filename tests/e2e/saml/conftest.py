@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import build_world, start_lab
+from harness.testkit import build_world, start_lab
 
 
 @pytest.fixture(scope="module")

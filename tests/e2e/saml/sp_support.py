@@ -36,13 +36,12 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from harness.descriptor import LabDescriptor
 from harness.lab import Lab
+from harness.testkit import PASSWORD, Person, start_lab
 from harness.useragent import Page, UserAgent
 from harness.world import create_world
 from simulators.core.httpclient import lab_session
 from simulators.saml import constants as c
 from simulators.saml.keys import SigningKeyPair
-
-from .support import PASSWORD, Person, start_lab
 
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 GROUP_CLAIM = "http://schemas.xmlsoap.org/claims/Group"

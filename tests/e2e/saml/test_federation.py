@@ -9,8 +9,7 @@ import pytest
 
 from harness.cli import CliError
 from harness.federation import FederationError, add_federate_parser, cmd_federate
-
-from .support import build_world, federate
+from harness.testkit import build_world, federate
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from .support import assert_signed_in, decisions, jumpcloud_signin, portal_signin
+from harness.testkit import assert_signed_in, decisions, jumpcloud_signin, portal_signin
 
 
 @pytest.fixture

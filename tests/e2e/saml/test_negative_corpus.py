@@ -13,10 +13,9 @@ from dataclasses import replace
 
 import pytest
 
+from harness.testkit import FederatedWorld, Person, add_microsoft_user, new_world
 from simulators.saml import constants as c
 from tests.unit.saml import corpus, helpers
-
-from .support import FederatedWorld, Person, add_microsoft_user, new_world
 
 
 @pytest.fixture(scope="module")

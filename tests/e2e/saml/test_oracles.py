@@ -11,11 +11,10 @@ import uuid
 import pytest
 from lxml import etree
 
+from harness.testkit import build_world, jumpcloud_signin
 from simulators.saml import constants as c
 from simulators.saml.keys import cert_b64_to_pem
 from simulators.saml.metadata import parse_idp_metadata
-
-from .support import build_world, jumpcloud_signin
 
 SUFFIX = uuid.uuid4().hex[:6]
 SP_ENTITY = "https://sp.example.test/metadata"

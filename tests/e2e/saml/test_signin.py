@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .support import (
+from harness.testkit import (
     assert_error,
     assert_signed_in,
     decisions,
@@ -138,7 +138,7 @@ def test_every_decision_reaches_the_signin_log(world):
 
 def test_a_session_of_another_organization_ends_on_an_error_page_within_ten_hops(lab, world):
     """A User Portal session of org A meets org B's app: an error page, never a redirect loop."""
-    from .support import build_world
+    from harness.testkit import build_world
 
     other = build_world(lab)
     alice = world.people["alice"]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.testkit import assert_error, assert_signed_in, jumpcloud_signin, portal_signin
 from simulators.saml.metadata import parse_idp_metadata
-
-from .support import assert_error, assert_signed_in, jumpcloud_signin, portal_signin
 
 SKEW = 5 * 60
 

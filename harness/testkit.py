@@ -1,4 +1,6 @@
-"""Shared pieces of the SAML end-to-end tests: the lab, a federated world, sign-in journeys.
+"""A federated world to test against: the lab, the standard world of people, sign-in journeys.
+
+Used by the end-to-end tests and the benchmarks; tests of one's own may use it too.
 
 One in-process lab with both systems per test module. A world is created through the control
 plane; Microsoft users carrying ``onPremisesImmutableId`` = the JumpCloud user id are created
