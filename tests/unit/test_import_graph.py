@@ -127,3 +127,18 @@ def test_no_import_cycle_in_the_harness_beyond_the_known_one():
 
 def test_the_detector_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_nothing_outside_the_tests_imports_them():
+    wrong = [
+        f"{path.relative_to(ROOT)}: {node.module if isinstance(node, ast.ImportFrom) else ''}"
+        for folder in ("simulators", "harness", "bench", "tools")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if (isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "tests")
+        or (
+            isinstance(node, ast.Import)
+            and any(a.name.split(".")[0] == "tests" for a in node.names)
+        )
+    ]
+    assert not wrong, "\n".join(wrong)
