@@ -9,8 +9,9 @@ bindings, translation rules, Microsoft users, groups, domains, federation, delet
 unchanged afterwards. ``$batch`` inner requests get the same treatment.
 
 The admin console's pages and actions get the same: world A's admin, signed in, sends every
-action with B's ids in the path or in the form. Not covered here: the User Portal and the SSO
-host (``tests/e2e/saml`` covers a session of another organization there).
+action with B's ids in the path or in the form. On the SSO host, a user signed in to A's User
+Portal tries every route of B's app: no assertion is ever issued. Not covered here: the User
+Portal's own pages (they show only the signed-in user's own objects).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 
 import pytest
 
-from harness.testkit import Person, add_microsoft_user, build_world, start_lab
+from harness.testkit import Person, add_microsoft_user, build_world, jumpcloud_signin, start_lab
 from harness.useragent import UserAgent
 from simulators.core.httpclient import lab_session
 
@@ -306,4 +307,30 @@ def test_no_console_page_or_action_reaches_another_world(lab, worlds):
                     if "path" in how and reply.status < 400:
                         failures.append(f"POST {rule} {action} ({how}): {reply.status}")
     assert not failures, "\n".join(failures)
+    assert victim.snapshot() == before
+
+
+def test_no_sso_route_gives_one_world_an_assertion_for_another(lab, worlds):
+    """Signed in to world A's User Portal, every SSO route of world B's app: no assertion."""
+    attacker, victim = worlds
+    before = victim.snapshot()
+    world = attacker.world
+    label = victim.world.m365_label
+    sso = victim.world.url("sso")
+    with UserAgent(world.ca, auto_submit=False) as agent:
+        home = jumpcloud_signin(
+            world, world.people["alice"], agent.get(attacker.console + "/userconsole/login")
+        )
+        assert home.page_id == "jc.userportal.home", home
+        routes = [
+            (method, rule)
+            for method, rule in _routes(lab, "sso", "/saml2/")
+            if not rule.endswith("/metadata")  # public: README fidelity, JumpCloud metadata
+        ]
+        assert len(routes) >= 4
+        for method, rule in routes:
+            url = sso + PARAM.sub(lambda _: label, rule)
+            page = agent.get(url) if method == "GET" else agent.post(url, data={})
+            assert page.page_id != "saml.post", (method, rule, page)
+            assert "SAMLResponse" not in page.text, (method, rule)
     assert victim.snapshot() == before
