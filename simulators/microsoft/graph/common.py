@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from simulators.microsoft.graph import errors
 from simulators.microsoft.graph.auth import caller
-from simulators.microsoft.model.errors import DirectoryError, bad_request
+from simulators.microsoft.model.errors import DirectoryError, bad_request, segment_not_found
 from simulators.microsoft.services import services
 
 bp = Blueprint("ms_graph", __name__, url_prefix="/v1.0")
@@ -46,3 +46,50 @@ def reply(payload: dict, status: int = 200) -> Response:
 
 def no_content() -> Response:
     return Response(status=204)
+
+
+# directoryObject's derived types a path may cast to, by lower-case name (casts ignore case).
+DIRECTORY_TYPES = {
+    name.lower(): name
+    for name in (
+        "user", "group", "application", "servicePrincipal", "administrativeUnit", "device",
+        "orgContact", "directoryRole",
+    )
+}  # fmt: skip
+CAST_PREFIXES = ("microsoft.graph.", "graph.")
+
+
+def cast_type(segment: str) -> str | None:
+    """The type an OData cast segment names (``microsoft.graph.user`` or ``graph.user`` → ``user``).
+
+    None when the segment is no cast; a cast to a type that is no directory object is a segment
+    Graph does not know (400).
+    """
+    lowered = segment.lower()
+    for prefix in CAST_PREFIXES:
+        if lowered.startswith(prefix):
+            name = DIRECTORY_TYPES.get(lowered[len(prefix) :])
+            if name is None:
+                raise segment_not_found(segment)
+            return name
+    return None
+
+
+def require_cast(segment: str, *accepted: str) -> str:
+    """The type ``segment`` casts to, one of ``accepted`` (else a segment Graph does not know)."""
+    name = cast_type(segment)
+    if name not in accepted:
+        raise segment_not_found(segment)
+    return name
+
+
+def eventual() -> bool:
+    """Whether the request asks for an advanced query (``ConsistencyLevel: eventual``)."""
+    return request.headers.get("ConsistencyLevel", "").lower() == "eventual"
+
+
+def count_reply(total_of) -> Response:
+    """``.../$count``: a text/plain number, only with ``ConsistencyLevel: eventual``."""
+    if not eventual():
+        raise bad_request("$count is not currently supported.")
+    return Response(str(total_of()), mimetype="text/plain")

@@ -6,7 +6,7 @@ import uuid
 
 from flask import Response, g, jsonify, request
 
-from simulators.microsoft.model.errors import DirectoryError
+from simulators.microsoft.model.errors import DirectoryError, segment_not_found
 from simulators.microsoft.services import services
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -82,7 +82,8 @@ def render(status: int, code: str, message: str) -> Response:
     """The renderer core calls for 404/405/faults/crashes under ``/v1.0``."""
     default_code, default_message = _CODES.get(status, (code, None))
     if status == 404 and code == "NotFound":
-        message = f"Resource not found for the segment '{request.path.rsplit('/', 1)[-1]}'."
+        # Graph answers a path it cannot route with 400, naming the last segment.
+        return from_directory_error(segment_not_found(request.path.rsplit("/", 1)[-1]))
     if status == 405:
         message = f"The request method '{request.method}' is not supported for this resource."
     chosen = code if code not in ("BadRequest", "NotFound", "MethodNotAllowed", "TooManyRequests",

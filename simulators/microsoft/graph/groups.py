@@ -1,4 +1,4 @@
-"""``/v1.0/groups``, their ``members`` and ``/users/{id}/memberOf``."""
+"""``/v1.0/groups``, their ``members`` and ``/users/{id}/memberOf`` (with OData casts, $count)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from urllib.parse import urlencode
 from flask import Response, request
 
 from simulators.microsoft.graph.auth import WRITE_ROLES, require
-from simulators.microsoft.graph.common import bp, graph_base, json_body, no_content, reply
+from simulators.microsoft.graph.common import (
+    bp,
+    count_reply,
+    graph_base,
+    json_body,
+    no_content,
+    reply,
+    require_cast,
+)
 from simulators.microsoft.graph.serialize import (
     GROUP_SELECTABLE,
     context,
@@ -27,6 +35,9 @@ from simulators.microsoft.services import services
 GROUP_TYPE = "#microsoft.graph.group"
 USER_TYPE = "#microsoft.graph.user"
 GROUP_ADMIN_ROLES = WRITE_ROLES
+# Types a cast may name under /members and /memberOf (directory roles are not modelled as such).
+MEMBER_TYPES = ("user", "group", "device", "orgContact", "servicePrincipal")
+MEMBER_OF_TYPES = ("group", "administrativeUnit")
 
 
 def _groups():
@@ -117,11 +128,25 @@ def _member_page(rows: list[dict], fragment: str, *, refs: bool) -> Response:
     return reply({"@odata.context": context(base, fragment), "value": value})
 
 
+def _members(tenant_id: str, group_id: str, cast: str | None) -> list[dict]:
+    """A group's members, or those of a cast's type: members are users (nesting isn't modelled)."""
+    wanted = "user" if cast is None else require_cast(cast, *MEMBER_TYPES)
+    rows = _groups().members(tenant_id, group_id)
+    return rows if wanted == "user" else []
+
+
 @bp.get("/groups/<group_id>/members")
-def list_members(group_id: str):
+@bp.get("/groups/<group_id>/members/<cast>")
+def list_members(group_id: str, cast: str | None = None):
     who = require(GROUPS_READ | USERS_READ)
-    rows = _groups().members(who.tenant_id, group_id)
-    return _member_page(rows, "directoryObjects", refs=False)
+    return _member_page(_members(who.tenant_id, group_id, cast), "directoryObjects", refs=False)
+
+
+@bp.get("/groups/<group_id>/members/$count")
+@bp.get("/groups/<group_id>/members/<cast>/$count")
+def count_members(group_id: str, cast: str | None = None):
+    who = require(GROUPS_READ | USERS_READ)
+    return count_reply(lambda: len(_members(who.tenant_id, group_id, cast)))
 
 
 @bp.get("/groups/<group_id>/members/$ref")
@@ -145,10 +170,18 @@ def remove_member(group_id: str, member_id: str):
     return no_content()
 
 
+def _member_of(tenant_id: str, key: str, cast: str | None) -> list[dict]:
+    """The user's groups, or none for an administrative unit cast (units aren't modelled)."""
+    wanted = "group" if cast is None else require_cast(cast, *MEMBER_OF_TYPES)
+    rows = _groups().member_of(tenant_id, key)
+    return rows if wanted == "group" else []
+
+
 @bp.get("/users/<key>/memberOf")
-def member_of(key: str):
+@bp.get("/users/<key>/memberOf/<cast>")
+def member_of(key: str, cast: str | None = None):
     who = require(GROUPS_READ | USERS_READ)
-    rows = _groups().member_of(who.tenant_id, key)
+    rows = _member_of(who.tenant_id, key, cast)
     select = _select(collection=True)
     return reply(
         {
@@ -156,3 +189,10 @@ def member_of(key: str):
             "value": [{"@odata.type": GROUP_TYPE, **group_json(row, select)} for row in rows],
         }
     )
+
+
+@bp.get("/users/<key>/memberOf/$count")
+@bp.get("/users/<key>/memberOf/<cast>/$count")
+def count_member_of(key: str, cast: str | None = None):
+    who = require(GROUPS_READ | USERS_READ)
+    return count_reply(lambda: len(_member_of(who.tenant_id, key, cast)))

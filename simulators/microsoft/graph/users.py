@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Response, request
+from flask import request
 
 from simulators.microsoft.graph.auth import WRITE_ROLES, require
-from simulators.microsoft.graph.common import bp, graph_base, json_body, no_content, reply
+from simulators.microsoft.graph.common import (
+    bp,
+    count_reply,
+    eventual,
+    graph_base,
+    json_body,
+    no_content,
+    reply,
+)
 from simulators.microsoft.graph.serialize import context, parse_select, user_json
 from simulators.microsoft.model.errors import bad_request
 from simulators.microsoft.model.user_query import UserLister, UserQuery
@@ -35,7 +43,7 @@ def _query() -> UserQuery:
         top=args.get("$top"),
         count=args.get("$count", "").lower() == "true",
         skiptoken=args.get("$skiptoken"),
-        eventual=request.headers.get("ConsistencyLevel", "").lower() == "eventual",
+        eventual=eventual(),
     )
 
 
@@ -61,11 +69,8 @@ def list_users():
 def count_users():
     who = require(USERS_READ)
     query = _query()
-    if not query.eventual:
-        raise bad_request("$count is not currently supported.")
     query.count = True
-    total = _lister().count(who.tenant_id, query)
-    return Response(str(total), mimetype="text/plain")
+    return count_reply(lambda: _lister().count(who.tenant_id, query))
 
 
 @bp.get("/users/<key>")

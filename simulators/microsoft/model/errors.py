@@ -42,3 +42,8 @@ def unsupported_query(message: str = "Unsupported Query.") -> DirectoryError:
 
 def invalid_values() -> DirectoryError:
     return bad_request("One or more properties contains invalid values.")
+
+
+def segment_not_found(segment: str) -> DirectoryError:
+    """A path segment Graph does not know: 400 ``BadRequest`` (not 404), as Graph answers."""
+    return DirectoryError(400, "BadRequest", f"Resource not found for the segment '{segment}'.")

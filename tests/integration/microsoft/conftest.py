@@ -13,6 +13,8 @@ from harness.lab import Lab, LabOptions
 from harness.useragent import UserAgent
 from simulators.core.httpclient import lab_session
 
+from .graph_clients import world_document
+
 
 @dataclass
 class MicrosoftLab:
@@ -137,6 +139,12 @@ def ms(tmp_path_factory):
         patch.setenv("REQUESTS_CA_BUNDLE", str(lab.ctx.ca_file))
         yield MicrosoftLab(lab)
     lab.stop()
+
+
+@pytest.fixture(scope="module")
+def clients_world(ms):
+    """The world the third-party Graph client suites share (see ``graph_clients``)."""
+    return ms.world(world_document())
 
 
 @pytest.fixture

@@ -210,8 +210,12 @@ def test_throttled_requests_keep_429_inside_a_batch(graph, ms):
 
 
 def test_unknown_routes_are_graph_shaped(graph, ms):
-    reply = graph.get(f"{ms.graph}/nothing/here")
-    assert reply.status_code == 404 and reply.json()["error"]["innerError"]["request-id"]
+    # Graph answers a path it cannot route with 400 BadRequest naming the segment, not 404.
+    assert graph.get(f"{ms.graph}/nothing/here").status_code == 400
+    reply = graph.get(f"{ms.graph}/nothing")
+    assert reply.status_code == 400 and reply.json()["error"]["innerError"]["request-id"]
+    assert reply.json()["error"]["code"] == "BadRequest"
+    assert reply.json()["error"]["message"] == "Resource not found for the segment 'nothing'."
     assert graph.put(f"{ms.graph}/domains").status_code == 405
 
 

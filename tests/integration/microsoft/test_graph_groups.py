@@ -1,5 +1,6 @@
 """Graph ``/groups``: create, list ($filter, $select, $top, paging, $count), get, PATCH,
-DELETE, members and ``$ref``, ``/users/{id}/memberOf``, error bodies and rights."""
+DELETE, members and ``$ref``, ``/users/{id}/memberOf`` (and their OData casts and ``$count``),
+error bodies and rights."""
 
 from __future__ import annotations
 
@@ -114,6 +115,37 @@ def test_members_bound_at_creation(graph, ms):
     )
     listed = graph.get(f"{ms.graph}/groups/{group['id']}/members").json()["value"]
     assert [m["id"] for m in listed] == [cat]
+
+
+def test_member_casts_and_counts(graph, ms):
+    eventual = {"ConsistencyLevel": "eventual"}
+    cat = _user_id(graph, ms, "cat")
+    group = _security_group(
+        graph, ms, "Cast Club", **{"members@odata.bind": [f"{ms.graph}/directoryObjects/{cat}"]}
+    )
+    members = f"{ms.graph}/groups/{group['id']}/members"
+    member_of = f"{ms.graph}/users/cat@{DOMAIN}/memberOf"
+    for cast in ("microsoft.graph.user", "graph.user"):
+        users = graph.get(f"{members}/{cast}").json()["value"]
+        assert [m["id"] for m in users] == [cat]
+        assert graph.get(f"{members}/{cast}/$count", headers=eventual).text == "1"
+    assert graph.get(f"{members}/microsoft.graph.group").json()["value"] == []
+    assert graph.get(f"{members}/$count", headers=eventual).text == "1"
+    all_groups = [g["id"] for g in graph.get(member_of).json()["value"]]
+    assert group["id"] in all_groups
+    for cast in ("microsoft.graph.group", "graph.group"):
+        groups = graph.get(f"{member_of}/{cast}", params={"$select": "id,displayName"})
+        assert [g["id"] for g in groups.json()["value"]] == all_groups
+        assert set(groups.json()["value"][0]) == {"@odata.type", "id", "displayName"}
+        count = graph.get(f"{member_of}/{cast}/$count", headers=eventual)
+        assert count.headers["Content-Type"].startswith("text/plain")
+        assert count.text == str(len(all_groups))
+    assert graph.get(f"{member_of}/microsoft.graph.administrativeUnit").json()["value"] == []
+    _error(graph.get(f"{member_of}/$count"), 400, "Request_BadRequest")
+    body = _error(graph.get(f"{member_of}/microsoft.graph.user"), 400, "BadRequest")
+    assert body["message"] == "Resource not found for the segment 'microsoft.graph.user'."
+    _error(graph.get(f"{ms.graph}/users/nobody@{DOMAIN}/memberOf/graph.group"), 404,
+           "Request_ResourceNotFound")  # fmt: skip
 
 
 def test_list_filter_select_top_paging_and_count(graph, ms):

@@ -322,31 +322,91 @@ def test_delete_restore_purge(graph, ms):
     )
 
 
-def test_deleted_items_by_cast_then_key(graph, ms):
-    """``deletedItems/microsoft.graph.user/{id}`` (the cast some clients put before the key) is
-    the same item; a group cast finds no user."""
+def _deleted_user(graph, ms, nick: str) -> str:
+    """Create a user and soft-delete it; returns its id."""
     user = graph.post(
         f"{ms.graph}/users",
         json={
             "accountEnabled": True,
-            "displayName": "Cast",
-            "mailNickname": "cast",
-            "userPrincipalName": "cast@users.example",
-            "passwordProfile": {"password": "Temp-Pass-123"},
+            "displayName": nick.title(),
+            "mailNickname": nick,
+            "userPrincipalName": f"{nick}@users.example",
+            "passwordProfile": {"password": "Cast-Pass-123"},
         },
     ).json()
     assert graph.delete(f"{ms.graph}/users/{user['id']}").status_code == 204
-    base = f"{ms.graph}/directory/deletedItems"
-    got = graph.get(f"{base}/microsoft.graph.user/{user['id']}")
-    assert got.status_code == 200 and got.json()["id"] == user["id"], got.text
-    assert got.json()["@odata.type"] == "#microsoft.graph.user"
-    _error(graph.get(f"{base}/microsoft.graph.group/{user['id']}"), 404, "Request_ResourceNotFound")
-    assert graph.get(f"{base}/microsoft.graph.group").json()["value"] == []
-    restored = graph.post(f"{base}/graph.user/{user['id']}/restore")
-    assert restored.status_code == 200 and restored.json()["id"] == user["id"]
-    assert graph.delete(f"{ms.graph}/users/{user['id']}").status_code == 204
-    assert graph.delete(f"{base}/microsoft.graph.user/{user['id']}").status_code == 204
-    _error(graph.get(f"{base}/microsoft.graph.user/{user['id']}"), 404, "Request_ResourceNotFound")
+    return user["id"]
+
+
+@pytest.mark.parametrize("cast", ["microsoft.graph.user", "graph.user", "Microsoft.Graph.User"])
+def test_deleted_items_answer_at_odata_cast_paths(graph, ms, cast):
+    user_id = _deleted_user(graph, ms, "cast" + str(len(cast)))
+    items = f"{ms.graph}/directory/deletedItems"
+    for path in (f"{cast}/{user_id}", f"{user_id}/{cast}"):
+        got = graph.get(f"{items}/{path}", params={"$select": "displayName,deletedDateTime"})
+        assert got.status_code == 200, got.text
+        body = got.json()
+        assert body["@odata.context"].endswith(
+            "$metadata#directory/deletedItems/microsoft.graph.user/$entity"
+        )
+        assert body["id"] == user_id and body["@odata.type"] == "#microsoft.graph.user"
+        assert set(body) - {"@odata.context", "@odata.type"} == {
+            "id", "displayName", "deletedDateTime"
+        }  # fmt: skip
+    restored = graph.post(f"{items}/{cast}/{user_id}/restore")
+    assert restored.status_code == 200 and restored.json()["id"] == user_id
+    assert graph.delete(f"{ms.graph}/users/{user_id}").status_code == 204
+    assert graph.delete(f"{items}/{cast}/{user_id}").status_code == 204
+    _error(graph.get(f"{items}/{user_id}"), 404, "Request_ResourceNotFound")
+    _error(graph.delete(f"{items}/{cast}/{user_id}"), 404, "Request_ResourceNotFound")
+
+
+def test_a_cast_to_another_type_finds_no_deleted_user(graph, ms):
+    user_id = _deleted_user(graph, ms, "wrongcast")
+    items = f"{ms.graph}/directory/deletedItems"
+    for path in (f"microsoft.graph.group/{user_id}", f"{user_id}/graph.group"):
+        body = _error(graph.get(f"{items}/{path}"), 404, "Request_ResourceNotFound")
+        assert body["message"].startswith(f"Resource '{user_id}' does not exist")
+    _error(
+        graph.delete(f"{items}/microsoft.graph.group/{user_id}"), 404, "Request_ResourceNotFound"
+    )
+    _error(
+        graph.post(f"{items}/microsoft.graph.application/{user_id}/restore"),
+        404,
+        "Request_ResourceNotFound",
+    )
+    # Nothing happened to the user: it is still in deleted items.
+    assert graph.get(f"{items}/microsoft.graph.user/{user_id}").status_code == 200
+    # Deleted groups are listed empty: the lab removes groups at once.
+    groups = graph.get(f"{items}/microsoft.graph.group")
+    assert groups.status_code == 200 and groups.json()["value"] == []
+
+
+def test_deleted_items_count_and_bad_paths(graph, ms):
+    user_id = _deleted_user(graph, ms, "counted")
+    items = f"{ms.graph}/directory/deletedItems"
+    listed = graph.get(
+        f"{items}/graph.user", params={"$count": "true", "$select": "id"}, headers=EVENTUAL
+    ).json()
+    assert listed["@odata.count"] == len(listed["value"]) >= 1
+    assert user_id in [u["id"] for u in listed["value"]]
+    count = graph.get(f"{items}/microsoft.graph.user/$count", headers=EVENTUAL)
+    assert count.status_code == 200 and count.headers["Content-Type"].startswith("text/plain")
+    assert count.text == str(listed["@odata.count"])
+    assert graph.get(f"{items}/microsoft.graph.group/$count", headers=EVENTUAL).text == "0"
+    _error(graph.get(f"{items}/microsoft.graph.user/$count"), 400, "Request_BadRequest")
+    # The cast is required to list (Graph's words); unknown types and shapes are unknown segments.
+    for path in ("", "/$count"):
+        body = _error(graph.get(items + path), 400, "Request_UnsupportedQuery")
+        assert body["message"].startswith("Searches against this resource are not supported.")
+    for path, segment in (
+        ("microsoft.graph.nosuch", "microsoft.graph.nosuch"),
+        ("microsoft.graph.directoryRole", "microsoft.graph.directoryRole"),
+        ("microsoft.graph.user/graph.user", "graph.user"),
+        (f"{user_id}/$count", "$count"),
+    ):
+        body = _error(graph.get(f"{items}/{path}"), 400, "BadRequest")
+        assert body["message"] == f"Resource not found for the segment '{segment}'."
 
 
 def test_deleted_users_are_purged_after_30_days(graph, ms, world):
