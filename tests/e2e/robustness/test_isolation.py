@@ -10,8 +10,9 @@ unchanged afterwards. ``$batch`` inner requests get the same treatment.
 
 The admin console's pages and actions get the same: world A's admin, signed in, sends every
 action with B's ids in the path or in the form. On the SSO host, a user signed in to A's User
-Portal tries every route of B's app: no assertion is ever issued. Not covered here: the User
-Portal's own pages (they show only the signed-in user's own objects).
+Portal tries every route of B's app: no assertion is ever issued. The User Portal's own pages
+name no object in their paths (they act on the signed-in user); every one of them, sent by A's
+signed-in user with B's ids in the form, changes nothing of B's and shows nothing of B's.
 """
 
 from __future__ import annotations
@@ -338,4 +339,44 @@ def test_no_sso_route_gives_one_world_an_assertion_for_another(lab, worlds):
             page = agent.get(url) if method == "GET" else agent.post(url, data={})
             assert page.page_id != "saml.post", (method, rule, page)
             assert "SAMLResponse" not in page.text, (method, rule)
+    assert victim.snapshot() == before
+
+
+def test_no_user_portal_page_shows_or_changes_another_world(lab, worlds):
+    """Signed in to A's User Portal, every portal route with B's ids in the form: B unchanged."""
+    attacker, victim = worlds
+    before = victim.snapshot()
+    world = attacker.world
+    victim_alice = victim.world.people["alice"]
+    foreign_form = {
+        "user_id": victim.jc_ids["user_id"], "id": victim.jc_ids["user_id"],
+        "org_id": victim.jc_ids["org_id"], "organization": victim.jc_ids["org_id"],
+        "email": victim_alice.email, "username": victim_alice.email,
+        "current_password": "not-the-password", "password": "Hijack-Passw0rd!1",
+        "new_password": "Hijack-Passw0rd!1", "confirm": "Hijack-Passw0rd!1", "code": "000000",
+    }  # fmt: skip
+    routes = [(m, r) for m, r in _routes(lab, "console", "/userconsole") if "<" not in r]
+    assert len(routes) >= 6, routes
+    failures = []
+    with UserAgent(world.ca, auto_submit=False) as agent:
+        home = jumpcloud_signin(
+            world, world.people["alice"], agent.get(attacker.console + "/userconsole/login")
+        )
+        assert home.page_id == "jc.userportal.home", home
+        for method, rule in routes:
+            if rule.endswith("/logout"):
+                continue  # would end the attacker's own session, nothing else
+            url = attacker.console + rule
+            if method == "GET":
+                page = agent.get(url)
+            else:
+                token = next((f.get("csrf_token") for f in agent.get(url).forms()), None)
+                page = agent.post(url, data={**foreign_form, "csrf_token": token or ""})
+            if page.status >= 500:
+                failures.append(f"{method} {rule}: {page.status}")
+            sent = set(foreign_form.values())  # a form may echo what was typed into it
+            shown = [v for v in victim.every_id() - sent if v in page.text]
+            if shown:
+                failures.append(f"{method} {rule} shows the other world's {shown}")
+    assert not failures, "\n".join(failures)
     assert victim.snapshot() == before
