@@ -1,6 +1,7 @@
 """Mixed load: concurrent clients of Graph, JumpCloud, the token endpoint and federated sign-in.
 
     python bench/load.py [--clients 16] [--seconds 60] [--layout both|one|split]
+                         [--until-full SECONDS]
 
 The lab runs apart from this script, in the two layouts of ``bench/sso.py``: ``one process``
 (``m365lab up``) and ``split`` (``m365lab up --split``), each with the standard federated
@@ -16,7 +17,9 @@ operations in turn:
 
 Prints per layout: throughput, p50/p99 per operation, errors by status (target: 0 errors,
 0 5xx), and the lab's RSS (its process and children) before and after the load (target: growth
-<= the journal's byte cap + 30 MB, per process: each process of the split lab keeps a journal).
+<= the journal's byte cap + 30 MB, per process: each process of the split lab keeps a journal),
+with each process' journal fill. ``--until-full`` keeps the load on until every busy journal is
+at its cap (entries or bytes), so the RSS growth shown is the bounded steady state.
 """
 
 from __future__ import annotations
@@ -105,6 +108,12 @@ class Tally:
         self.seconds: dict[str, list[float]] = collections.defaultdict(list)
         self.errors: collections.Counter[tuple[str, str]] = collections.Counter()
 
+    def merge(self, other: Tally) -> None:
+        with self.lock:
+            for name, samples in other.seconds.items():
+                self.seconds[name] += samples
+            self.errors.update(other.errors)
+
     def add(self, name: str, elapsed: float, status: int | str) -> None:
         with self.lock:
             self.seconds[name].append(elapsed)
@@ -139,6 +148,38 @@ def run_load(served: Served, clients: int, seconds: float) -> tuple[Tally, float
     return tally, time.perf_counter() - t0
 
 
+def journals(served: Served) -> dict[str, dict]:
+    """Each lab process' journal figures (entries, bytes, caps), by process id."""
+    found: dict[str, dict] = {}
+    with lab_session(served.ca) as http:
+        http.headers["Authorization"] = f"Bearer {served.admin_token}"
+        for host in ("login", "console"):  # the hosts the load reaches
+            state = http.get(served.urls[host] + "/_lab/state", timeout=30).json()
+            found[state["process"]] = state["journal"]
+    return found
+
+
+def full(journal: dict) -> bool:
+    """At a cap: the journal drops its oldest entries from now on, so its memory stops growing."""
+    return (
+        journal["entries"] >= journal["max_entries"]
+        or journal["bytes"] >= 0.95 * journal["max_bytes"]
+    )
+
+
+def fill_journals(served: Served, clients: int, tally: Tally, limit: float) -> float:
+    """More of the same load until every process that serves it has a full journal."""
+    spent, deadline = 0.0, time.monotonic() + limit
+    while time.monotonic() < deadline:
+        busy = [j for j in journals(served).values() if j["entries"] > 1000]
+        if busy and all(full(j) for j in busy):
+            break
+        more, wall = run_load(served, clients, 30.0)
+        tally.merge(more)
+        spent += wall
+    return spent
+
+
 def percentile(samples: list[float], q: float) -> float:
     if len(samples) < 2:
         return samples[0] if samples else 0.0
@@ -146,7 +187,12 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def report(
-    name: str, tally: Tally, wall: float, rss: tuple[float, float, int], clients: int
+    name: str,
+    tally: Tally,
+    wall: float,
+    rss: tuple[float, float, int],
+    clients: int,
+    filled: dict[str, dict],
 ) -> None:
     total = sum(len(v) for v in tally.seconds.values())
     print(f"\n== {name}: {clients} clients, {wall:.0f} s, {total / wall:.1f} requests/s in all")
@@ -166,6 +212,13 @@ def report(
         f"growth {after - before:.0f} MB  (target <= {limit:.0f} MB: the journal's cap + 30 MB"
         " per process)"
     )
+    for process, journal in filled.items():
+        mb = journal["bytes"] / 1024 / 1024
+        print(
+            f"  journal {process[:8]}: {journal['entries']}/{journal['max_entries']} entries, "
+            f"{mb:.1f}/{journal['max_bytes'] / 1024 / 1024:.0f} MB"
+            + ("  (full)" if full(journal) else "")
+        )
 
 
 def main() -> int:
@@ -173,6 +226,14 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--layout", choices=("both", "one", "split"), default="both")
+    parser.add_argument(
+        "--until-full",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="after the timed run, keep the load on (up to SECONDS) until every busy process'"
+        " journal is at its cap, so the RSS figure is the bounded steady state",
+    )
     args = parser.parse_args()
     layouts = {"one process": one_process_lab, "split": split_lab}
     for name, layout in layouts.items():
@@ -181,8 +242,11 @@ def main() -> int:
         with layout() as served:
             before, processes = tree_rss_mb(served.pid)
             tally, wall = run_load(served, args.clients, args.seconds)
+            if args.until_full:
+                wall += fill_journals(served, args.clients, tally, args.until_full)
             after, _ = tree_rss_mb(served.pid)
-        report(name, tally, wall, (before, after, processes), args.clients)
+            filled = journals(served)
+        report(name, tally, wall, (before, after, processes), args.clients, filled)
     return 0
 
 

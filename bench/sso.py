@@ -73,6 +73,8 @@ class Served:
     """The world's ``jumpcloud`` and ``microsoft`` sections (API key, app credentials…)."""
     pid: int
     """The lab's process (its children, if any, are the split systems)."""
+    admin_token: str = ""
+    """The control plane's token (``/_lab/*``), to read each process' journal figures."""
 
 
 def serve_lab(queue: mp.Queue, stop: mp.Event) -> None:
@@ -89,7 +91,8 @@ def serve_lab(queue: mp.Queue, stop: mp.Event) -> None:
             world = build_world(lab)
             alice = world.people["alice"]
             urls = {h: lab.ctx.url(h) for h in HOSTS}
-            queue.put((urls, world.ca, alice.email, alice.password, world.sections))
+            found = (urls, world.ca, alice.email, alice.password, world.sections)
+            queue.put((*found, lab.ctx.admin_token))
             stop.wait()
         finally:
             lab.stop()
@@ -102,7 +105,8 @@ def one_process_lab() -> Iterator[Served]:
     child = context.Process(target=serve_lab, args=(queue, stop), daemon=True)
     child.start()
     try:
-        yield Served(*queue.get(timeout=120), pid=child.pid)
+        *found, admin_token = queue.get(timeout=120)
+        yield Served(*found, pid=child.pid, admin_token=admin_token)
     finally:
         stop.set()
         child.join(timeout=30)
@@ -149,7 +153,8 @@ def split_lab() -> Iterator[Served]:
             world = build_world(lab)  # type: ignore[arg-type]
             alice = world.people["alice"]
             urls = {h: lab.ctx.url(h) for h in HOSTS}
-            yield Served(urls, world.ca, alice.email, alice.password, world.sections, process.pid)
+            found = (urls, world.ca, alice.email, alice.password, world.sections, process.pid)
+            yield Served(*found, admin_token=lab.descriptor()["admin_token"])
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)

@@ -13,7 +13,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from simulators.core import sockstream
 from simulators.core.tls import ServerCredentials
@@ -140,11 +140,13 @@ def _elastic_pool_class():
         and the host stopped answering until their 30 s timeouts.
         """
 
+        # cheroot's pool has no public way to add a worker without waiting for it, so this
+        # reaches into its (untyped) internals.
         def put(self, obj) -> None:
-            idle = self.idle - self._queue.qsize()
-            if idle <= 0 and len(self._threads) < self.max:
-                worker = self._spawn_worker()  # no wait for it to be ready, unlike grow()
-                self._threads.append(worker)
+            pool: Any = self
+            idle = self.idle - pool._queue.qsize()
+            if idle <= 0 and len(pool._threads) < self.max:
+                pool._threads.append(pool._spawn_worker())  # no wait for it, unlike grow()
             elif idle > self.min:
                 self.shrink(1)
             super().put(obj)
@@ -178,7 +180,7 @@ class CherootServer:
         # says "Connection: close" and each request pays a new TLS handshake (a browser, or
         # a few user agents, open more than 10). Idle connections still expire after timeout.
         self.server.keep_alive_conn_limit = KEEP_ALIVE_LIMIT
-        self.server.error_log = _quiet_error_log
+        self.server.error_log = _quiet_error_log  # type: ignore[method-assign]
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -230,7 +232,7 @@ class WerkzeugServer:
             if exc.errno == errno.EADDRINUSE:
                 raise PortInUseError(spec) from exc
             raise
-        self.server.daemon_threads = True
+        self.server.daemon_threads = True  # type: ignore[attr-defined]  # threaded=True
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:

@@ -162,6 +162,11 @@ def _server_credentials(
             return ServerCredentials(cert_path, key_path, ca_cert_path)
     ca_cert = x509.load_pem_x509_certificate(ca_cert_path.read_bytes())
     ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+    ca_public = ca_cert.public_key()
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) or not isinstance(
+        ca_public, ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+    ):
+        raise ValueError(f"{ca_key_path}: the lab CA's key is neither EC nor RSA")
     key = ec.generate_private_key(ec.SECP256R1())
     sans: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names]
     sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ip_addresses]
@@ -178,7 +183,7 @@ def _server_credentials(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_public),
             critical=False,
         )
         .sign(ca_key, hashes.SHA256())

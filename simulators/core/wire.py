@@ -14,6 +14,7 @@ sent once more on a new one.
 from __future__ import annotations
 
 import functools
+import io
 import json
 import select
 import socket
@@ -147,7 +148,7 @@ class Connection:
         self.ca_bundle = ca_bundle
         self.timeout = timeout
         self.sock: socket.socket | None = None
-        self.reader = None
+        self.reader: io.BufferedReader | None = None
 
     def open(self) -> None:
         sock = socket.create_connection((self.host, self.port), self.timeout)
@@ -160,6 +161,12 @@ class Connection:
             sock.close()
             raise
         self.sock, self.reader = sock, sock.makefile("rb")
+
+    @property
+    def _stream(self) -> io.BufferedReader:
+        if self.reader is None:
+            raise _NoReply("the connection is closed")
+        return self.reader
 
     def idle_and_open(self) -> bool:
         """Open and quiet: an idle connection that reads has been closed by the server."""
@@ -180,6 +187,7 @@ class Connection:
     ) -> tuple[int, Headers, bytes]:
         if self.sock is None:
             self.open()
+        assert self.sock is not None
         lines = [f"{method} {target} HTTP/1.1", f"Host: {self.host_header}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         if body is not None or method in ("POST", "PUT", "PATCH"):
@@ -187,7 +195,7 @@ class Connection:
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
         try:
             self.sock.sendall(request)
-            first = self.reader.readline(MAX_LINE + 1)
+            first = self._stream.readline(MAX_LINE + 1)
         except (ConnectionResetError, BrokenPipeError, ssl.SSLEOFError) as exc:
             raise _NoReply(repr(exc)) from exc
         if not first:
@@ -205,12 +213,12 @@ class Connection:
             headers = self._read_headers()
             if not 100 <= status < 200 or status == 101:
                 return status, version, headers
-            first = self.reader.readline(MAX_LINE + 1)  # an interim reply: the real one follows
+            first = self._stream.readline(MAX_LINE + 1)  # an interim reply: the real one follows
 
     def _read_headers(self) -> Headers:
         pairs: list[tuple[str, str]] = []
         while True:
-            line = self.reader.readline(MAX_LINE + 1)
+            line = self._stream.readline(MAX_LINE + 1)
             if len(line) > MAX_LINE:
                 raise TransportError("a reply header line is too long")
             if line in (b"\r\n", b"\n", b""):
@@ -238,18 +246,18 @@ class Connection:
                 size = int(length)
             except ValueError:
                 raise TransportError(f"bad Content-Length {length!r}") from None
-            content = self.reader.read(size)
+            content = self._stream.read(size)
             if len(content) < size:
                 raise TransportError(f"reply cut short: {len(content)} of {size} bytes")
             return content
-        content = self.reader.read()  # no framing: the body ends when the server closes
+        content = self._stream.read()  # no framing: the body ends when the server closes
         self.close()
         return content
 
     def _read_chunks(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
-            line = self.reader.readline(MAX_LINE + 1)
+            line = self._stream.readline(MAX_LINE + 1)
             try:
                 size = int(line.split(b";", 1)[0].strip(), 16)
             except ValueError:
@@ -257,7 +265,7 @@ class Connection:
             if size == 0:
                 self._read_headers()  # trailers
                 return b"".join(parts)
-            chunk = self.reader.read(size + 2)
+            chunk = self._stream.read(size + 2)
             if len(chunk) < size + 2:
                 raise TransportError("reply cut short inside a chunk")
             parts.append(chunk[:size])

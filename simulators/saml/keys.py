@@ -84,7 +84,10 @@ class SigningKeyPair:
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError("only RSA signing keys are supported")
         cert = x509.load_pem_x509_certificate(cert_bytes)
-        if cert.public_key().public_numbers() != key.public_key().public_numbers():
+        public = cert.public_key()
+        if not isinstance(public, rsa.RSAPublicKey) or (
+            public.public_numbers() != key.public_key().public_numbers()
+        ):
             raise ValueError("certificate does not match the private key")
         return cls(private_key=key, certificate=cert)
 

@@ -70,11 +70,11 @@ def verify_redirect(query_string: str, cert: x509.Certificate) -> None:
         )
     except (binascii.Error, ValueError):
         raise SamlError(Reason.SIGNATURE_MALFORMED, "Signature is not base64") from None
-    key = cert.public_key()
-    if not isinstance(key, rsa.RSAPublicKey):
+    sp_key = cert.public_key()
+    if not isinstance(sp_key, rsa.RSAPublicKey):
         raise SamlError(Reason.KEY_MISMATCH, "the SP certificate holds no RSA key")
     try:
-        key.verify(signature, octets, padding.PKCS1v15(), algorithm())
+        sp_key.verify(signature, octets, padding.PKCS1v15(), algorithm())
     except CryptoInvalidSignature:
         raise SamlError(Reason.INVALID_SIGNATURE, "query signature does not verify") from None
 
