@@ -27,6 +27,24 @@ def to_bytes(element: etree._Element) -> bytes:
 # --------------------------------------------------------------------------- AuthnRequest
 
 
+def _boolean(value: bool | None) -> str | None:
+    return None if value is None else ("true" if value else "false")
+
+
+def _protocol_message(
+    tag: str, nsmap: dict, message_id: str, now: datetime, **optional: str | None
+) -> etree._Element:
+    """A samlp element with ID, Version, IssueInstant and the optional attributes given."""
+    root = etree.Element(q(_SAMLP, tag), nsmap=nsmap)
+    root.set("ID", message_id)
+    root.set("Version", c.VERSION_2_0)
+    root.set("IssueInstant", format_instant(now))
+    for name, value in optional.items():
+        if value is not None:
+            root.set(name, value)
+    return root
+
+
 def build_authn_request(
     issuer: str,
     now: datetime,
@@ -41,20 +59,17 @@ def build_authn_request(
 ) -> tuple[str, bytes]:
     """Build an AuthnRequest shaped like Entra's; returns ``(id, xml)``."""
     rid = request_id or new_id()
-    root = etree.Element(q(_SAMLP, "AuthnRequest"), nsmap={"samlp": _SAMLP})
-    root.set("ID", rid)
-    root.set("Version", c.VERSION_2_0)
-    root.set("IssueInstant", format_instant(now))
-    if destination is not None:
-        root.set("Destination", destination)
-    if acs_url is not None:
-        root.set("AssertionConsumerServiceURL", acs_url)
-    if protocol_binding is not None:
-        root.set("ProtocolBinding", protocol_binding)
-    if force_authn is not None:
-        root.set("ForceAuthn", "true" if force_authn else "false")
-    if is_passive is not None:
-        root.set("IsPassive", "true" if is_passive else "false")
+    root = _protocol_message(
+        "AuthnRequest",
+        {"samlp": _SAMLP},
+        rid,
+        now,
+        Destination=destination,
+        AssertionConsumerServiceURL=acs_url,
+        ProtocolBinding=protocol_binding,
+        ForceAuthn=_boolean(force_authn),
+        IsPassive=_boolean(is_passive),
+    )
     issuer_el = etree.SubElement(root, q(_SAML, "Issuer"), nsmap={None: _SAML})
     issuer_el.text = issuer
     if nameid_format is not None:
@@ -90,6 +105,18 @@ def _xs_boolean(value: str | None, name: str) -> bool:
     raise SamlError(Reason.XML_SYNTAX, f"{name} is not an xs:boolean: {value[:32]!r}")
 
 
+def check_protocol_root(root: etree._Element, tag: str, error: type[SamlError] = SamlError) -> str:
+    """The root is a SAML 2.0 ``samlp:<tag>`` with an NCName ID; returns the ID."""
+    if root.tag != q(_SAMLP, tag):
+        raise error(Reason.WRONG_ROOT, f"expected samlp:{tag}, got {str(root.tag)[:100]}")
+    if root.get("Version") != c.VERSION_2_0:
+        raise error(Reason.UNSUPPORTED_VERSION, f"Version={str(root.get('Version'))[:20]!r}")
+    rid = root.get("ID")
+    if not rid or not is_ncname_id(rid) or len(rid) > 256:
+        raise error(Reason.MISSING_ID, f"{tag} ID missing or not an NCName")
+    return rid
+
+
 def parse_authn_request(xml: bytes) -> AuthnRequestInfo:
     """Parse and structurally validate an AuthnRequest (signature, if any, is not verified)."""
     return authn_request_info(parse_xml(xml))
@@ -97,13 +124,7 @@ def parse_authn_request(xml: bytes) -> AuthnRequestInfo:
 
 def authn_request_info(root: etree._Element) -> AuthnRequestInfo:
     """Structurally validate an already parsed AuthnRequest (see ``parse_authn_request``)."""
-    if root.tag != q(_SAMLP, "AuthnRequest"):
-        raise SamlError(Reason.WRONG_ROOT, f"expected samlp:AuthnRequest, got {root.tag!s:.100}")
-    if root.get("Version") != c.VERSION_2_0:
-        raise SamlError(Reason.UNSUPPORTED_VERSION, f"Version={root.get('Version')!r}")
-    rid = root.get("ID")
-    if not rid or not is_ncname_id(rid) or len(rid) > 256:
-        raise SamlError(Reason.MISSING_ID, "AuthnRequest ID missing or not an NCName")
+    rid = check_protocol_root(root, "AuthnRequest")
     issue_instant = parse_instant(root.get("IssueInstant"))
     issuers = root.findall(q(_SAML, "Issuer"))
     if len(issuers) != 1 or not (issuers[0].text or "").strip() or len(issuers[0]):
@@ -174,17 +195,15 @@ def _response_root(
     in_response_to: str | None,
     consent: str | None,
 ) -> etree._Element:
-    root = etree.Element(q(_SAMLP, "Response"), nsmap={"samlp": _SAMLP, "saml": _SAML})
-    root.set("ID", response_id)
-    root.set("Version", c.VERSION_2_0)
-    root.set("IssueInstant", format_instant(now))
-    if destination is not None:
-        root.set("Destination", destination)
-    if in_response_to is not None:
-        root.set("InResponseTo", in_response_to)
-    if consent is not None:
-        root.set("Consent", consent)
-    return root
+    return _protocol_message(
+        "Response",
+        {"samlp": _SAMLP, "saml": _SAML},
+        response_id,
+        now,
+        Destination=destination,
+        InResponseTo=in_response_to,
+        Consent=consent,
+    )
 
 
 def _status(parent: etree._Element, code: str, sub: str | None, message: str | None) -> None:

@@ -65,6 +65,7 @@ from .constants import q
 from .errors import Reason, SamlError, SamlValidationError
 from .ids import as_utc, is_ncname_id, parse_instant
 from .keys import cert_from_b64
+from .messages import check_protocol_root
 from .xmlparse import get_parser, parse_xml
 
 logger = logging.getLogger(__name__)
@@ -468,13 +469,7 @@ class SpVerifier:
     # ----------------------------------------------------------------- step 3: structure
 
     def _check_root(self, root: etree._Element) -> None:
-        if root.tag != _RESPONSE:
-            raise _fail(Reason.WRONG_ROOT, f"expected samlp:Response, got {str(root.tag)[:100]}")
-        if root.get("Version") != c.VERSION_2_0:
-            raise _fail(Reason.UNSUPPORTED_VERSION, f"Version={str(root.get('Version'))[:20]!r}")
-        rid = root.get("ID")
-        if not rid or not is_ncname_id(rid) or len(rid) > 256:
-            raise _fail(Reason.MISSING_ID, "Response ID missing or not an NCName")
+        check_protocol_root(root, "Response", SamlValidationError)
 
     def _check_unique_ids(self, root: etree._Element) -> None:
         seen: set[str] = set()

@@ -448,24 +448,6 @@ class SyncEngine:
                 [{"operation": f"{exc.method} {exc.path}".strip(), **exc.detail()}],
             ) from None
 
-    def _try_synced(self, batch: Batch, link: Link, match: dict, desired: dict) -> None:
-        """A user synchronized from on-premises AD: Graph refuses JumpCloud's writes, and the
-        sync status says so with Graph's own answer (nothing is taken over)."""
-        body = {"displayName": desired["displayName"]}
-        try:
-            self._write(batch, link, "m365_user_update", "PATCH", f"/users/{match['id']}", body)
-        except GraphError as exc:
-            if exc.transient:
-                raise
-            raise SyncError(
-                exc.status,
-                f"{match.get('userPrincipalName')} is synchronized from on-premises Active "
-                "Directory (onPremisesSyncEnabled), so Microsoft 365 accepts changes to it only "
-                "from there and JumpCloud cannot manage it. Microsoft 365 answered: "
-                f"{exc.code}: {exc.message}",
-                [{"operation": f"{exc.method} {exc.path}".strip(), **exc.detail()}],
-            ) from None
-
     @staticmethod
     def _check_takeover(match: dict, immutable: str) -> None:
         """An account whose immutable ID another system set is never silently taken over."""
