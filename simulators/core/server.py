@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from simulators.core import sockstream
+from simulators.core.memory import limit_malloc_arenas
 from simulators.core.tls import ServerCredentials
 from simulators.core.topology import HostSpec
 
@@ -251,6 +252,7 @@ class WerkzeugServer:
 def make_server(
     engine: str, spec: HostSpec, app: Callable, creds: ServerCredentials, threads: int = 8
 ) -> HostServer:
+    limit_malloc_arenas()  # before the first worker thread starts
     if engine == "cheroot":
         return CherootServer(spec, app, creds, threads)
     if engine == "werkzeug":
