@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 import random
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from .model import JumpCloudModel
@@ -263,12 +264,12 @@ class WorldBuilder:
         jobs = [self.faker.job()[:100] for _ in range(min(pool, 100))]
         cities = [self.faker.city() for _ in range(min(pool, 100))]
         choice = self.rng.choice
-        users = []
-        for n in range(count):
-            first, last = choice(firsts), choice(lasts)
-            username = re.sub(r"[^a-z0-9.]", "", f"{first}.{last}.{n}".lower())
-            users.append(
-                {
+
+        def users() -> Iterator[dict]:
+            for n in range(count):
+                first, last = choice(firsts), choice(lasts)
+                username = re.sub(r"[^a-z0-9.]", "", f"{first}.{last}.{n}".lower())
+                yield {
                     "username": username,
                     "email": f"{username}@{domain}",
                     "firstname": first,
@@ -280,8 +281,8 @@ class WorldBuilder:
                     "employeeIdentifier": f"G{n:07d}",
                     "password_hash": shared_hash,
                 }
-            )
-        self.model.users.bulk_insert(self.org_id, users, source="jumpcloud:bulk")
+
+        self.model.users.bulk_insert(self.org_id, users(), source="jumpcloud:bulk")
         return {"count": count, "domain": domain, "password": password}
 
     def _group(self, spec: dict) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from simulators.microsoft.ids import ROLE_TEMPLATES, is_guid, iso, new_guid
@@ -177,18 +179,21 @@ class Users(Repository):
             self.store.insert("users", row)
         return self.require(tenant_id, row["id"])
 
-    def insert_generated(self, rows: list[dict]) -> None:
-        """Bulk insert of pre-built rows (world generation); no per-row validation."""
-        if not rows:
+    def insert_generated(self, rows: Iterable[dict]) -> None:
+        """Bulk insert of pre-built rows (world generation); no per-row validation.
+
+        Rows are streamed into one statement, so a 200,000-user world is never held in memory.
+        """
+        stream = iter(rows)
+        first = next(stream, None)
+        if first is None:
             return
-        columns = list(rows[0])
+        columns = list(first)
         quoted = ", ".join(f'"{c}"' for c in columns)
         marks = ", ".join("?" for _ in columns)
+        values = (tuple(r[c] for c in columns) for r in itertools.chain([first], stream))
         with self.store.transaction() as db:
-            db.conn.executemany(
-                f"INSERT INTO users ({quoted}) VALUES ({marks})",
-                [tuple(r[c] for c in columns) for r in rows],
-            )
+            db.conn.executemany(f"INSERT INTO users ({quoted}) VALUES ({marks})", values)
 
     # -- update ----------------------------------------------------------------------------
     def update(self, tenant_id: str, key: str, body: dict) -> dict:

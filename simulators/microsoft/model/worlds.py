@@ -39,6 +39,7 @@ import datetime as dt
 import json
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from simulators.microsoft.ids import OFFICE_HOME_APP_ID, iso, new_guid
@@ -274,14 +275,14 @@ class WorldBuilder:
         fake = Faker()
         fake.seed_instance(self.seed)
         now = iso(self.directory.clock.now())
-        rows = []
-        for n in range(spec["count"]):
-            first, last = fake.first_name(), fake.last_name()
-            clean_first, clean_last = _alnum(first), _alnum(last)
-            nick = f"{clean_first}{clean_last}{n}"
-            upn = f"{clean_first}.{clean_last}{n}@{domain}"
-            rows.append(
-                {
+
+        def rows() -> Iterator[dict]:
+            for n in range(spec["count"]):
+                first, last = fake.first_name(), fake.last_name()
+                clean_first, clean_last = _alnum(first), _alnum(last)
+                nick = f"{clean_first}{clean_last}{n}"
+                upn = f"{clean_first}.{clean_last}{n}@{domain}"
+                yield {
                     "id": new_guid(),
                     "tenant_id": tid,
                     "accountEnabled": 1,
@@ -300,8 +301,8 @@ class WorldBuilder:
                     "proxyAddresses": f'["SMTP:{upn.lower()}"]',
                     "password_hash": shared_hash,
                 }
-            )
-        self.directory.users.insert_generated(rows)
+
+        self.directory.users.insert_generated(rows())
         self.directory.tenants.set_generated_password(tid, password)
         return {"count": spec["count"], "domain": domain, "password": password}
 
