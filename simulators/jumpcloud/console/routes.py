@@ -13,6 +13,7 @@ from itertools import islice
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 
 from ..api.v1_apps import idp_metadata
 from ..model import JumpCloudModel
@@ -66,11 +67,11 @@ def _page(template: str, status: int = 200, **values) -> Response:
     return Response(body, status=status, mimetype="text/html")
 
 
-def _guarded(view: Callable) -> Callable:
+def _guarded(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
     """Signed-in admins only; POSTs need the CSRF token."""
 
     @wraps(view)
-    def wrapper(**kw):
+    def wrapper(**kw: str) -> ResponseReturnValue:
         current = _admin()
         if current is None:
             return redirect(url_for(".login", return_to=request.full_path.rstrip("?")))
@@ -96,7 +97,7 @@ def _refused(outcome: Outcome) -> dict:
 
 # -- sign-in -----------------------------------------------------------------------------------
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     return_to = _safe_return(request.values.get("return_to"))
     if request.method == "GET":
         if _admin() is not None:
@@ -116,7 +117,7 @@ def login():
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-def logout():
+def logout() -> ResponseReturnValue:
     session.pop(ADMIN_KEY, None)
     return redirect(url_for(".login"))
 
@@ -147,13 +148,13 @@ def _bindings(org_id: str, rows: list[dict]) -> dict[str, dict]:
 @bp.get("/")
 @bp.get("/users")
 @_guarded
-def users_page(org_id: str):
+def users_page(org_id: str) -> ResponseReturnValue:
     return _users_list(org_id, max(int(request.args.get("skip", "0") or 0), 0))
 
 
 @bp.post("/users")
 @_guarded
-def users_create(org_id: str):
+def users_create(org_id: str) -> ResponseReturnValue:
     outcome = console().actions.create_user(org_id, request.form, _actor())
     if not outcome.ok:
         return _users_list(org_id, 0, outcome.status, **_refused(outcome))
@@ -200,7 +201,7 @@ def _user_view(org_id: str, user_id: str, status: int = 200, **extra) -> Respons
 
 @bp.get("/users/<user_id>")
 @_guarded
-def user_page(org_id: str, user_id: str):
+def user_page(org_id: str, user_id: str) -> ResponseReturnValue:
     try:
         return _user_view(org_id, user_id)
     except JumpCloudError as exc:
@@ -209,7 +210,7 @@ def user_page(org_id: str, user_id: str):
 
 @bp.post("/users/<user_id>/actions")
 @_guarded
-def user_action(org_id: str, user_id: str):
+def user_action(org_id: str, user_id: str) -> ResponseReturnValue:
     action = request.form.get("action", "")
     outcome = console().actions.user_action(org_id, user_id, action, request.form, _actor())
     if not outcome.ok:
@@ -240,7 +241,7 @@ def _directory(org_id: str, instance: dict) -> dict:
 
 @bp.get("/directories")
 @_guarded
-def directories_page(org_id: str):
+def directories_page(org_id: str) -> ResponseReturnValue:
     model = console().model
     return _page(
         "directories.html",
@@ -252,7 +253,7 @@ def directories_page(org_id: str):
 
 @bp.post("/directories/<office365_id>/actions")
 @_guarded
-def directory_action(org_id: str, office365_id: str):
+def directory_action(org_id: str, office365_id: str) -> ResponseReturnValue:
     action = request.form.get("action", "")
     outcome = console().actions.directory_action(org_id, office365_id, action, request.form)
     if not outcome.ok:
@@ -263,13 +264,13 @@ def directory_action(org_id: str, office365_id: str):
 # -- SSO applications --------------------------------------------------------------------------
 @bp.get("/applications")
 @_guarded
-def apps_page(org_id: str):
+def apps_page(org_id: str) -> ResponseReturnValue:
     return _page("apps.html", apps=console().model.apps.list(org_id))
 
 
 @bp.post("/applications")
 @_guarded
-def apps_create(org_id: str):
+def apps_create(org_id: str) -> ResponseReturnValue:
     outcome = console().actions.create_app(org_id, request.form)
     if not outcome.ok:
         apps = console().model.apps.list(org_id)
@@ -295,7 +296,7 @@ def _app_view(org_id: str, app_id: str, status: int = 200, **extra) -> Response:
 
 @bp.get("/applications/<app_id>")
 @_guarded
-def app_page(org_id: str, app_id: str):
+def app_page(org_id: str, app_id: str) -> ResponseReturnValue:
     try:
         return _app_view(org_id, app_id)
     except JumpCloudError as exc:
@@ -304,7 +305,7 @@ def app_page(org_id: str, app_id: str):
 
 @bp.post("/applications/<app_id>/config")
 @_guarded
-def app_config(org_id: str, app_id: str):
+def app_config(org_id: str, app_id: str) -> ResponseReturnValue:
     outcome = console().actions.save_app_config(org_id, app_id, request.form)
     if not outcome.ok:
         return _app_view(org_id, app_id, outcome.status, **_refused(outcome))
@@ -313,20 +314,20 @@ def app_config(org_id: str, app_id: str):
 
 @bp.post("/applications/<app_id>/rotate")
 @_guarded
-def app_rotate(org_id: str, app_id: str):
+def app_rotate(org_id: str, app_id: str) -> ResponseReturnValue:
     outcome = console().actions.rotate_certificate(org_id, app_id)
     return _done(".app_page", outcome, app_id=app_id)
 
 
 @bp.post("/applications/<app_id>/delete")
 @_guarded
-def app_delete(org_id: str, app_id: str):
+def app_delete(org_id: str, app_id: str) -> ResponseReturnValue:
     return _done(".apps_page", console().actions.delete_app(org_id, app_id))
 
 
 @bp.get("/applications/<app_id>/certificate.pem")
 @_guarded
-def app_certificate(org_id: str, app_id: str):
+def app_certificate(org_id: str, app_id: str) -> ResponseReturnValue:
     pair = console().model.apps.signing_key(org_id, app_id)
     return Response(
         pair.cert_pem,
@@ -337,7 +338,7 @@ def app_certificate(org_id: str, app_id: str):
 
 @bp.get("/applications/<app_id>/metadata.xml")
 @_guarded
-def app_metadata(org_id: str, app_id: str):
+def app_metadata(org_id: str, app_id: str) -> ResponseReturnValue:
     xml = idp_metadata(console().model, org_id, app_id)
     return Response(xml, mimetype="application/xml")
 

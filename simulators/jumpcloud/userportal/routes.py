@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 
 from simulators.core.errors import register_error_renderer
 
@@ -49,7 +50,9 @@ def _globals() -> dict:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def _signin_page(reason: Failure | None = None, *, login: str = "", status: int = 200):
+def _signin_page(
+    reason: Failure | None = None, *, login: str = "", status: int = 200
+) -> ResponseReturnValue:
     body = render_template(
         "jc_portal/signin.html",
         error_code=f"jumpcloud:{reason}" if reason else None,
@@ -121,7 +124,7 @@ def _failed(outcome: SignIn, login: str) -> Response:
 
 # -- sign-in -----------------------------------------------------------------------------------
 @bp.get("/")
-def home():
+def home() -> ResponseReturnValue:
     user = _current_user()
     if user is None:
         return redirect(url_for(".login"), 302)
@@ -137,7 +140,7 @@ def home():
 
 
 @bp.get("/login")
-def login():
+def login() -> ResponseReturnValue:
     """The sign-in page; a signed-in user goes straight on, unless ``prompt=login`` (an SSO
     request with ForceAuthn) asks for the password again. ``prompt=none`` (IsPassive) never
     shows the page: nobody signed in goes back to ``return_to`` without a ticket."""
@@ -157,7 +160,7 @@ def login():
 
 
 @bp.post("/login")
-def login_post():
+def login_post() -> ResponseReturnValue:
     login_name = request.form.get("email", "").strip()
     if not csrf_ok():
         return _failed(SignIn(Failure.CSRF), login_name)
@@ -183,7 +186,7 @@ def _mfa_render(template: str, error: Failure | None, **values) -> tuple[str, in
 
 
 @bp.route("/mfa", methods=["GET", "POST"])
-def mfa():
+def mfa() -> ResponseReturnValue:
     state = _pending()
     if state is None:
         return _signin_page(Failure.SESSION_EXPIRED, status=401)
@@ -202,7 +205,7 @@ def mfa():
 
 
 @bp.route("/mfa/enroll", methods=["GET", "POST"])
-def mfa_enroll():
+def mfa_enroll() -> ResponseReturnValue:
     state = _pending()
     if state is None:
         return _signin_page(Failure.SESSION_EXPIRED, status=401)
@@ -271,7 +274,7 @@ def _change_password(org_id: str, user_id: str) -> Refusal | None:
 
 
 @bp.route("/password", methods=["GET", "POST"])
-def password():
+def password() -> ResponseReturnValue:
     user = _current_user()
     if user is None:
         return redirect(url_for(".login"), 302)
@@ -293,7 +296,7 @@ def password():
 
 
 @bp.route("/password/expired", methods=["GET", "POST"])
-def password_expired():
+def password_expired() -> ResponseReturnValue:
     state = _pending()
     if state is None:
         return _signin_page(Failure.SESSION_EXPIRED, status=401)
@@ -307,7 +310,7 @@ def password_expired():
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-def logout():
+def logout() -> ResponseReturnValue:
     state = session.pop(USER_KEY, None)
     session.pop(PENDING_KEY, None)
     portal().sessions.sign_out(state)
