@@ -1,8 +1,8 @@
 """The JumpCloud system: console host (admin API, User Portal, admin console) and SSO host.
 
-Engines written later plug in without editing this file: a package ``simulators.jumpcloud.sso``
-or ``simulators.jumpcloud.m365`` exposing ``attach(system) -> extension`` is loaded at start;
-the extension may define ``register(host, app)``, ``create_world(world_id, doc, result)``
+``register`` lists the blueprints each host mounts. The M365 engine plugs in as an extension:
+the package ``simulators.jumpcloud.m365`` exposing ``attach(system) -> extension`` is loaded at
+start; the extension may define ``register(host, app)``, ``create_world(world_id, doc, result)``
 (called after the org is built; it may add keys to ``result``), ``delete_world(world_id,
 org_id)`` (called off the request path once the org's model rows are purged: drop the
 extension's own rows of that org), ``reset()`` (after every model row is gone) and ``close()``.
@@ -21,12 +21,21 @@ from simulators.core.context import LabContext, System
 from simulators.core.rehome import rehome
 
 from . import api
+from .console import routes as console_pages
 from .model import JumpCloudModel
 from .model.schema import URL_COLUMNS
+from .sso import console as sso_admin
+from .sso import pages as sso_pages
+from .sso import routes as sso_routes
+from .sso.host import EXTENSION as SSO_HOST
+from .sso.host import SsoHost
+from .sso.model import IdpDirectory
+from .userportal import routes as portal_pages
+from .web import install_state
 from .world import WorldBuilder
 
 log = logging.getLogger("m365lab.jumpcloud")
-EXTENSIONS = ("simulators.jumpcloud.sso", "simulators.jumpcloud.m365")
+EXTENSIONS = ("simulators.jumpcloud.m365",)
 
 
 def _load_extensions(system: JumpCloudSystem) -> list:
@@ -58,11 +67,16 @@ class JumpCloudSystem(System):
 
     def register(self, host: str, app: Flask) -> None:
         if host == "console":
-            from . import console, userportal
-
             api.install(app, self.model)
-            userportal.install(app, self.model, self.ctx)
-            console.install(app, self.model, self.ctx)
+            install_state(app, self.model, self.ctx)
+            app.register_blueprint(portal_pages.bp)
+            app.register_blueprint(console_pages.bp)
+            if not sso_admin.served_by(app):
+                app.register_blueprint(sso_admin.bp)
+        elif host == "sso":
+            app.extensions[SSO_HOST] = SsoHost(self.ctx, IdpDirectory(self.model))
+            app.register_blueprint(sso_routes.bp)
+            app.register_blueprint(sso_pages.look)
         for extension in self.extensions:
             if hasattr(extension, "register"):
                 extension.register(host, app)

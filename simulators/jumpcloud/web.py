@@ -1,4 +1,5 @@
-"""Helpers shared by the HTML pages (User Portal, admin console): CSRF, safe return URLs, QR."""
+"""What the console host's pages share: their state (``portal()``, ``console()``, set up by
+``install_state``), CSRF, safe return URLs, the TOTP enrolment URI and its QR code."""
 
 from __future__ import annotations
 
@@ -9,11 +10,33 @@ import struct
 import zlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Response, render_template, request, session
+from flask import Flask, Response, current_app, render_template, request, session
 
 from simulators.core.context import LabContext
 
+from .console.rules import Console
+from .model import JumpCloudModel
+from .userportal.rules import Portal
+
 CSRF_KEY = "jc_csrf"
+PORTAL = "m365lab.jumpcloud.portal"
+CONSOLE = "m365lab.jumpcloud.console"
+
+
+def install_state(app: Flask, model: JumpCloudModel, ctx: LabContext) -> None:
+    """What the console host's handlers reach, kept on the app."""
+    app.extensions[PORTAL] = Portal(model, ctx)
+    app.extensions[CONSOLE] = Console(model, ctx)
+
+
+def portal() -> Portal:
+    """The User Portal's state and rules of the current app."""
+    return current_app.extensions[PORTAL]
+
+
+def console() -> Console:
+    """The admin console's state and rules of the current app."""
+    return current_app.extensions[CONSOLE]
 
 
 def csrf_token() -> str:
@@ -50,6 +73,13 @@ def with_query(url: str, **params: str) -> str:
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def otpauth_uri(secret: str, account: str, issuer: str) -> str:
+    """The ``otpauth://`` URI an authenticator app reads from the enrolment QR code."""
+    import pyotp
+
+    return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=issuer)
 
 
 def qr_png_data_uri(text: str, scale: int = 5) -> str | None:

@@ -31,6 +31,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from simulators.core.apisetup import guard_api
+
 from ..model import JumpCloudModel
 from ..model.errors import BadRequest, JumpCloudError
 from ..model.ids import iso, parse_iso
@@ -45,14 +47,7 @@ CORE_KEYS = ("id", "event_type", "service", "timestamp", "organization", "initia
 
 def insights_blueprint(model: JumpCloudModel) -> Blueprint:
     bp = Blueprint("jumpcloud_insights", __name__, url_prefix=PREFIX)
-
-    @bp.before_request
-    def _authenticate():
-        authenticate(model)
-
-    @bp.errorhandler(JumpCloudError)
-    def _model_error(exc: JumpCloudError):
-        return model_error(exc)
+    guard_api(bp, lambda: authenticate(model), JumpCloudError, model_error)
 
     @bp.post("/events")
     def events() -> Response:

@@ -1,15 +1,1 @@
-"""The admin console pages."""
-
-from __future__ import annotations
-
-from flask import Flask
-
-from simulators.core.context import LabContext
-
-from ..model import JumpCloudModel
-
-
-def install(app: Flask, model: JumpCloudModel, ctx: LabContext) -> None:
-    from .routes import console_blueprint
-
-    app.register_blueprint(console_blueprint(model, ctx))
+"""The admin console pages (``routes.bp``) and their rules (``rules``)."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
+from simulators.core.apisetup import guard_api
 from simulators.core.wellknown import JUMPCLOUD_M365_CALLBACK_PATH
 from simulators.jumpcloud.api.auth import authenticate, caller
 from simulators.jumpcloud.api.errors import model_error
@@ -168,14 +169,7 @@ def console_blueprint(integration: M365Integration) -> Blueprint:
 def api_blueprint(integration: M365Integration) -> Blueprint:
     bp = Blueprint("jumpcloud_m365_api", __name__, url_prefix="/api/v2/office365s")
     model, engine = integration.model, integration.engine
-
-    @bp.before_request
-    def _authenticate():
-        authenticate(model)
-
-    @bp.errorhandler(JumpCloudError)
-    def _model_error(exc: JumpCloudError):
-        return model_error(exc)
+    guard_api(bp, lambda: authenticate(model), JumpCloudError, model_error)
 
     def body() -> dict:
         data = request.get_json(silent=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app
 
 from simulators.core.context import LabContext
+from simulators.core.decisions import journal_decision
 
 from .model import IdpDirectory, SamlApp
 
@@ -37,18 +38,13 @@ class SsoHost:
             resource={"type": "application", "id": app.id, "name": app.display_label},
             details=details,
         )
-        summary = ", ".join(f"{k}={v}" for k, v in details.items())
-        self.ctx.journal.record(
-            {
-                "time": self.ctx.clock.state()["now"],
-                "trace": g.get("trace"),
-                "host": "sso",
-                "method": "DECISION",
-                "url": f"jumpcloud:{event} {summary}",
-                "status": 200 if ok else 403,
-                "duration_ms": 0,
-                "decision": {"event": event, "ok": ok, **details},
-            }
+        journal_decision(
+            self.ctx,
+            host="sso",
+            namespace="jumpcloud",
+            decision={"event": event, "ok": ok, **details},
+            ok=ok,
+            refused_status=403,
         )
 
 

@@ -1,17 +1,17 @@
 """The SSO host's pages: JumpCloud's error page, step-up MFA and MFA enrolment, the POST form.
 
-They extend the User Portal's ``jc_portal/base.html`` so the IdP looks like the rest of
-JumpCloud (the sso host registers the portal's template folder for that).
+They extend the User Portal's ``jc_portal/base.html``, and step-up MFA uses the portal's own
+``jc_portal/mfa*.html``, so the IdP looks like the rest of JumpCloud (the sso host registers the
+portal's template folder for that).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pyotp
 from flask import Blueprint, Response, render_template
 
-from simulators.jumpcloud.web import csrf_token, qr_png_data_uri
+from simulators.jumpcloud.web import csrf_token, otpauth_uri, qr_png_data_uri
 from simulators.saml.bindings import post_form_html
 
 from .errors import SsoRefusal
@@ -46,23 +46,25 @@ def error_page(refusal: SsoRefusal, app_label: str | None, portal_url: str) -> R
 
 
 def mfa_page(action: str, app_label: str, error: SsoRefusal | None = None) -> Response:
+    """The User Portal's TOTP prompt, for ``app_label``'s step-up."""
     return _page(
-        "sso_mfa.html", action=action, app=app_label, csrf_token=csrf_token(), **_error(error)
+        "jc_portal/mfa.html", action=action, app=app_label, csrf_token=csrf_token, **_error(error)
     )
 
 
 def mfa_enroll_page(
     action: str, app_label: str, secret: str, account: str, error: SsoRefusal | None = None
 ) -> Response:
-    uri = pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name="JumpCloud")
+    """The User Portal's TOTP enrolment, for ``app_label``'s step-up."""
+    uri = otpauth_uri(secret, account, "JumpCloud")
     return _page(
-        "sso_mfa_enroll.html",
+        "jc_portal/mfa_enroll.html",
         action=action,
         app=app_label,
         secret=secret,
         uri=uri,
         qr=qr_png_data_uri(uri),
-        csrf_token=csrf_token(),
+        csrf_token=csrf_token,
         **_error(error),
     )
 
