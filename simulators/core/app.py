@@ -7,7 +7,7 @@ import time
 import traceback
 from collections.abc import Sequence
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from simulators.core.context import LabContext, System
@@ -51,72 +51,7 @@ def create_host_app(
     app.extensions["m365lab.error_renderers"] = []
     app.extensions["m365lab.json_host"] = any(host in s.json_hosts for s in systems)
 
-    @app.before_request
-    def _begin():
-        environ = request.environ
-        g.t0 = time.perf_counter()
-        g.trace = environ.get(_TRACE_ENVIRON) or new_trace_id()
-        g.trace_token = current_trace.set(g.trace)
-        path = environ.get("PATH_INFO", "")
-        if path.startswith("/_lab") or not ctx.faults.active():
-            return None
-        rule = ctx.faults.pick(host, environ["REQUEST_METHOD"], path)
-        if rule is None:
-            return None
-        g.fault = rule.to_dict()
-        if rule.latency_ms:
-            time.sleep(rule.latency_ms / 1000)
-        if rule.status is None:
-            return None
-        response = render_error(
-            app,
-            rule.status,
-            rule.code or code_for_status(rule.status),
-            rule.message or "Injected fault (lab fault rule).",
-        )
-        if rule.retry_after is not None:
-            response.headers["Retry-After"] = str(rule.retry_after)
-        return response
-
-    @app.after_request
-    def _journal(response: Response) -> Response:
-        response.headers[TRACE_HEADER] = g.get("trace", "")
-        try:
-            _record(ctx, host, response)
-        except Exception:  # the journal must never break a reply
-            log.exception("journal failed")
-        return response
-
-    @app.teardown_request
-    def _end(_exc):
-        token = g.pop("trace_token", None)
-        if token is not None:
-            current_trace.reset(token)
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        status = exc.code or 500
-        message = exc.description or code_for_status(status)
-        if status == 404:
-            message = f"No route {request.method} {request.path} on the {host} host."
-        response = render_error(app, status, code_for_status(status), message)
-        if status == 405 and getattr(exc, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
-        return response
-
-    @app.errorhandler(Exception)
-    def _crash(exc: Exception):
-        g.traceback = traceback.format_exc()
-        log.error(
-            "unhandled error on %s %s %s\n%s", host, request.method, request.path, g.traceback
-        )
-        return render_error(
-            app,
-            500,
-            "InternalServerError",
-            f"The {host} host hit an internal error (trace {g.get('trace', '?')}).",
-        )
-
+    _install_request_hooks(app)
     app.register_blueprint(control_blueprint(host, ctx, process_systems or systems))
     for system in systems:
         if host in system.hosts:
@@ -138,7 +73,7 @@ def _chunked(environ: dict) -> bool:
 
 
 def _record(ctx: LabContext, host: str, response: Response) -> None:
-    req = request._get_current_object()  # one proxy lookup, not one per attribute
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
     environ = req.environ
     if environ.get("PATH_INFO") == "/_lab/journal":
         return  # reading the journal must not grow it
@@ -181,3 +116,87 @@ def _record(ctx: LabContext, host: str, response: Response) -> None:
     if "traceback" in state:
         entry["error"] = state["traceback"]
     ctx.journal.record(entry)
+
+
+def _ctx() -> LabContext:
+    return current_app.extensions["m365lab.ctx"]
+
+
+def _host() -> str:
+    return current_app.extensions["m365lab.host"]
+
+
+def _begin() -> Response | None:
+    """Trace the request, then apply the first matching fault rule (latency, error reply)."""
+    ctx, environ = _ctx(), request.environ
+    g.t0 = time.perf_counter()
+    g.trace = environ.get(_TRACE_ENVIRON) or new_trace_id()
+    g.trace_token = current_trace.set(g.trace)
+    path = environ.get("PATH_INFO", "")
+    if path.startswith("/_lab") or not ctx.faults.active():
+        return None
+    rule = ctx.faults.pick(_host(), environ["REQUEST_METHOD"], path)
+    if rule is None:
+        return None
+    g.fault = rule.to_dict()
+    if rule.latency_ms:
+        time.sleep(rule.latency_ms / 1000)
+    if rule.status is None:
+        return None
+    response = render_error(
+        current_app,
+        rule.status,
+        rule.code or code_for_status(rule.status),
+        rule.message or "Injected fault (lab fault rule).",
+    )
+    if rule.retry_after is not None:
+        response.headers["Retry-After"] = str(rule.retry_after)
+    return response
+
+
+def _journal(response: Response) -> Response:
+    response.headers[TRACE_HEADER] = g.get("trace", "")
+    try:
+        _record(_ctx(), _host(), response)
+    except Exception:  # the journal must never break a reply
+        log.exception("journal failed")
+    return response
+
+
+def _end(_exc: BaseException | None) -> None:
+    token = g.pop("trace_token", None)
+    if token is not None:
+        current_trace.reset(token)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    message = exc.description or code_for_status(status)
+    if status == 404:
+        message = f"No route {request.method} {request.path} on the {_host()} host."
+    response = render_error(current_app, status, code_for_status(status), message)
+    allowed = getattr(exc, "valid_methods", None)  # MethodNotAllowed's
+    if status == 405 and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
+def _crash(exc: Exception) -> Response:
+    host = _host()
+    g.traceback = traceback.format_exc()
+    log.error("unhandled error on %s %s %s\n%s", host, request.method, request.path, g.traceback)
+    return render_error(
+        current_app,
+        500,
+        "InternalServerError",
+        f"The {host} host hit an internal error (trace {g.get('trace', '?')}).",
+    )
+
+
+def _install_request_hooks(app: Flask) -> None:
+    """Every host: trace and fault rules first, the journal last, errors as the host's shape."""
+    app.before_request(_begin)
+    app.after_request(_journal)
+    app.teardown_request(_end)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _crash)

@@ -734,10 +734,46 @@ class SpVerifier:
         now: datetime,
         expected: InResponseToCheck,
     ) -> VerifiedAssertion:
-        s = self.settings
-        skew = s.clock_skew
-
+        skew = self.settings.clock_skew
         # Response level (signed view when the Response was signed, else raw: reject-only use).
+        self._check_response_header(response_view, trust, now)
+        assertion_id = self._check_assertion_header(assertion, trust, now)
+        subject, name_id_el = self._subject(raw_assertion, assertion)
+        scd_irt, scd_noa = self._bearer(subject, now)
+        self._check_conditions(assertion, now)
+        authn, authn_instant, class_ref = self._authn_statement(assertion, now)
+        attributes, duplicates = self._attributes(assertion)
+        in_response_to = self._in_response_to(response_view, scd_irt, response_signed)
+
+        # Replay, then pending-request consumption.
+        if not self.replay_cache.check_and_store(assertion_id, scd_noa + skew, now):
+            raise _fail(Reason.REPLAY, f"assertion {assertion_id[:80]!r} already used")
+        if in_response_to is not None and not _pending_ok(expected, in_response_to):
+            raise _fail(
+                Reason.IN_RESPONSE_TO_MISMATCH,
+                f"InResponseTo {in_response_to[:80]!r} is not a pending request",
+            )
+
+        return VerifiedAssertion(
+            issuer=trust.issuer,
+            assertion_id=assertion_id,
+            name_id=name_id_el.text or "",
+            name_id_format=name_id_el.get("Format"),
+            attributes=attributes,
+            authn_context_class_ref=class_ref,
+            mfa=class_ref == c.AC_MFA,
+            authn_instant=authn_instant,
+            session_index=authn.get("SessionIndex"),
+            in_response_to=in_response_to,
+            not_on_or_after=scd_noa,
+            response_signed=response_signed,
+            duplicate_attributes=frozenset(duplicates),
+        )
+
+    def _check_response_header(
+        self, response_view: etree._Element, trust: IdpTrust, now: datetime
+    ) -> None:
+        s = self.settings
         destination = response_view.get("Destination")
         if destination is None and s.require_destination:
             raise _fail(Reason.DESTINATION_MISMATCH, "Response has no Destination")
@@ -747,26 +783,36 @@ class SpVerifier:
         if resp_issuer is not None and (resp_issuer.text or "") != trust.issuer:
             raise _fail(Reason.ISSUER_MISMATCH, "Response Issuer differs from the federation's")
         _check_status(response_view)
-        issued = self._instant(response_view, "IssueInstant")
-        if issued is None:
-            raise _fail(Reason.BAD_TIMESTAMP, "Response IssueInstant missing")
-        if issued > now + skew:
-            raise _fail(Reason.NOT_YET_VALID, "Response IssueInstant is in the future")
+        self._issued_in_past(response_view, "IssueInstant", "Response IssueInstant", now)
 
-        # Assertion header (signed).
+    def _check_assertion_header(
+        self, assertion: etree._Element, trust: IdpTrust, now: datetime
+    ) -> str:
+        """The signed assertion's Version, Issuer and IssueInstant; returns its ID."""
         if assertion.get("Version") != c.VERSION_2_0:
             raise _fail(Reason.UNSUPPORTED_VERSION, "assertion Version must be 2.0")
-        assertion_id = assertion.get("ID") or ""
         a_issuer = _single(assertion, _ISSUER)
         if a_issuer is None or (a_issuer.text or "") != trust.issuer:
             raise _fail(Reason.ISSUER_MISMATCH, "signed assertion Issuer differs from the trust")
-        a_issued = self._instant(assertion, "IssueInstant")
-        if a_issued is None:
-            raise _fail(Reason.BAD_TIMESTAMP, "assertion IssueInstant missing")
-        if a_issued > now + skew:
-            raise _fail(Reason.NOT_YET_VALID, "assertion IssueInstant is in the future")
+        self._issued_in_past(assertion, "IssueInstant", "assertion IssueInstant", now)
+        return assertion.get("ID") or ""
 
-        # Subject / NameID.
+    def _issued_in_past(
+        self, element: etree._Element, attribute: str, what: str, now: datetime
+    ) -> datetime:
+        """A required instant that may not lie beyond the allowed clock skew."""
+        instant = self._instant(element, attribute)
+        if instant is None:
+            raise _fail(Reason.BAD_TIMESTAMP, f"{what} missing")
+        if instant > now + self.settings.clock_skew:
+            raise _fail(Reason.NOT_YET_VALID, f"{what} is in the future")
+        return instant
+
+    def _subject(
+        self, raw_assertion: etree._Element, assertion: etree._Element
+    ) -> tuple[etree._Element, etree._Element]:
+        """The one Subject and its one well-formed NameID."""
+        s = self.settings
         subject = _single(assertion, q(_SAML, "Subject"))
         if subject is None:
             raise _fail(Reason.MISSING_NAMEID, "assertion must have exactly one Subject")
@@ -788,10 +834,11 @@ class SpVerifier:
         name_id_format = name_id_el.get("Format")
         if s.required_nameid_format is not None and name_id_format != s.required_nameid_format:
             raise _fail(Reason.NAMEID_FORMAT, f"NameID Format {str(name_id_format)[:100]!r}")
+        return subject, name_id_el
 
-        scd_irt, scd_noa = self._bearer(subject, now)
-
-        # Conditions.
+    def _check_conditions(self, assertion: etree._Element, now: datetime) -> None:
+        s = self.settings
+        skew = s.clock_skew
         conditions_all = assertion.findall(q(_SAML, "Conditions"))
         if len(conditions_all) != 1:
             raise _fail(Reason.MISSING_CONDITIONS, f"{len(conditions_all)} Conditions elements")
@@ -810,60 +857,37 @@ class SpVerifier:
             if s.entity_id not in audiences:
                 raise _fail(Reason.AUDIENCE_MISMATCH, f"audiences {audiences[:5]!r}")
 
-        # AuthnStatement.
+    def _authn_statement(
+        self, assertion: etree._Element, now: datetime
+    ) -> tuple[etree._Element, datetime, str | None]:
+        """The one AuthnStatement, its AuthnInstant and AuthnContextClassRef."""
         statements = assertion.findall(q(_SAML, "AuthnStatement"))
         if not statements:
             raise _fail(Reason.MISSING_AUTHN_STATEMENT, "no AuthnStatement")
         if len(statements) > 1:
             raise _fail(Reason.MULTIPLE_AUTHN_STATEMENTS, f"{len(statements)} AuthnStatements")
         authn = statements[0]
-        authn_instant = self._instant(authn, "AuthnInstant")
-        if authn_instant is None:
-            raise _fail(Reason.BAD_TIMESTAMP, "AuthnInstant missing")
-        if authn_instant > now + skew:
-            raise _fail(Reason.NOT_YET_VALID, "AuthnInstant is in the future")
+        authn_instant = self._issued_in_past(authn, "AuthnInstant", "AuthnInstant", now)
         session_end = self._instant(authn, "SessionNotOnOrAfter")
-        if session_end is not None and now - skew >= session_end:
+        if session_end is not None and now - self.settings.clock_skew >= session_end:
             raise _fail(Reason.EXPIRED, "SessionNotOnOrAfter has passed")
         class_ref_el = authn.find(f"{q(_SAML, 'AuthnContext')}/{q(_SAML, 'AuthnContextClassRef')}")
         class_ref = (class_ref_el.text or "").strip() if class_ref_el is not None else None
+        return authn, authn_instant, class_ref
 
-        attributes, duplicates = self._attributes(assertion)
-
-        # InResponseTo consistency.
+    def _in_response_to(
+        self, response_view: etree._Element, scd_irt: str | None, response_signed: bool
+    ) -> str | None:
+        """The request this answers: the Response's and the confirmation's must agree."""
         resp_irt = response_view.get("InResponseTo")
         if resp_irt is not None and scd_irt is not None and resp_irt != scd_irt:
             raise _fail(Reason.IN_RESPONSE_TO_MISMATCH, "Response and SCD InResponseTo differ")
         if scd_irt is None and resp_irt is not None and response_signed is False:
             raise _fail(Reason.IN_RESPONSE_TO_MISMATCH, "unsigned InResponseTo only")
         in_response_to = scd_irt if scd_irt is not None else resp_irt
-        if in_response_to is None and not s.allow_unsolicited:
+        if in_response_to is None and not self.settings.allow_unsolicited:
             raise _fail(Reason.UNSOLICITED_NOT_ALLOWED, "unsolicited Responses are not accepted")
-
-        # Replay, then pending-request consumption.
-        if not self.replay_cache.check_and_store(assertion_id, scd_noa + skew, now):
-            raise _fail(Reason.REPLAY, f"assertion {assertion_id[:80]!r} already used")
-        if in_response_to is not None and not _pending_ok(expected, in_response_to):
-            raise _fail(
-                Reason.IN_RESPONSE_TO_MISMATCH,
-                f"InResponseTo {in_response_to[:80]!r} is not a pending request",
-            )
-
-        return VerifiedAssertion(
-            issuer=trust.issuer,
-            assertion_id=assertion_id,
-            name_id=name_id,
-            name_id_format=name_id_format,
-            attributes=attributes,
-            authn_context_class_ref=class_ref,
-            mfa=class_ref == c.AC_MFA,
-            authn_instant=authn_instant,
-            session_index=authn.get("SessionIndex"),
-            in_response_to=in_response_to,
-            not_on_or_after=scd_noa,
-            response_signed=response_signed,
-            duplicate_attributes=frozenset(duplicates),
-        )
+        return in_response_to
 
     def _bearer(self, subject: etree._Element, now: datetime) -> tuple[str | None, datetime]:
         """Find one valid bearer confirmation; returns (InResponseTo, NotOnOrAfter)."""
