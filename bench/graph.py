@@ -18,10 +18,13 @@ import logging
 import os
 import statistics
 import tempfile
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import requests
 
 from harness.lab import Lab, LabOptions
 from simulators.core.httpclient import lab_session
@@ -37,23 +40,66 @@ def _rate(count: int, threads: int, work) -> float:
     return count / (time.perf_counter() - start)
 
 
+class Sessions:
+    """One kept-alive session per thread (requests' sessions are not thread-safe)."""
+
+    def __init__(self, ca_file: str) -> None:
+        self.ca_file = ca_file
+        self.by_thread: dict[int, requests.Session] = {}
+
+    def get(self) -> requests.Session:
+        key = threading.get_ident()
+        if key not in self.by_thread:
+            self.by_thread[key] = lab_session(self.ca_file)
+        return self.by_thread[key]
+
+
+def make_world(lab: Lab, users: int) -> tuple[dict, float]:
+    """A generated world through the control plane; seconds taken."""
+    ctx = lab.ctx
+    admin = lab_session(ctx.ca_file)
+    admin.headers["Authorization"] = f"Bearer {ctx.admin_token}"
+    t0 = time.perf_counter()
+    reply = admin.post(
+        ctx.url("login") + "/_lab/worlds",
+        json={"id": "bench", "seed": 1, "microsoft": {"generate_users": users}},
+        timeout=600,
+    )
+    reply.raise_for_status()
+    return reply.json()["microsoft"], time.perf_counter() - t0
+
+
+def list_latency(lab: Lab, token: str, samples: int) -> tuple[list[float], list[float]]:
+    """Client and server (journal) milliseconds of the filtered user list."""
+    ctx = lab.ctx
+    graph = lab_session(ctx.ca_file)
+    graph.headers["Authorization"] = f"Bearer {token}"
+    users_url = ctx.url("graph") + "/v1.0/users"
+    for _ in range(5):  # warm up the connection, caches and SQLite pages
+        graph.get(users_url, params=QUERY, timeout=30).raise_for_status()
+    seq = ctx.journal.stats()["entries"]
+    since = ctx.journal.query(limit=1)[-1]["seq"] if seq else 0
+    client_ms = []
+    for _ in range(samples):
+        t = time.perf_counter()
+        reply = graph.get(users_url, params=QUERY, timeout=30)
+        client_ms.append((time.perf_counter() - t) * 1000)
+        assert reply.status_code == 200 and reply.json()["value"], reply.text
+    server_ms = [
+        e["duration_ms"]
+        for e in ctx.journal.query(since=since, host="graph")
+        if e.get("method") == "GET"
+    ]
+    return client_ms, server_ms
+
+
 def bench_lab(args) -> dict:
     state = Path(tempfile.mkdtemp(prefix="m365lab-bench-"))
     lab = Lab(LabOptions(state_dir=state, port_base=0, systems=("microsoft",), default_world=False))
     lab.start()
     try:
         ctx = lab.ctx
-        admin = lab_session(ctx.ca_file)
-        admin.headers["Authorization"] = f"Bearer {ctx.admin_token}"
-        t0 = time.perf_counter()
-        reply = admin.post(
-            ctx.url("login") + "/_lab/worlds",
-            json={"id": "bench", "seed": 1, "microsoft": {"generate_users": args.users}},
-            timeout=600,
-        )
-        reply.raise_for_status()
-        world_seconds = time.perf_counter() - t0
-        world = reply.json()["microsoft"]
+        world, world_seconds = make_world(lab, args.users)
         token_url = f"{ctx.url('login')}/{world['tenant_id']}/oauth2/v2.0/token"
         form = {
             "grant_type": "client_credentials",
@@ -61,49 +107,22 @@ def bench_lab(args) -> dict:
             "client_secret": world["app"]["client_secret"],
             "scope": "https://graph.microsoft.com/.default",
         }
-        sessions: dict[int, object] = {}
-
-        def session():
-            import threading
-
-            key = threading.get_ident()
-            if key not in sessions:
-                sessions[key] = lab_session(ctx.ca_file)
-            return sessions[key]
-
-        token = session().post(token_url, data=form, timeout=30).json()["access_token"]
-        graph = lab_session(ctx.ca_file)
-        graph.headers["Authorization"] = f"Bearer {token}"
-        users_url = ctx.url("graph") + "/v1.0/users"
-        for _ in range(5):  # warm up the connection, caches and SQLite pages
-            graph.get(users_url, params=QUERY, timeout=30).raise_for_status()
-        seq = ctx.journal.stats()["entries"]
-        since = ctx.journal.query(limit=1)[-1]["seq"] if seq else 0
-        client_ms = []
-        for _ in range(args.samples):
-            t = time.perf_counter()
-            reply = graph.get(users_url, params=QUERY, timeout=30)
-            client_ms.append((time.perf_counter() - t) * 1000)
-            assert reply.status_code == 200 and reply.json()["value"], reply.text
-        server_ms = [
-            e["duration_ms"]
-            for e in ctx.journal.query(since=since, host="graph")
-            if e.get("method") == "GET"
-        ]
+        sessions = Sessions(ctx.ca_file)
+        token = sessions.get().post(token_url, data=form, timeout=30).json()["access_token"]
+        client_ms, server_ms = list_latency(lab, token, args.samples)
 
         def get_token(_):
-            session().post(token_url, data=form, timeout=30).raise_for_status()
+            sessions.get().post(token_url, data=form, timeout=30).raise_for_status()
 
         _rate(20, args.threads, get_token)
         token_rate = _rate(args.token_requests, args.threads, get_token)
-
         run = uuid.uuid4().hex[:6]
 
         def create(i):
-            s = session()
+            s = sessions.get()
             s.headers["Authorization"] = f"Bearer {token}"
             reply = s.post(
-                users_url,
+                ctx.url("graph") + "/v1.0/users",
                 json={
                     "accountEnabled": True,
                     "displayName": f"Bench {i}",
