@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import http.client
+import os
 import ssl
 import statistics
 import time
 from collections.abc import Callable
+
+
+def installed_env(**extra: str) -> dict[str, str]:
+    """The environment for a lab child process that runs as an installed package would:
+    bytecode cached (``PYTHONDONTWRITEBYTECODE`` dropped), or each start compiles every module
+    again and start-up figures measure the compiler."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, **extra}
 
 
 def median_ms(samples: list[float]) -> float:

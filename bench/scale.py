@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import rss_mb  # noqa: E402
+from bench._common import installed_env, rss_mb  # noqa: E402
 from harness.consent import authorize_with_user_agent  # noqa: E402
 from harness.lab import Lab, LabOptions  # noqa: E402
 from simulators.core.httpclient import lab_session  # noqa: E402
@@ -173,7 +173,7 @@ def restart_to_healthy(state: Path) -> None:
     """``m365lab up --state-dir`` on the loaded state: seconds to every host healthy."""
     descriptor = state / "lab.json"
     descriptor.unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = installed_env(PYTHONPATH=str(ROOT))
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-m", "harness.cli", "up", "--state-dir", str(state), "--port-base",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import socket
 import statistics
@@ -26,7 +25,7 @@ import requests
 import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import keepalive_connection, median_ms, rss_mb, time_requests
+from _common import installed_env, keepalive_connection, median_ms, rss_mb, time_requests
 
 
 def _free_base() -> int:
@@ -45,7 +44,7 @@ def _free_base() -> int:
 def start_once(cache_dir: Path, default_world: bool) -> tuple[float, float, subprocess.Popen, dict]:
     """(seconds to every host healthy, seconds to lab.json, process, descriptor)."""
     state = Path(tempfile.mkdtemp(prefix="m365lab-bench-"))
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache_dir), "XDG_STATE_HOME": str(state / "x")}
+    env = installed_env(XDG_CACHE_HOME=str(cache_dir), XDG_STATE_HOME=str(state / "x"))
     base = _free_base()
     args = [
         sys.executable,
