@@ -21,6 +21,7 @@ from simulators.core.context import LabContext, System
 from simulators.core.rehome import rehome
 
 from . import api
+from .api import insights, token, v1_apps, v1_users, v2_graph, v2_office365
 from .model import JumpCloudModel
 from .model.schema import URL_COLUMNS
 from .world import WorldBuilder
@@ -61,6 +62,9 @@ class JumpCloudSystem(System):
             from . import console, userportal
 
             api.install(app, self.model)
+            for bp in (token.bp, v1_users.bp, v1_apps.bp, v2_graph.bp, v2_office365.bp,
+                       insights.bp):  # fmt: skip
+                app.register_blueprint(bp)
             userportal.install(app, self.model, self.ctx)
             console.install(app, self.model, self.ctx)
         for extension in self.extensions:

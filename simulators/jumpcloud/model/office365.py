@@ -39,6 +39,9 @@ NOT_AUTHORIZED = {"status": "not_authorized"}
 ImportProvider = Callable[[str, str, int, "str | None", "str | None", "str | None"], dict]
 """(org_id, office365_id, top, skip_token, filter, search) -> {top, skipToken, users}."""
 
+IMPORT_TOP_MAX = 999
+"""The largest page of import candidates one request may ask for."""
+
 
 class Office365:
     def __init__(self, backend: Backend) -> None:
@@ -198,6 +201,11 @@ class Office365:
         )
         return [self._domain(r, default_id) for r in rows]
 
+    def domains_page(self, org_id: str, office365_id: str, limit: int, skip: int) -> dict:
+        """``{"domains", "totalCount"}``: ``limit`` domains from the ``skip``-th."""
+        domains = self.domains(org_id, office365_id)
+        return {"domains": domains[skip : skip + limit], "totalCount": len(domains)}
+
     def domain(self, org_id: str, office365_id: str, domain_id: str) -> dict:
         for domain in self.domains(org_id, office365_id):
             if domain["objectId"] == domain_id:
@@ -320,6 +328,25 @@ class Office365:
         )
         return {r["user_id"]: self._binding(r) for r in rows}
 
+    def with_sync_status(self, org_id: str, office365_id: str, users: list[dict]) -> list[dict]:
+        """``users`` (the instance's GraphObjects) with the ``externalId``/``syncStatus`` of
+        their binding, where they have one."""
+        rows = self.bindings(org_id, office365_id)
+        for item in users:
+            binding = rows.get(item["id"]) or {}
+            if binding.get("externalId"):
+                item["externalId"] = binding["externalId"]
+            if binding.get("syncStatus"):
+                item["syncStatus"] = binding["syncStatus"]
+        return users
+
+    def groups_with_sync_status(self, office365_id: str, groups: list[dict]) -> list[dict]:
+        """``groups`` with what the integration knows of their sync (unchanged without one)."""
+        if self.group_status_provider is not None:
+            for item in groups:
+                item.update(self.group_status_provider(office365_id, item["id"]))
+        return groups
+
     def upsert_binding(
         self,
         org_id: str,
@@ -423,6 +450,8 @@ class Office365:
         search: str | None = None,
     ) -> dict:
         """``{top, skipToken, users}``; an empty last page until an engine attaches a provider."""
+        if not 1 <= top <= IMPORT_TOP_MAX:
+            raise BadRequest(f"top: must be between 1 and {IMPORT_TOP_MAX}")
         self._row(org_id, office365_id)
         if self.import_provider is None:
             return {"top": top, "skipToken": "", "users": []}

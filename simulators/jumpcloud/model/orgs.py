@@ -95,6 +95,17 @@ class Orgs:
     def exists(self, org_id: str) -> bool:
         return self._live_row(org_id) is not None
 
+    def visible(self, caller_org_id: str, org_id: str) -> dict:
+        """``org_id`` as its own API key sees it: any other organization is not found."""
+        if org_id != caller_org_id:
+            raise NotFound(f"Organization {org_id} not found")
+        return {k: v for k, v in self.get(org_id).items() if k != "world_id"}
+
+    def listing(self, org_id: str) -> list[dict]:
+        """``GET /api/organizations``: the caller's organization, in the list's short form."""
+        org = self.get(org_id)
+        return [{"_id": org["_id"], "displayName": org["displayName"], "logoUrl": ""}]
+
     def settings(self, org_id: str) -> dict:
         return self.get(org_id)["settings"]
 
