@@ -98,7 +98,7 @@ class GraphOperation:
 
 class Graph:
     def __init__(self, backend: Backend, groups: Groups, exists: dict[str, Exists]) -> None:
-        self.b = backend
+        self.backend = backend
         self.groups = groups
         self.exists = exists
 
@@ -150,7 +150,7 @@ class Graph:
         self.require(org_id, subject_type, subject_id)
         self.require(org_id, target_type, target_id)
         key = (subject_id, target_type, target_id)
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             present = db.execute(
                 "SELECT 1 FROM edges WHERE subject_id = ? AND target_type = ? AND target_id = ?",
                 key,
@@ -178,7 +178,7 @@ class Graph:
                     "DELETE FROM edges WHERE subject_id = ? AND target_type = ? AND target_id = ?",
                     key,
                 )
-            self.b.emit(
+            self.backend.emit(
                 AssociationChanged(
                     org_id, op, subject_type, subject_id, target_type, target_id, attributes
                 )
@@ -188,13 +188,13 @@ class Graph:
         """Remove every edge to a resource of ``org_id`` being deleted (emits ``remove`` for
         each); NotFound, before anything changes, when the resource is not the org's."""
         self.require(org_id, target_type, target_id)
-        edges = self.b.all(
+        edges = self.backend.all(
             "SELECT * FROM edges WHERE target_id = ? AND org_id = ?", (target_id, org_id)
         )
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("DELETE FROM edges WHERE target_id = ? AND org_id = ?", (target_id, org_id))
             for e in edges:
-                self.b.emit(
+                self.backend.emit(
                     AssociationChanged(
                         org_id, "remove", e["subject_type"], e["subject_id"], target_type, target_id
                     )
@@ -205,13 +205,13 @@ class Graph:
         """GraphConnection[] of direct edges from ``obj`` to objects of ``targets`` types."""
         self.require(org_id, obj_type, obj_id)
         if obj_type in SUBJECT_TYPES:
-            rows = self.b.all(
+            rows = self.backend.all(
                 "SELECT target_type AS t, target_id AS i, attributes FROM edges "
                 "WHERE subject_id = ? AND +org_id = ? ORDER BY rowid",
                 (obj_id, org_id),
             )
         else:
-            rows = self.b.all(
+            rows = self.backend.all(
                 "SELECT subject_type AS t, subject_id AS i, attributes FROM edges "
                 "WHERE target_id = ? AND +org_id = ? ORDER BY rowid",
                 (obj_id, org_id),
@@ -254,7 +254,7 @@ class Graph:
         if target_id is not None:
             sql += " AND target_id = ?"
             params.append(target_id)
-        return self.b.one(sql + " LIMIT 1", params) is not None
+        return self.backend.one(sql + " LIMIT 1", params) is not None
 
     def traverse(
         self, org_id: str, subject_type: str, subject_id: str, collection: str
@@ -329,14 +329,14 @@ class Graph:
         return [connection("user", u) for u in self.groups.member_ids(org_id, group_id)]
 
     def _edges_from(self, org_id: str, subject_id: str, target_type: str) -> list[dict]:
-        return self.b.all(
+        return self.backend.all(
             "SELECT * FROM edges WHERE subject_id = ? AND target_type = ? AND +org_id = ? "
             "ORDER BY rowid",
             (subject_id, target_type, org_id),
         )
 
     def _edges_to(self, org_id: str, target_id: str) -> list[dict]:
-        return self.b.all(
+        return self.backend.all(
             "SELECT * FROM edges WHERE target_id = ? AND +org_id = ? ORDER BY rowid",
             (target_id, org_id),
         )
