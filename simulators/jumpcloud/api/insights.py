@@ -34,7 +34,6 @@ from .errors import model_error
 
 PREFIX = "/insights/directory/v1"
 
-
 bp = Blueprint("jumpcloud_insights", __name__, url_prefix=PREFIX)
 
 
