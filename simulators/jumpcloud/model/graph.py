@@ -93,7 +93,7 @@ class GraphOperation:
         attributes = body.get("attributes")
         if attributes is not None and not isinstance(attributes, dict):
             raise BadRequest("attributes: must be an object")
-        return cls(op, kind, obj_id, attributes)
+        return cls(str(op), str(kind), obj_id, attributes)
 
 
 class Graph:
