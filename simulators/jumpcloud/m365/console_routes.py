@@ -13,7 +13,7 @@ from simulators.jumpcloud.model.errors import JumpCloudError
 from simulators.jumpcloud.web import csrf_ok, csrf_token
 
 from . import admin_session, consent
-from .routes import integration
+from .appstate import integration
 
 bp = Blueprint("jumpcloud_m365_console", __name__, template_folder="templates")
 

@@ -13,6 +13,7 @@ from simulators.jumpcloud.model import JumpCloudModel
 from simulators.jumpcloud.model.events import M365_AUTHORIZE
 
 from . import console_routes, routes
+from .appstate import install_integration
 from .clockwatch import ClockWatch
 from .consent import AUTH_REQUEST_SECONDS
 from .engine import SyncEngine
@@ -63,7 +64,7 @@ class M365Integration:
     def register(self, host: str, app: Flask) -> None:
         if host != "console":
             return
-        routes.install_integration(app, self)
+        install_integration(app, self)
         app.register_blueprint(console_routes.bp)
         app.register_blueprint(routes.bp)
         self.worker.start()

@@ -16,9 +16,7 @@ The admin console's pages (consent, import) are in ``console_routes``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from simulators.jumpcloud.api.auth import authenticate, caller
 from simulators.jumpcloud.api.errors import model_error
@@ -26,20 +24,8 @@ from simulators.jumpcloud.appstate import current_model
 from simulators.jumpcloud.model import JumpCloudModel
 from simulators.jumpcloud.model.errors import BadRequest, JumpCloudError
 
+from .appstate import integration
 from .labops import LabOperations
-
-if TYPE_CHECKING:
-    from .integration import M365Integration
-
-EXTENSION = "jumpcloud.m365"
-
-
-def install_integration(app: Flask, m365: M365Integration) -> None:
-    app.extensions[EXTENSION] = m365
-
-
-def integration() -> M365Integration:
-    return current_app.extensions[EXTENSION]
 
 
 def _lab() -> LabOperations:
