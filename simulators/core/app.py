@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from simulators.core import control
 from simulators.core.context import LabContext, System
-from simulators.core.control import control_blueprint
 from simulators.core.errors import code_for_status, render_error
 from simulators.core.journal import BODY_CAP, TRACE_HEADER, RawExchange, current_trace, new_trace_id
 from simulators.core.jsonbody import SafeJSONProvider
@@ -52,7 +52,8 @@ def create_host_app(
     app.extensions["m365lab.json_host"] = any(host in s.json_hosts for s in systems)
 
     _install_request_hooks(app)
-    app.register_blueprint(control_blueprint(host, ctx, process_systems or systems))
+    control.install_control(app, host, ctx, process_systems or systems)
+    app.register_blueprint(control.bp)
     for system in systems:
         if host in system.hosts:
             system.register(host, app)

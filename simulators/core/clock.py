@@ -77,7 +77,7 @@ class LabClock:
             "frozen": frozen is not None,
         }
 
-    def apply(self, body: dict) -> None:
+    def apply(self, body: object) -> None:
         """Apply a ``PUT /_lab/clock`` body.
 
         Accepted keys: ``offset_seconds`` (real time plus offset), ``frozen_at`` (ISO instant,

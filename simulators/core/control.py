@@ -1,18 +1,30 @@
-"""The control plane every host answers under ``/_lab`` (README: Control plane)."""
+"""The control plane every host answers under ``/_lab`` (README: Control plane).
+
+Routes only: the rules live in ``simulators.core.labcontrol``. Everything but health needs
+``Authorization: Bearer <admin_token>``.
+"""
 
 from __future__ import annotations
 
-import hmac
-import re
-import uuid
 from collections.abc import Sequence
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from simulators.core.context import LabContext, System
 from simulators.core.errors import json_error
+from simulators.core.labcontrol import Access, JournalQuery, LabControl, Refused
 
-WORLD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+EXTENSION = "m365lab.control"
+bp = Blueprint("lab_control", __name__, url_prefix="/_lab")
+
+
+def install_control(app: Flask, host: str, ctx: LabContext, systems: Sequence[System]) -> None:
+    """Give ``app`` the control plane's state (the caller registers ``bp``)."""
+    app.extensions[EXTENSION] = LabControl(host, ctx, systems)
+
+
+def control() -> LabControl:
+    return current_app.extensions[EXTENSION]
 
 
 def _unauthorized(message: str) -> Response:
@@ -21,128 +33,87 @@ def _unauthorized(message: str) -> Response:
     return response
 
 
-def control_blueprint(host: str, ctx: LabContext, systems: Sequence[System]) -> Blueprint:
-    """Routes of ``/_lab``; everything but health needs ``Authorization: Bearer <admin_token>``."""
-    bp = Blueprint(f"lab_control_{host}", __name__, url_prefix="/_lab")
+def _refused(refused: Refused) -> Response:
+    return json_error(refused.status, refused.code, refused.message)
 
-    @bp.before_request
-    def _authorize():
-        if request.endpoint == f"{bp.name}.health":
-            return None
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if not header:
-            return _unauthorized("The control plane needs 'Authorization: Bearer <admin_token>'.")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode(), ctx.admin_token.encode()
-        ):
-            return _unauthorized("The admin token is not valid for this lab.")
+
+@bp.before_request
+def _authorize():
+    if request.endpoint == f"{bp.name}.health":
         return None
+    access = control().access(request.headers.get("Authorization", ""))
+    if access is Access.MISSING:
+        return _unauthorized("The control plane needs 'Authorization: Bearer <admin_token>'.")
+    if access is Access.INVALID:
+        return _unauthorized("The admin token is not valid for this lab.")
+    return None
 
-    @bp.get("/health")
-    def health():
-        return jsonify(
-            status="ok",
-            host=host,
-            systems=[s.name for s in systems],
-            process=ctx.instance_id,
-            time=ctx.clock.state()["now"],
-        )
 
-    @bp.post("/reset")
-    def reset():
-        for system in systems:
-            system.reset()
-        ctx.journal.clear()
-        ctx.clock.reset()
-        ctx.faults.clear()
-        return jsonify(status="reset", systems=[s.name for s in systems])
+@bp.get("/health")
+def health():
+    return jsonify(control().health())
 
-    @bp.get("/state")
-    def state():
-        return jsonify(
-            process=ctx.instance_id,
-            host=host,
-            clock=ctx.clock.state(),
-            journal=ctx.journal.stats(),
-            faults=ctx.faults.describe(),
-            systems={s.name: s.state() for s in systems},
-        )
 
-    @bp.get("/journal")
-    def journal():
-        since_raw = request.args.get("since")
-        limit_raw = request.args.get("limit")
-        try:
-            since = int(since_raw) if since_raw else None
-            limit = int(limit_raw) if limit_raw else None
-        except ValueError:
-            return json_error(400, "BadRequest", "since and limit must be integers")
-        entries = ctx.journal.query(
-            trace=request.args.get("trace") or None,
-            since=since,
-            host=request.args.get("host") or None,
-            limit=limit,
-        )
-        return jsonify(process=ctx.instance_id, entries=entries, stats=ctx.journal.stats())
+@bp.post("/reset")
+def reset():
+    return jsonify(control().reset())
 
-    @bp.get("/clock")
-    def get_clock():
-        return jsonify(ctx.clock.state())
 
-    @bp.put("/clock")
-    def put_clock():
-        body = request.get_json(silent=True)
-        try:
-            ctx.clock.apply(body)
-        except ValueError as exc:
-            return json_error(400, "BadRequest", str(exc))
-        return jsonify(ctx.clock.state())
+@bp.get("/state")
+def state():
+    return jsonify(control().state())
 
-    @bp.get("/faults")
-    def get_faults():
-        return jsonify(rules=ctx.faults.describe())
 
-    @bp.put("/faults")
-    def put_faults():
-        try:
-            rules = ctx.faults.replace(request.get_json(silent=True))
-        except (ValueError, TypeError) as exc:
-            return json_error(400, "BadRequest", str(exc))
-        return jsonify(rules=rules)
+@bp.get("/journal")
+def journal():
+    args = request.args
+    query = JournalQuery.parse(args.get("trace"), args.get("since"), args.get("host"),
+                               args.get("limit"))  # fmt: skip
+    if isinstance(query, Refused):
+        return _refused(query)
+    return jsonify(control().journal(query))
 
-    @bp.delete("/faults")
-    def delete_faults():
-        ctx.faults.clear()
-        return jsonify(rules=[])
 
-    @bp.post("/worlds")
-    def create_world():
-        doc = request.get_json(silent=True)
-        if not isinstance(doc, dict):
-            return json_error(400, "BadRequest", "body must be a JSON object (a world document)")
-        world_id = doc.get("id") or uuid.uuid4().hex[:12]
-        if not isinstance(world_id, str) or not WORLD_ID.match(world_id):
-            return json_error(400, "BadRequest", "id must be 1-64 letters, digits, '-' or '_'")
-        result: dict = {"id": world_id, "process": ctx.instance_id}
-        try:
-            for system in systems:
-                result[system.name] = system.create_world(world_id, doc)
-        except ValueError as exc:
-            for system in systems:
-                system.delete_world(world_id)
-            return json_error(400, "BadRequest", str(exc))
-        return jsonify(result), 201
+@bp.get("/clock")
+def get_clock():
+    return jsonify(control().ctx.clock.state())
 
-    @bp.delete("/worlds/<world_id>")
-    def delete_world(world_id: str):
-        found = [system.delete_world(world_id) for system in systems]
-        if not any(found):
-            return json_error(404, "NotFound", f"no world {world_id!r} in this lab")
-        return Response(status=204)
 
-    @bp.errorhandler(405)
-    def _method(_exc):
-        return json_error(405, "MethodNotAllowed", f"{request.method} is not allowed here")
+@bp.put("/clock")
+def put_clock():
+    outcome = control().set_clock(request.get_json(silent=True))
+    return _refused(outcome) if isinstance(outcome, Refused) else jsonify(outcome)
 
-    return bp
+
+@bp.get("/faults")
+def get_faults():
+    return jsonify(rules=control().ctx.faults.describe())
+
+
+@bp.put("/faults")
+def put_faults():
+    outcome = control().set_faults(request.get_json(silent=True))
+    return _refused(outcome) if isinstance(outcome, Refused) else jsonify(rules=outcome)
+
+
+@bp.delete("/faults")
+def delete_faults():
+    control().ctx.faults.clear()
+    return jsonify(rules=[])
+
+
+@bp.post("/worlds")
+def create_world():
+    outcome = control().create_world(request.get_json(silent=True))
+    return _refused(outcome) if isinstance(outcome, Refused) else (jsonify(outcome), 201)
+
+
+@bp.delete("/worlds/<world_id>")
+def delete_world(world_id: str):
+    refused = control().delete_world(world_id)
+    return _refused(refused) if refused is not None else Response(status=204)
+
+
+@bp.errorhandler(405)
+def _method(_exc):
+    return json_error(405, "MethodNotAllowed", f"{request.method} is not allowed here")

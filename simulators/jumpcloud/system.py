@@ -21,6 +21,7 @@ from simulators.core.context import LabContext, System
 from simulators.core.rehome import rehome
 
 from . import api
+from .api import insights, token, v1_apps, v1_users, v2_graph, v2_office365
 from .console import routes as console_pages
 from .model import JumpCloudModel
 from .model.schema import URL_COLUMNS
@@ -69,6 +70,9 @@ class JumpCloudSystem(System):
         if host == "console":
             api.install(app, self.model)
             install_state(app, self.model, self.ctx)
+            for bp in (token.bp, v1_users.bp, v1_apps.bp, v2_graph.bp, v2_office365.bp,
+                       insights.bp):  # fmt: skip
+                app.register_blueprint(bp)
             app.register_blueprint(portal_pages.bp)
             app.register_blueprint(console_pages.bp)
             if not sso_admin.served_by(app):

@@ -8,15 +8,15 @@ from datetime import datetime, timedelta
 
 from lxml import etree
 
-from . import constants as c
+from . import constants as saml_spec
 from .bindings import Binding, decode_saml_message
 from .constants import q
 from .errors import Reason, SamlError
 from .ids import format_instant, is_ncname_id, new_id, parse_instant
 from .xmlparse import parse_xml
 
-_SAMLP = c.SAMLP_NS
-_SAML = c.SAML_NS
+_SAMLP = saml_spec.SAMLP_NS
+_SAML = saml_spec.SAML_NS
 
 
 def to_bytes(element: etree._Element) -> bytes:
@@ -37,7 +37,7 @@ def _protocol_message(
     """A samlp element with ID, Version, IssueInstant and the optional attributes given."""
     root = etree.Element(q(_SAMLP, tag), nsmap=nsmap)
     root.set("ID", message_id)
-    root.set("Version", c.VERSION_2_0)
+    root.set("Version", saml_spec.VERSION_2_0)
     root.set("IssueInstant", format_instant(now))
     for name, value in optional.items():
         if value is not None:
@@ -51,7 +51,7 @@ def build_authn_request(
     *,
     destination: str | None = None,
     acs_url: str | None = None,
-    nameid_format: str | None = c.NAMEID_PERSISTENT,
+    nameid_format: str | None = saml_spec.NAMEID_PERSISTENT,
     request_id: str | None = None,
     protocol_binding: str | None = None,
     force_authn: bool | None = None,
@@ -109,7 +109,7 @@ def check_protocol_root(root: etree._Element, tag: str, error: type[SamlError] =
     """The root is a SAML 2.0 ``samlp:<tag>`` with an NCName ID; returns the ID."""
     if root.tag != q(_SAMLP, tag):
         raise error(Reason.WRONG_ROOT, f"expected samlp:{tag}, got {str(root.tag)[:100]}")
-    if root.get("Version") != c.VERSION_2_0:
+    if root.get("Version") != saml_spec.VERSION_2_0:
         raise error(Reason.UNSUPPORTED_VERSION, f"Version={str(root.get('Version'))[:20]!r}")
     rid = root.get("ID")
     if not rid or not is_ncname_id(rid) or len(rid) > 256:
@@ -142,7 +142,7 @@ def authn_request_info(root: etree._Element) -> AuthnRequestInfo:
         nameid_format=policies[0].get("Format") if policies else None,
         force_authn=_xs_boolean(root.get("ForceAuthn"), "ForceAuthn"),
         is_passive=_xs_boolean(root.get("IsPassive"), "IsPassive"),
-        signed=root.find(q(c.DS_NS, "Signature")) is not None,
+        signed=root.find(q(saml_spec.DS_NS, "Signature")) is not None,
     )
 
 
@@ -162,7 +162,7 @@ class ResponseSpec:
     destination: str
     audience: str
     name_id: str
-    name_id_format: str = c.NAMEID_PERSISTENT
+    name_id_format: str = saml_spec.NAMEID_PERSISTENT
     in_response_to: str | None = None
     recipient: str | None = None  # defaults to destination
     attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
@@ -228,12 +228,12 @@ def build_response(spec: ResponseSpec, now: datetime) -> etree._Element:
     )
     if spec.include_response_issuer:
         _issuer(root, spec.issuer)
-    _status(root, c.STATUS_SUCCESS, None, None)
+    _status(root, saml_spec.STATUS_SUCCESS, None, None)
 
     assertion = etree.SubElement(root, q(_SAML, "Assertion"))
     assertion.set("ID", assertion_id)
     assertion.set("IssueInstant", format_instant(now))
-    assertion.set("Version", c.VERSION_2_0)
+    assertion.set("Version", saml_spec.VERSION_2_0)
     _issuer(assertion, spec.issuer)
 
     subject = etree.SubElement(assertion, q(_SAML, "Subject"))
@@ -241,7 +241,7 @@ def build_response(spec: ResponseSpec, now: datetime) -> etree._Element:
     name_id.set("Format", spec.name_id_format)
     name_id.text = spec.name_id
     confirmation = etree.SubElement(subject, q(_SAML, "SubjectConfirmation"))
-    confirmation.set("Method", c.CM_BEARER)
+    confirmation.set("Method", saml_spec.CM_BEARER)
     scd = etree.SubElement(confirmation, q(_SAML, "SubjectConfirmationData"))
     if spec.in_response_to is not None:
         scd.set("InResponseTo", spec.in_response_to)
@@ -270,7 +270,9 @@ def build_response(spec: ResponseSpec, now: datetime) -> etree._Element:
         authn.set("SessionNotOnOrAfter", format_instant(spec.session_not_on_or_after))
     authn.set("SessionIndex", spec.session_index or new_id())
     context = etree.SubElement(authn, q(_SAML, "AuthnContext"))
-    class_ref = spec.authn_context_class_ref or (c.AC_MFA if spec.mfa else c.AC_PASSWORD_PROTECTED)
+    class_ref = spec.authn_context_class_ref or (
+        saml_spec.AC_MFA if spec.mfa else saml_spec.AC_PASSWORD_PROTECTED
+    )
     etree.SubElement(context, q(_SAML, "AuthnContextClassRef")).text = class_ref
     return root
 
@@ -284,7 +286,7 @@ def build_error_response(
     issuer: str,
     destination: str,
     now: datetime,
-    status: str = c.STATUS_RESPONDER,
+    status: str = saml_spec.STATUS_RESPONDER,
     sub_status: str | None = None,
     message: str | None = None,
     in_response_to: str | None = None,

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from . import constants as c
+from . import constants as saml_spec
 from .constants import q
 from .errors import MetadataError, SamlError
 from .keys import cert_from_b64
 from .xmlparse import parse_xml
 
-_MD = c.MD_NS
-_DS = c.DS_NS
+_MD = saml_spec.MD_NS
+_DS = saml_spec.DS_NS
 
 # A DNS name: labels of letters/digits/hyphens, at least one dot, no leading/trailing hyphen.
 _DOMAIN_RE = re.compile(
@@ -40,7 +40,7 @@ def build_idp_metadata(
     sso_url: str,
     certificates_b64: Sequence[str],
     *,
-    nameid_formats: Sequence[str] = (c.NAMEID_PERSISTENT, c.NAMEID_EMAIL),
+    nameid_formats: Sequence[str] = (saml_spec.NAMEID_PERSISTENT, saml_spec.NAMEID_EMAIL),
     slo_url: str | None = None,
     want_authn_requests_signed: bool = False,
 ) -> bytes:
@@ -51,7 +51,7 @@ def build_idp_metadata(
     root.set("entityID", entity_id)
     idp = etree.SubElement(root, q(_MD, "IDPSSODescriptor"))
     idp.set("WantAuthnRequestsSigned", "true" if want_authn_requests_signed else "false")
-    idp.set("protocolSupportEnumeration", c.SAMLP_NS)
+    idp.set("protocolSupportEnumeration", saml_spec.SAMLP_NS)
     for cert_b64 in certificates_b64:
         compact = "".join(cert_b64.split())
         try:
@@ -64,13 +64,13 @@ def build_idp_metadata(
         data = etree.SubElement(info, q(_DS, "X509Data"))
         etree.SubElement(data, q(_DS, "X509Certificate")).text = compact
     if slo_url is not None:
-        for binding in (c.BINDING_HTTP_REDIRECT, c.BINDING_HTTP_POST):
+        for binding in (saml_spec.BINDING_HTTP_REDIRECT, saml_spec.BINDING_HTTP_POST):
             slo = etree.SubElement(idp, q(_MD, "SingleLogoutService"))
             slo.set("Binding", binding)
             slo.set("Location", slo_url)
     for fmt in nameid_formats:
         etree.SubElement(idp, q(_MD, "NameIDFormat")).text = fmt
-    for binding in (c.BINDING_HTTP_REDIRECT, c.BINDING_HTTP_POST):
+    for binding in (saml_spec.BINDING_HTTP_REDIRECT, saml_spec.BINDING_HTTP_POST):
         sso = etree.SubElement(idp, q(_MD, "SingleSignOnService"))
         sso.set("Binding", binding)
         sso.set("Location", sso_url)
@@ -92,7 +92,7 @@ def parse_idp_metadata(xml: bytes) -> IdpMetadata:
     if len(idps) != 1:
         raise MetadataError(f"expected one IDPSSODescriptor, found {len(idps)}")
     idp = idps[0]
-    if c.SAMLP_NS not in (idp.get("protocolSupportEnumeration") or "").split():
+    if saml_spec.SAMLP_NS not in (idp.get("protocolSupportEnumeration") or "").split():
         raise MetadataError("IDPSSODescriptor does not support SAML 2.0 protocol")
     services = idp.findall(q(_MD, "SingleSignOnService"))
     if not services or not (services[0].get("Location") or "").strip():

@@ -21,13 +21,16 @@ from lxml import etree
 from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
 from signxml.exceptions import InvalidInput, SignXMLException
 
-from . import constants as c
+from . import constants as saml_spec
 from .constants import q
 from .errors import Reason, SamlError
 from .keys import cert_from_b64
 from .xmlparse import get_parser
 
-_REDIRECT_HASHES: Final = {c.ALG_RSA_SHA256: hashes.SHA256, c.ALG_RSA_SHA1: hashes.SHA1}
+_REDIRECT_HASHES: Final = {
+    saml_spec.ALG_RSA_SHA256: hashes.SHA256,
+    saml_spec.ALG_RSA_SHA1: hashes.SHA1,
+}
 _SIGNED_PARAMS: Final = ("SAMLRequest", "RelayState", "SigAlg")
 _POST_CONFIG: Final = SignatureConfiguration(
     location="./",
@@ -80,7 +83,7 @@ def verify_redirect(query_string: str, cert: x509.Certificate) -> None:
 
 
 def post_is_signed(root: etree._Element) -> bool:
-    return root.find(q(c.DS_NS, "Signature")) is not None
+    return root.find(q(saml_spec.DS_NS, "Signature")) is not None
 
 
 def verify_enveloped(xml: bytes, root_id: str, cert: x509.Certificate) -> None:

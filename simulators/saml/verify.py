@@ -59,7 +59,7 @@ from signxml.exceptions import (
     SignXMLException,
 )
 
-from . import constants as c
+from . import constants as saml_spec
 from .bindings import MAX_MESSAGE_BYTES, decode_post_value, single_form_value
 from .constants import q
 from .errors import Reason, SamlError, SamlValidationError
@@ -70,9 +70,9 @@ from .xmlparse import get_parser, parse_xml
 
 logger = logging.getLogger(__name__)
 
-_SAML: Final = c.SAML_NS
-_SAMLP: Final = c.SAMLP_NS
-_DS: Final = c.DS_NS
+_SAML: Final = saml_spec.SAML_NS
+_SAMLP: Final = saml_spec.SAMLP_NS
+_DS: Final = saml_spec.DS_NS
 
 _RESPONSE = q(_SAMLP, "Response")
 _ASSERTION = q(_SAML, "Assertion")
@@ -80,7 +80,7 @@ _ISSUER = q(_SAML, "Issuer")
 _SIGNATURE = q(_DS, "Signature")
 _DS_OBJECT = q(_DS, "Object")
 
-_ALLOWED_TRANSFORMS: Final = frozenset({c.TRANSFORM_ENVELOPED, c.C14N_EXCLUSIVE})
+_ALLOWED_TRANSFORMS: Final = frozenset({saml_spec.TRANSFORM_ENVELOPED, saml_spec.C14N_EXCLUSIVE})
 _KEYINFO_CHILDREN: Final = frozenset({q(_DS, "KeyName"), q(_DS, "X509Data")})
 
 InResponseToCheck = Callable[[str], bool] | Collection[str] | None
@@ -94,15 +94,15 @@ TrustLookup = Callable[[str], "IdpTrust | None"]
 class SpSettings:
     """SP policy. Defaults are Entra's: audience urn:federation:MicrosoftOnline, ACS login.srf."""
 
-    entity_id: str = c.ENTRA_ENTITY_ID  # the Audience that must be present
-    acs_url: str = c.ENTRA_ACS_URL  # Destination and Recipient must equal it exactly
+    entity_id: str = saml_spec.ENTRA_ENTITY_ID  # the Audience that must be present
+    acs_url: str = saml_spec.ENTRA_ACS_URL  # Destination and Recipient must equal it exactly
     clock_skew: timedelta = timedelta(minutes=5)
     allow_sha1: bool = False
     allow_unsolicited: bool = True
     max_message_bytes: int = MAX_MESSAGE_BYTES
     require_signed_assertion: bool = True
     require_destination: bool = True
-    required_nameid_format: str | None = c.NAMEID_PERSISTENT
+    required_nameid_format: str | None = saml_spec.NAMEID_PERSISTENT
     max_nameid_length: int = 64
     enforce_cert_validity: bool = False  # True: the pinned cert must be valid at ``now``
     embedded_cert_policy: Literal["must-match", "ignore"] = "must-match"
@@ -321,7 +321,7 @@ def _status_detail(status: etree._Element | None) -> tuple[str | None, str]:
 
 def _check_status(response: etree._Element) -> None:
     value, detail = _status_detail(_single(response, q(_SAMLP, "Status")))
-    if value != c.STATUS_SUCCESS:
+    if value != saml_spec.STATUS_SUCCESS:
         raise _fail(Reason.STATUS_NOT_SUCCESS, detail)
 
 
@@ -369,8 +369,12 @@ class SpVerifier:
             digest_algorithms=frozenset(digests),
         )
         self._assertion_config = replace(self._base_config, location=f"./{{{_SAML}}}Assertion/")
-        self._sig_algs = {c.ALG_RSA_SHA256} | ({c.ALG_RSA_SHA1} if settings.allow_sha1 else set())
-        self._digest_algs = {c.DIGEST_SHA256} | ({c.DIGEST_SHA1} if settings.allow_sha1 else set())
+        self._sig_algs = {saml_spec.ALG_RSA_SHA256} | (
+            {saml_spec.ALG_RSA_SHA1} if settings.allow_sha1 else set()
+        )
+        self._digest_algs = {saml_spec.DIGEST_SHA256} | (
+            {saml_spec.DIGEST_SHA1} if settings.allow_sha1 else set()
+        )
 
     # ----------------------------------------------------------------- entry points
 
@@ -515,7 +519,7 @@ class SpVerifier:
             raise _fail(Reason.ENCRYPTED_ASSERTION_UNSUPPORTED, "EncryptedAssertion not supported")
         if assertion.tag != _ASSERTION or assertion.getparent() is not root:
             raise _fail(Reason.ASSERTION_WRONG_PLACE, "assertion must be a child of the Response")
-        if assertion.get("Version") != c.VERSION_2_0:
+        if assertion.get("Version") != saml_spec.VERSION_2_0:
             raise _fail(Reason.UNSUPPORTED_VERSION, "assertion Version must be 2.0")
         aid = assertion.get("ID")
         if not aid or not is_ncname_id(aid) or len(aid) > 256:
@@ -539,12 +543,12 @@ class SpVerifier:
             raise _fail(Reason.SIGNATURE_MALFORMED, "Signature must start with one SignedInfo")
         signed_info = signed_infos[0]
         c14n = signed_info.findall(q(_DS, "CanonicalizationMethod"))
-        if len(c14n) != 1 or c14n[0].get("Algorithm") != c.C14N_EXCLUSIVE:
+        if len(c14n) != 1 or c14n[0].get("Algorithm") != saml_spec.C14N_EXCLUSIVE:
             alg = c14n[0].get("Algorithm") if c14n else None
             raise _fail(Reason.DISALLOWED_ALGORITHM, f"CanonicalizationMethod {alg!r}")
         method = signed_info.findall(q(_DS, "SignatureMethod"))
         alg = method[0].get("Algorithm") if len(method) == 1 else None
-        self._check_alg(alg, self._sig_algs, c.ALG_RSA_SHA1, "SignatureMethod")
+        self._check_alg(alg, self._sig_algs, saml_spec.ALG_RSA_SHA1, "SignatureMethod")
         refs = signed_info.findall(q(_DS, "Reference"))
         if len(refs) > 1:
             raise _fail(Reason.MULTIPLE_REFERENCES, f"{len(refs)} References in one Signature")
@@ -561,7 +565,7 @@ class SpVerifier:
         transforms = ref.findall(f"{q(_DS, 'Transforms')}/{q(_DS, 'Transform')}")
         algs = [t.get("Algorithm") for t in transforms]
         if (
-            c.TRANSFORM_ENVELOPED not in algs
+            saml_spec.TRANSFORM_ENVELOPED not in algs
             or len(set(algs)) != len(algs)
             or not set(algs) <= _ALLOWED_TRANSFORMS
         ):
@@ -569,13 +573,13 @@ class SpVerifier:
         for transform in transforms:
             for child in transform:
                 if isinstance(child.tag, str) and not (
-                    child.tag == q(c.EC_NS, "InclusiveNamespaces")
-                    and transform.get("Algorithm") == c.C14N_EXCLUSIVE
+                    child.tag == q(saml_spec.EC_NS, "InclusiveNamespaces")
+                    and transform.get("Algorithm") == saml_spec.C14N_EXCLUSIVE
                 ):
                     raise _fail(Reason.DISALLOWED_TRANSFORM, f"Transform child {child.tag!s:.80}")
         digest = ref.findall(q(_DS, "DigestMethod"))
         alg = digest[0].get("Algorithm") if len(digest) == 1 else None
-        self._check_alg(alg, self._digest_algs, c.DIGEST_SHA1, "DigestMethod")
+        self._check_alg(alg, self._digest_algs, saml_spec.DIGEST_SHA1, "DigestMethod")
         value = sig.find(q(_DS, "SignatureValue"))
         if value is None or not (value.text or "").strip():
             raise _fail(Reason.INVALID_SIGNATURE, "SignatureValue missing or empty")
@@ -761,7 +765,7 @@ class SpVerifier:
             name_id_format=name_id_el.get("Format"),
             attributes=attributes,
             authn_context_class_ref=class_ref,
-            mfa=class_ref == c.AC_MFA,
+            mfa=class_ref == saml_spec.AC_MFA,
             authn_instant=authn_instant,
             session_index=authn.get("SessionIndex"),
             in_response_to=in_response_to,
@@ -789,7 +793,7 @@ class SpVerifier:
         self, assertion: etree._Element, trust: IdpTrust, now: datetime
     ) -> str:
         """The signed assertion's Version, Issuer and IssueInstant; returns its ID."""
-        if assertion.get("Version") != c.VERSION_2_0:
+        if assertion.get("Version") != saml_spec.VERSION_2_0:
             raise _fail(Reason.UNSUPPORTED_VERSION, "assertion Version must be 2.0")
         a_issuer = _single(assertion, _ISSUER)
         if a_issuer is None or (a_issuer.text or "") != trust.issuer:
@@ -895,7 +899,7 @@ class SpVerifier:
         bearers = [
             sc
             for sc in subject.findall(q(_SAML, "SubjectConfirmation"))
-            if sc.get("Method") == c.CM_BEARER
+            if sc.get("Method") == saml_spec.CM_BEARER
         ]
         if not bearers:
             raise _fail(Reason.NO_BEARER_CONFIRMATION, "no bearer SubjectConfirmation")

@@ -10,10 +10,6 @@ FOLDERS = ("simulators", "harness", "bench", "tools")
 LIMIT = 80
 KNOWN: set[str] = {
     # being split; this set may only shrink
-    "simulators/jumpcloud/m365/routes.py:console_blueprint",
-    "simulators/jumpcloud/api/v2_graph.py:register",
-    "simulators/jumpcloud/api/v2_office365.py:register",
-    "simulators/core/control.py:control_blueprint",
     "harness/federation.py:federate_domain",
 }
 

@@ -12,14 +12,16 @@ from simulators.core.wellknown import (
 from simulators.jumpcloud.model import JumpCloudModel
 from simulators.jumpcloud.model.events import M365_AUTHORIZE
 
+from . import console_routes, routes
+from .appstate import install_integration
 from .clockwatch import ClockWatch
+from .consent import AUTH_REQUEST_SECONDS
 from .engine import SyncEngine
 from .grants import Grants
 from .groupsync import GroupSync
 from .importer import Importer
 from .oauth import OAuthApp, TokenSet
 from .retry import RetryPolicy
-from .routes import AUTH_REQUEST_SECONDS, api_blueprint, console_blueprint
 from .subscribers import Subscribers
 from .tables import create_m365_schema
 from .worker import Worker
@@ -62,8 +64,9 @@ class M365Integration:
     def register(self, host: str, app: Flask) -> None:
         if host != "console":
             return
-        app.register_blueprint(console_blueprint(self))
-        app.register_blueprint(api_blueprint(self))
+        install_integration(app, self)
+        app.register_blueprint(console_routes.bp)
+        app.register_blueprint(routes.bp)
         self.worker.start()
 
     def delete_world(self, world_id: str, org_id: str) -> None:

@@ -20,7 +20,7 @@ from simulators.core.store import Store
 
 from .apps import Apps
 from .base import Backend
-from .errors import JumpCloudError
+from .errors import JumpCloudError, NotFound
 from .events import Events
 from .graph import Graph
 from .groups import Groups
@@ -124,6 +124,18 @@ class JumpCloudModel:
         return self.office365.import_candidates(
             org_id, office365_id, top, skip_token, filter, search
         )
+
+    # -- rules across areas --------------------------------------------------------------
+    def delete_application(self, org_id: str, app_id: str) -> dict:
+        """An application deleted with every association to it."""
+        self.graph.drop_target(org_id, "application", app_id)
+        return self.apps.delete(org_id, app_id)
+
+    def published_application(self, org_id: str, app_id: str) -> dict:
+        """An application whose IdP metadata anyone may read (its org must be live)."""
+        if not self.orgs.exists(org_id):
+            raise NotFound(f"Organization {org_id} not found")
+        return self.apps.get(org_id, app_id)
 
     # -- lifecycle -----------------------------------------------------------------------
     def purge_org(self, org_id: str) -> None:

@@ -93,7 +93,7 @@ class Apps:
     """Applications of an org; the SSO host reads them through ``by_label`` / ``signing_key``."""
 
     def __init__(self, backend: Backend, urls: Callable[[str], str]) -> None:
-        self.b = backend
+        self.backend = backend
         self.urls = urls
         self.label_rows = backend.row_cache()
 
@@ -101,7 +101,9 @@ class Apps:
     def _row(self, org_id: str, app_id: str) -> dict:
         row = None
         if is_object_id(app_id):
-            row = self.b.one("SELECT * FROM apps WHERE id = ? AND org_id = ?", (app_id, org_id))
+            row = self.backend.one(
+                "SELECT * FROM apps WHERE id = ? AND org_id = ?", (app_id, org_id)
+            )
         if row is None:
             raise NotFound(f"Application {app_id} not found")
         return row
@@ -112,11 +114,13 @@ class Apps:
     def exists(self, org_id: str, app_id: str) -> bool:
         return bool(
             is_object_id(app_id)
-            and self.b.one("SELECT 1 AS x FROM apps WHERE id = ? AND org_id = ?", (app_id, org_id))
+            and self.backend.one(
+                "SELECT 1 AS x FROM apps WHERE id = ? AND org_id = ?", (app_id, org_id)
+            )
         )
 
     def list(self, org_id: str) -> list[dict]:
-        rows = self.b.all("SELECT * FROM apps WHERE org_id = ? ORDER BY rowid", (org_id,))
+        rows = self.backend.all("SELECT * FROM apps WHERE org_id = ? ORDER BY rowid", (org_id,))
         return [self.render(r) for r in rows]
 
     def by_label(self, label: str) -> dict | None:
@@ -129,7 +133,7 @@ class Apps:
         as the IdP asks on every request (see RowCache)."""
         return self.label_rows.get(
             label,
-            lambda: self.b.one(
+            lambda: self.backend.one(
                 "SELECT a.* FROM apps a JOIN orgs o ON o.id = a.org_id "
                 "WHERE a.label = ? AND o.deleted = 0",
                 (label,),
@@ -163,14 +167,14 @@ class Apps:
         self._label_free(label, None)
         doc = self._document(org_id, kind, label, body)
         pair = self._uploaded_pair(body) or SigningKeyPair.generate(
-            f"JumpCloud SSO {label}", self.b.now()
+            f"JumpCloud SSO {label}", self.backend.now()
         )
-        now = self.b.now_iso()
+        now = self.backend.now_iso()
         doc["sso"].update(idpCertificateUpdatedAt=now, idpPrivateKeyUpdatedAt=now)
         doc["sso"]["idpCertExpirationAt"] = iso(pair.certificate.not_valid_after_utc)
-        app_id = self.b.new_id()
-        with self.b.tx():
-            self.b.insert(
+        app_id = self.backend.new_id()
+        with self.backend.tx():
+            self.backend.insert(
                 "apps",
                 {
                     "id": app_id,
@@ -194,9 +198,9 @@ class Apps:
         pair = self._uploaded_pair(body, current_cert=row["cert_pem"])  # before any write
         doc["sso"] = {**old["sso"], **{k: v for k, v in doc["sso"].items() if k == "type"}}
         doc["created"] = old["created"]
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("UPDATE apps SET doc = ? WHERE id = ?", (dumps(doc), app_id))
-            self.b.after_commit(lambda: self.label_rows.forget(label))
+            self.backend.after_commit(lambda: self.label_rows.forget(label))
         if pair:
             self._store_pair(org_id, app_id, pair)
         return self.get(org_id, app_id)
@@ -215,16 +219,16 @@ class Apps:
 
     def rotate_certificate(self, org_id: str, app_id: str) -> dict:
         row = self._row(org_id, app_id)
-        pair = SigningKeyPair.generate(f"JumpCloud SSO {row['label']}", self.b.now())
+        pair = SigningKeyPair.generate(f"JumpCloud SSO {row['label']}", self.backend.now())
         self._store_pair(org_id, app_id, pair)
         return self.get(org_id, app_id)
 
     def delete(self, org_id: str, app_id: str) -> dict:
         app = self.get(org_id, app_id)
         label = self._row(org_id, app_id)["label"]
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("DELETE FROM apps WHERE id = ?", (app_id,))
-            self.b.after_commit(lambda: self.label_rows.forget(label))
+            self.backend.after_commit(lambda: self.label_rows.forget(label))
         return app
 
     # -- internals -----------------------------------------------------------------------
@@ -250,7 +254,7 @@ class Apps:
         return (OFFICE365 if name == OFFICE365 else name), label
 
     def _label_free(self, label: str, app_id: str | None) -> None:
-        clash = self.b.one(
+        clash = self.backend.one(
             "SELECT a.id FROM apps a JOIN orgs o ON o.id = a.org_id "
             "WHERE a.label = ? AND o.deleted = 0 AND a.id != ?",
             (label, app_id or ""),
@@ -293,7 +297,7 @@ class Apps:
             "logo": {"url": "", "color": COLORS[0]},
             "learnMore": "",
             "organization": org_id,
-            "created": self.b.now_iso(),
+            "created": self.backend.now_iso(),
             "databaseAttributes": [],
             "sso": {"type": "saml", "jit": False, "hidden": False, "beta": False},
             "config": config,
@@ -341,18 +345,18 @@ class Apps:
     def _store_pair(self, org_id: str, app_id: str, pair: SigningKeyPair) -> None:
         row = self._row(org_id, app_id)
         doc = loads(row["doc"])
-        now = self.b.now_iso()
+        now = self.backend.now_iso()
         doc["sso"].update(
             idpCertificateUpdatedAt=now,
             idpPrivateKeyUpdatedAt=now,
             idpCertExpirationAt=iso(pair.certificate.not_valid_after_utc),
         )
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute(
                 "UPDATE apps SET key_pem = ?, cert_pem = ?, doc = ? WHERE id = ?",
                 (pair.key_pem, pair.cert_pem, dumps(doc), app_id),
             )
-            self.b.after_commit(lambda: self.label_rows.forget(row["label"]))
+            self.backend.after_commit(lambda: self.label_rows.forget(row["label"]))
 
 
 def _file_value(config: dict, name: str) -> str | None:

@@ -1,9 +1,9 @@
-"""Shared plumbing of the model: the store, the lab clock, transactions with after-commit hooks."""
+"""Shared plumbing of the model: the core ``Repository`` plus transactions with after-commit
+hooks and in-process row caches."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -12,6 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from simulators.core.clock import LabClock
+from simulators.core.repository import Repository
 from simulators.core.store import Store
 
 from .hooks import Hooks, log
@@ -59,12 +60,12 @@ class RowCache:
                 self._rows.pop(key, None)
 
 
-class Backend:
-    """What every model area shares. ``tx()`` nests; hooks queued inside fire after COMMIT."""
+class Backend(Repository):
+    """The one repository every model area shares. ``tx()`` nests; hooks queued inside fire
+    after COMMIT."""
 
     def __init__(self, store: Store, clock: LabClock, hooks: Hooks) -> None:
-        self.store = store
-        self.clock = clock
+        super().__init__(store, clock)
         self.hooks = hooks
         self._local = threading.local()
         self.hook_failure: Callable[[object, BaseException], None] | None = None
@@ -80,13 +81,6 @@ class Backend:
         """Empty every ``RowCache`` (an organization was deleted or purged)."""
         for cache in self._row_caches:
             cache.forget()
-
-    @property
-    def db(self) -> sqlite_utils.Database:
-        return self.store.db
-
-    def now(self) -> dt.datetime:
-        return self.clock.now()
 
     def now_iso(self) -> str:
         return iso(self.clock.now()) or ""
@@ -146,15 +140,6 @@ class Backend:
                 log.exception("jumpcloud hook %r failed", subscriber)
                 if self.hook_failure is not None:
                     self.hook_failure(event, exc)
-
-    def insert(self, table: str, row: dict) -> None:
-        self.store.insert(table, row)
-
-    def one(self, sql: str, params: tuple | list = ()) -> dict | None:
-        return self.store.one(sql, params)
-
-    def all(self, sql: str, params: tuple | list = ()) -> list[dict]:
-        return self.store.all(sql, params)
 
 
 def dumps(value: Any) -> str:

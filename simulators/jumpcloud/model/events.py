@@ -12,7 +12,7 @@ M365_AUTHORIZE = "m365_authorize"
 
 class Events:
     def __init__(self, backend: Backend) -> None:
-        self.b = backend
+        self.backend = backend
 
     def record(
         self,
@@ -26,9 +26,9 @@ class Events:
         details: dict | None = None,
     ) -> dict:
         event = {
-            "id": self.b.new_id(),
+            "id": self.backend.new_id(),
             "org_id": org_id,
-            "time": self.b.now_iso(),
+            "time": self.backend.now_iso(),
             "event_type": event_type,
             "service": service,
             "success": 1 if success else 0,
@@ -36,7 +36,9 @@ class Events:
             "resource": dumps(resource or {}),
             "details": dumps(details or {}),
         }
-        self.b.insert("events", event)  # one statement: atomic without a transaction of its own
+        self.backend.insert(
+            "events", event
+        )  # one statement: atomic without a transaction of its own
         return self._render(event)
 
     def list(self, org_id: str, *, event_type: str | None = None, limit: int = 100) -> list[dict]:
@@ -45,7 +47,7 @@ class Events:
         if event_type:
             sql += " AND event_type = ?"
             params.append(event_type)
-        rows = self.b.all(sql + " ORDER BY seq DESC LIMIT ?", [*params, limit])
+        rows = self.backend.all(sql + " ORDER BY seq DESC LIMIT ?", [*params, limit])
         return [self._render(r) for r in rows]
 
     def query(
@@ -73,7 +75,7 @@ class Events:
             sql += f" AND (time {beyond} ? OR (time = ? AND seq {beyond} ?))"
             params += [after[0], after[0], after[1]]
         order = "DESC" if descending else "ASC"
-        cursor = self.b.db.execute(f"{sql} ORDER BY time {order}, seq {order}", params)
+        cursor = self.backend.db.execute(f"{sql} ORDER BY time {order}, seq {order}", params)
         names = [c[0] for c in cursor.description]
         while rows := cursor.fetchmany(200):
             for row in rows:
@@ -82,7 +84,7 @@ class Events:
 
     def cursor(self, org_id: str, event_id: str) -> tuple[str, int] | None:
         """The ``(time, seq)`` position of an event, for paging after it."""
-        row = self.b.one(
+        row = self.backend.one(
             "SELECT time, seq FROM events WHERE org_id = ? AND id = ?", (org_id, event_id)
         )
         return (row["time"], row["seq"]) if row else None

@@ -8,6 +8,8 @@ combine both, so a user reaches a resource directly or through each of their gro
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from .base import Backend, dumps, loads
 from .errors import BadRequest, Conflict, NotFound
@@ -30,6 +32,15 @@ USER_TARGETS = [
 RESOURCE_TYPES = ("application", "office_365")
 """Target types this fake models; others are valid enum values with no objects (404)."""
 DIRECTORY_TYPES = ("active_directory", "g_suite", "ldap_server", "office_365")
+TRAVERSALS: dict[str, tuple[str, ...]] = {
+    "directories": DIRECTORY_TYPES,
+    "applications": ("application",),
+    "office365s": ("office_365",),
+}
+EMPTY_TRAVERSALS = ("activedirectories", "gsuites", "ldapservers", "radiusservers", "systems",
+                    "systemgroups")  # fmt: skip
+"""Traversal collections of resources this fake does not model: always an empty list."""
+TRAVERSAL_COLLECTIONS = (*TRAVERSALS, *EMPTY_TRAVERSALS)
 
 Exists = Callable[[str, str], bool]
 
@@ -51,9 +62,43 @@ def with_paths(obj_type: str, obj_id: str, paths: list[list[dict]]) -> dict:
     return {"id": obj_id, "type": obj_type, "paths": paths, "compiledAttributes": compiled}
 
 
+def traversal_types(collection: str) -> tuple[str, ...] | None:
+    """The target types a traversal collection lists (none for the empty ones), None if unknown."""
+    if collection in TRAVERSALS:
+        return TRAVERSALS[collection]
+    return () if collection in EMPTY_TRAVERSALS else None
+
+
+@dataclass(frozen=True)
+class GraphOperation:
+    """A checked ``{"op", "type", "id", "attributes"}`` association write."""
+
+    op: str
+    type: str
+    id: str
+    attributes: dict | None = None
+
+    @classmethod
+    def parse(cls, body: Any, allowed: tuple[str, ...] | list[str]) -> GraphOperation:
+        """``body`` validated against the allowed ``type`` enum."""
+        if not isinstance(body, dict):
+            raise BadRequest("body must be a JSON object")
+        op, kind, obj_id = body.get("op"), body.get("type"), body.get("id")
+        if op not in ("add", "remove", "update"):
+            raise BadRequest("op: must be one of add, remove, update")
+        if kind not in allowed:
+            raise BadRequest(f"type: must be one of {', '.join(allowed)}")
+        if not isinstance(obj_id, str) or not obj_id:
+            raise BadRequest("id: is required")
+        attributes = body.get("attributes")
+        if attributes is not None and not isinstance(attributes, dict):
+            raise BadRequest("attributes: must be an object")
+        return cls(str(op), str(kind), obj_id, attributes)
+
+
 class Graph:
     def __init__(self, backend: Backend, groups: Groups, exists: dict[str, Exists]) -> None:
-        self.b = backend
+        self.backend = backend
         self.groups = groups
         self.exists = exists
 
@@ -63,6 +108,28 @@ class Graph:
             raise NotFound(f"{obj_type} {obj_id} not found")
 
     # -- writes --------------------------------------------------------------------------
+    def write_from_subject(
+        self, org_id: str, subject_type: str, subject_id: str, body: Any
+    ) -> None:
+        """A user- or group-side association write (``body`` as the v2 API takes it)."""
+        operation = GraphOperation.parse(body, USER_TARGETS)
+        self.change(org_id, operation.op, subject_type, subject_id, operation.type, operation.id,
+                    operation.attributes)  # fmt: skip
+
+    def write_from_resource(self, org_id: str, target_type: str, target_id: str, body: Any) -> None:
+        """A resource-side association write (application/office_365 → user/user_group)."""
+        operation = GraphOperation.parse(body, SUBJECT_TYPES)
+        self.change(org_id, operation.op, operation.type, operation.id, target_type, target_id,
+                    operation.attributes)  # fmt: skip
+
+    def write_membership(self, org_id: str, group_id: str, body: Any) -> None:
+        """Add a user to a group or remove one (``update`` has no meaning for a member)."""
+        operation = GraphOperation.parse(body, ("user",))
+        if operation.op == "update":
+            raise BadRequest("op: must be add or remove")
+        self.require(org_id, "user", operation.id)
+        self.groups.change_member(org_id, group_id, operation.op, operation.id)
+
     def change(
         self,
         org_id: str,
@@ -83,7 +150,7 @@ class Graph:
         self.require(org_id, subject_type, subject_id)
         self.require(org_id, target_type, target_id)
         key = (subject_id, target_type, target_id)
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             present = db.execute(
                 "SELECT 1 FROM edges WHERE subject_id = ? AND target_type = ? AND target_id = ?",
                 key,
@@ -111,7 +178,7 @@ class Graph:
                     "DELETE FROM edges WHERE subject_id = ? AND target_type = ? AND target_id = ?",
                     key,
                 )
-            self.b.emit(
+            self.backend.emit(
                 AssociationChanged(
                     org_id, op, subject_type, subject_id, target_type, target_id, attributes
                 )
@@ -121,13 +188,13 @@ class Graph:
         """Remove every edge to a resource of ``org_id`` being deleted (emits ``remove`` for
         each); NotFound, before anything changes, when the resource is not the org's."""
         self.require(org_id, target_type, target_id)
-        edges = self.b.all(
+        edges = self.backend.all(
             "SELECT * FROM edges WHERE target_id = ? AND org_id = ?", (target_id, org_id)
         )
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("DELETE FROM edges WHERE target_id = ? AND org_id = ?", (target_id, org_id))
             for e in edges:
-                self.b.emit(
+                self.backend.emit(
                     AssociationChanged(
                         org_id, "remove", e["subject_type"], e["subject_id"], target_type, target_id
                     )
@@ -138,13 +205,13 @@ class Graph:
         """GraphConnection[] of direct edges from ``obj`` to objects of ``targets`` types."""
         self.require(org_id, obj_type, obj_id)
         if obj_type in SUBJECT_TYPES:
-            rows = self.b.all(
+            rows = self.backend.all(
                 "SELECT target_type AS t, target_id AS i, attributes FROM edges "
                 "WHERE subject_id = ? AND +org_id = ? ORDER BY rowid",
                 (obj_id, org_id),
             )
         else:
-            rows = self.b.all(
+            rows = self.backend.all(
                 "SELECT subject_type AS t, subject_id AS i, attributes FROM edges "
                 "WHERE target_id = ? AND +org_id = ? ORDER BY rowid",
                 (obj_id, org_id),
@@ -187,7 +254,17 @@ class Graph:
         if target_id is not None:
             sql += " AND target_id = ?"
             params.append(target_id)
-        return self.b.one(sql + " LIMIT 1", params) is not None
+        return self.backend.one(sql + " LIMIT 1", params) is not None
+
+    def traverse(
+        self, org_id: str, subject_type: str, subject_id: str, collection: str
+    ) -> list[dict] | None:
+        """The resources of a traversal collection a user or group reaches; None if unknown."""
+        kinds = traversal_types(collection)
+        if kinds is None:
+            return None
+        reach = self.resources_of_user if subject_type == "user" else self.resources_of_group
+        return [found for kind in kinds for found in reach(org_id, subject_id, kind)]
 
     def resources_of_group(self, org_id: str, group_id: str, target_type: str) -> list[dict]:
         self.require(org_id, "user_group", group_id)
@@ -252,14 +329,14 @@ class Graph:
         return [connection("user", u) for u in self.groups.member_ids(org_id, group_id)]
 
     def _edges_from(self, org_id: str, subject_id: str, target_type: str) -> list[dict]:
-        return self.b.all(
+        return self.backend.all(
             "SELECT * FROM edges WHERE subject_id = ? AND target_type = ? AND +org_id = ? "
             "ORDER BY rowid",
             (subject_id, target_type, org_id),
         )
 
     def _edges_to(self, org_id: str, target_id: str) -> list[dict]:
-        return self.b.all(
+        return self.backend.all(
             "SELECT * FROM edges WHERE target_id = ? AND +org_id = ? ORDER BY rowid",
             (target_id, org_id),
         )

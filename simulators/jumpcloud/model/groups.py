@@ -59,12 +59,14 @@ def _validated(org_id: str, body: dict) -> dict:
 
 class Groups:
     def __init__(self, backend: Backend) -> None:
-        self.b = backend
+        self.backend = backend
 
     def _row(self, org_id: str, group_id: str) -> dict:
         row = None
         if is_object_id(group_id):
-            row = self.b.one("SELECT * FROM groups WHERE id = ? AND org_id = ?", (group_id, org_id))
+            row = self.backend.one(
+                "SELECT * FROM groups WHERE id = ? AND org_id = ?", (group_id, org_id)
+            )
         if row is None:
             raise NotFound(f"User group {group_id} not found")
         return row
@@ -79,17 +81,17 @@ class Groups:
     def exists(self, org_id: str, group_id: str) -> bool:
         return bool(
             is_object_id(group_id)
-            and self.b.one(
+            and self.backend.one(
                 "SELECT 1 AS x FROM groups WHERE id = ? AND org_id = ?", (group_id, org_id)
             )
         )
 
     def list(self, org_id: str) -> list[dict]:
-        rows = self.b.all("SELECT * FROM groups WHERE org_id = ? ORDER BY rowid", (org_id,))
+        rows = self.backend.all("SELECT * FROM groups WHERE org_id = ? ORDER BY rowid", (org_id,))
         return [self.render(r) for r in rows]
 
     def by_name(self, org_id: str, name: str) -> dict | None:
-        row = self.b.one(
+        row = self.backend.one(
             "SELECT * FROM groups WHERE org_id = ? AND name_lc = ?", (org_id, name.lower())
         )
         return self.render(row) if row else None
@@ -97,9 +99,9 @@ class Groups:
     def create(self, org_id: str, body: dict) -> dict:
         doc = _validated(org_id, body)
         self._unique(org_id, doc["name"], None)
-        group_id = self.b.new_id()
-        with self.b.tx():
-            self.b.insert(
+        group_id = self.backend.new_id()
+        with self.backend.tx():
+            self.backend.insert(
                 "groups",
                 {
                     "id": group_id,
@@ -116,29 +118,29 @@ class Groups:
         doc = _validated(org_id, body)
         self._unique(org_id, doc["name"], group_id)
         changed = tuple(k for k in doc if doc.get(k) != before.get(k))
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute(
                 "UPDATE groups SET doc = ?, name_lc = ? WHERE id = ?",
                 (dumps(doc), doc["name"].lower(), group_id),
             )
             if changed:
-                self.b.emit(UserGroupChanged(org_id, group_id, changed))
+                self.backend.emit(UserGroupChanged(org_id, group_id, changed))
         return self.get(org_id, group_id)
 
     def delete(self, org_id: str, group_id: str) -> dict:
         group = self.get(org_id, group_id)
         members = self.member_ids(org_id, group_id)
-        edges = self.b.all("SELECT * FROM edges WHERE subject_id = ?", (group_id,))
-        with self.b.tx() as db:
+        edges = self.backend.all("SELECT * FROM edges WHERE subject_id = ?", (group_id,))
+        with self.backend.tx() as db:
             db.execute("DELETE FROM group_members WHERE group_id = ?", (group_id,))
             db.execute("DELETE FROM edges WHERE subject_id = ?", (group_id,))
             db.execute("DELETE FROM groups WHERE id = ?", (group_id,))
             for user_id in members:
-                self.b.emit(
+                self.backend.emit(
                     AssociationChanged(org_id, "remove", "user", user_id, "user_group", group_id)
                 )
             for edge in edges:
-                self.b.emit(
+                self.backend.emit(
                     AssociationChanged(
                         org_id, "remove", "user_group", group_id, edge["target_type"],
                         edge["target_id"],
@@ -147,7 +149,7 @@ class Groups:
         return group
 
     def _unique(self, org_id: str, name: str, group_id: str | None) -> None:
-        clash = self.b.one(
+        clash = self.backend.one(
             "SELECT id FROM groups WHERE org_id = ? AND name_lc = ? AND id != ?",
             (org_id, name.lower(), group_id or ""),
         )
@@ -156,14 +158,14 @@ class Groups:
 
     # -- membership ---------------------------------------------------------------------
     def member_ids(self, org_id: str, group_id: str) -> list[str]:
-        rows = self.b.all(
+        rows = self.backend.all(
             "SELECT user_id FROM group_members WHERE group_id = ? AND +org_id = ? ORDER BY rowid",
             (group_id, org_id),
         )
         return [r["user_id"] for r in rows]
 
     def group_ids_of(self, org_id: str, user_id: str) -> list[str]:
-        rows = self.b.all(
+        rows = self.backend.all(
             "SELECT group_id FROM group_members WHERE user_id = ? AND +org_id = ? ORDER BY rowid",
             (user_id, org_id),
         )
@@ -172,7 +174,7 @@ class Groups:
     def change_member(self, org_id: str, group_id: str, op: str, user_id: str) -> None:
         """add (409 if already a member) or remove (no-op when absent)."""
         self._row(org_id, group_id)
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             present = db.execute(
                 "SELECT 1 FROM group_members WHERE group_id = ? AND user_id = ?",
                 (group_id, user_id),
@@ -193,4 +195,6 @@ class Groups:
                 )
             else:
                 raise BadRequest("op: must be add or remove")
-            self.b.emit(AssociationChanged(org_id, op, "user", user_id, "user_group", group_id))
+            self.backend.emit(
+                AssociationChanged(org_id, op, "user", user_id, "user_group", group_id)
+            )

@@ -39,10 +39,13 @@ NOT_AUTHORIZED = {"status": "not_authorized"}
 ImportProvider = Callable[[str, str, int, "str | None", "str | None", "str | None"], dict]
 """(org_id, office365_id, top, skip_token, filter, search) -> {top, skipToken, users}."""
 
+IMPORT_TOP_MAX = 999
+"""The largest page of import candidates one request may ask for."""
+
 
 class Office365:
     def __init__(self, backend: Backend) -> None:
-        self.b = backend
+        self.backend = backend
         self.import_provider: ImportProvider | None = None
         self.group_status_provider: Callable[[str, str], dict] | None = None
         """(instance, group) → ``externalId``/``syncStatus`` of a group the integration syncs."""
@@ -51,7 +54,7 @@ class Office365:
     def _row(self, org_id: str, office365_id: str) -> dict:
         row = None
         if is_object_id(office365_id):
-            row = self.b.one(
+            row = self.backend.one(
                 "SELECT * FROM office365s WHERE id = ? AND org_id = ?", (office365_id, org_id)
             )
         if row is None:
@@ -61,7 +64,7 @@ class Office365:
     def exists(self, org_id: str, office365_id: str) -> bool:
         return bool(
             is_object_id(office365_id)
-            and self.b.one(
+            and self.backend.one(
                 "SELECT 1 AS x FROM office365s WHERE id = ? AND org_id = ?", (office365_id, org_id)
             )
         )
@@ -83,9 +86,9 @@ class Office365:
             "defaultDomainId": None,
         }
         self._check(doc)
-        office365_id = self.b.new_id()
-        with self.b.tx():
-            self.b.insert(
+        office365_id = self.backend.new_id()
+        with self.backend.tx():
+            self.backend.insert(
                 "office365s",
                 {
                     "id": office365_id,
@@ -100,7 +103,9 @@ class Office365:
         return self._render(self._row(org_id, office365_id))
 
     def list(self, org_id: str) -> list[dict]:
-        rows = self.b.all("SELECT * FROM office365s WHERE org_id = ? ORDER BY rowid", (org_id,))
+        rows = self.backend.all(
+            "SELECT * FROM office365s WHERE org_id = ? ORDER BY rowid", (org_id,)
+        )
         return [self._render(r) for r in rows]
 
     def patch(self, org_id: str, office365_id: str, body: dict) -> dict:
@@ -125,7 +130,7 @@ class Office365:
         changed = tuple(
             "defaultDomain" if k == "defaultDomainId" else k for k in doc if doc[k] != before.get(k)
         )
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("UPDATE office365s SET doc = ? WHERE id = ?", (dumps(doc), office365_id))
             if changed:
                 self._changed(org_id, office365_id, "patched", *changed)
@@ -133,7 +138,7 @@ class Office365:
 
     def _changed(self, org_id: str, office365_id: str, kind: str, *changed: str) -> None:
         """Tell subscribers (the sync engine) after commit that the instance's settings moved."""
-        self.b.emit(Office365Changed(org_id, office365_id, kind, changed))
+        self.backend.emit(Office365Changed(org_id, office365_id, kind, changed))
 
     def directory(self, org_id: str, office365_id: str) -> dict:
         """The ``/api/v2/directories`` Directory object of an instance."""
@@ -156,7 +161,7 @@ class Office365:
         """Free-form status the integration engine writes (e.g. ``{"status": "authorized",
         "expiresAt": ..., "error": ..., "errorMessage": ...}``)."""
         self._row(org_id, office365_id)
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute(
                 "UPDATE office365s SET oauth_status = ? WHERE id = ?",
                 (dumps(status), office365_id),
@@ -172,7 +177,7 @@ class Office365:
             "userPasswordExpirationAction": doc["userPasswordExpirationAction"],
         }
         if doc.get("defaultDomainId"):
-            domain = self.b.one(
+            domain = self.backend.one(
                 "SELECT domain FROM o365_domains WHERE id = ?", (doc["defaultDomainId"],)
             )
             if domain:
@@ -193,10 +198,15 @@ class Office365:
     def domains(self, org_id: str, office365_id: str) -> list[dict]:
         row = self._row(org_id, office365_id)
         default_id = loads(row["doc"]).get("defaultDomainId")
-        rows = self.b.all(
+        rows = self.backend.all(
             "SELECT * FROM o365_domains WHERE office365_id = ? ORDER BY rowid", (office365_id,)
         )
         return [self._domain(r, default_id) for r in rows]
+
+    def domains_page(self, org_id: str, office365_id: str, limit: int, skip: int) -> dict:
+        """``{"domains", "totalCount"}``: ``limit`` domains from the ``skip``-th."""
+        domains = self.domains(org_id, office365_id)
+        return {"domains": domains[skip : skip + limit], "totalCount": len(domains)}
 
     def domain(self, org_id: str, office365_id: str, domain_id: str) -> dict:
         for domain in self.domains(org_id, office365_id):
@@ -209,14 +219,14 @@ class Office365:
         if not isinstance(name, str) or not DOMAIN.match(name.strip().lower()):
             raise BadRequest("domain: must be a domain name such as contoso.com")
         name = name.strip()
-        if self.b.one(
+        if self.backend.one(
             "SELECT 1 AS x FROM o365_domains WHERE office365_id = ? AND domain_lc = ?",
             (office365_id, name.lower()),
         ):
             raise Conflict(f"domain {name} already exists")
-        domain_id = self.b.new_id()
-        with self.b.tx():
-            self.b.insert(
+        domain_id = self.backend.new_id()
+        with self.backend.tx():
+            self.backend.insert(
                 "o365_domains",
                 {
                     "id": domain_id,
@@ -232,7 +242,7 @@ class Office365:
 
     def delete_domain(self, org_id: str, office365_id: str, domain_id: str) -> dict:
         domain = self.domain(org_id, office365_id, domain_id)
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("DELETE FROM o365_domains WHERE id = ?", (domain_id,))
             if domain["default"]:
                 row = self._row(org_id, office365_id)
@@ -255,7 +265,7 @@ class Office365:
     # -- translation rules ---------------------------------------------------------------
     def rules(self, org_id: str, office365_id: str) -> list[dict]:
         self._row(org_id, office365_id)
-        rows = self.b.all(
+        rows = self.backend.all(
             "SELECT * FROM o365_rules WHERE office365_id = ? ORDER BY rowid", (office365_id,)
         )
         return [
@@ -279,9 +289,9 @@ class Office365:
             raise BadRequest("direction: must be export")
         if any(r["builtIn"] == built_in for r in self.rules(org_id, office365_id)):
             raise Conflict(f"translation rule {built_in} already exists")
-        rule_id = self.b.new_id()
-        with self.b.tx():
-            self.b.insert(
+        rule_id = self.backend.new_id()
+        with self.backend.tx():
+            self.backend.insert(
                 "o365_rules",
                 {
                     "id": rule_id,
@@ -296,7 +306,7 @@ class Office365:
 
     def delete_rule(self, org_id: str, office365_id: str, rule_id: str) -> None:
         rule = self.rule(org_id, office365_id, rule_id)
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("DELETE FROM o365_rules WHERE id = ?", (rule_id,))
             self._changed(org_id, office365_id, "rule_removed", rule["builtIn"])
 
@@ -310,15 +320,34 @@ class Office365:
         if office365_id:
             sql += " AND office365_id = ?"
             params.append(office365_id)
-        row = self.b.one(sql + " ORDER BY rowid LIMIT 1", params)
+        row = self.backend.one(sql + " ORDER BY rowid LIMIT 1", params)
         return self._binding(row) if row else None
 
     def bindings(self, org_id: str, office365_id: str) -> dict[str, dict]:
-        rows = self.b.all(
+        rows = self.backend.all(
             "SELECT * FROM o365_bindings WHERE office365_id = ? AND +org_id = ?",
             (office365_id, org_id),
         )
         return {r["user_id"]: self._binding(r) for r in rows}
+
+    def with_sync_status(self, org_id: str, office365_id: str, users: list[dict]) -> list[dict]:
+        """``users`` (the instance's GraphObjects) with the ``externalId``/``syncStatus`` of
+        their binding, where they have one."""
+        rows = self.bindings(org_id, office365_id)
+        for item in users:
+            binding = rows.get(item["id"]) or {}
+            if binding.get("externalId"):
+                item["externalId"] = binding["externalId"]
+            if binding.get("syncStatus"):
+                item["syncStatus"] = binding["syncStatus"]
+        return users
+
+    def groups_with_sync_status(self, office365_id: str, groups: list[dict]) -> list[dict]:
+        """``groups`` with what the integration knows of their sync (unchanged without one)."""
+        if self.group_status_provider is not None:
+            for item in groups:
+                item.update(self.group_status_provider(office365_id, item["id"]))
+        return groups
 
     def upsert_binding(
         self,
@@ -334,7 +363,7 @@ class Office365:
         userPrincipalName the integration gave the user in Microsoft 365."""
         self._row(org_id, office365_id)
         current = self.binding_for(org_id, user_id, office365_id) or {}
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute(
                 "INSERT INTO o365_bindings (office365_id, user_id, org_id, external_id, "
                 "immutable_id, sync_status, upn) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -369,11 +398,11 @@ class Office365:
             "code": code,
             "message": message,
             "details": details or [],
-            "syncedAt": synced_at or self.b.now_iso(),
+            "syncedAt": synced_at or self.backend.now_iso(),
         }
         # One statement (the engine writes a status on every sync): create the sync row of a
         # live instance if missing, else replace only its status.
-        rows = self.b.all(
+        rows = self.backend.all(
             "INSERT INTO o365_bindings (office365_id, user_id, org_id, sync_status) "
             "SELECT ?, ?, ?, ? WHERE EXISTS "
             "(SELECT 1 FROM office365s WHERE id = ? AND org_id = ?) "
@@ -388,14 +417,14 @@ class Office365:
     def clear_bindings(self, org_id: str, office365_id: str) -> int:
         """Drop every sync row of an instance (deactivation); returns how many there were."""
         self._row(org_id, office365_id)
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             return db.execute(
                 "DELETE FROM o365_bindings WHERE office365_id = ? AND org_id = ?",
                 (office365_id, org_id),
             ).rowcount
 
     def delete_binding(self, org_id: str, office365_id: str, user_id: str) -> None:
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute(
                 "DELETE FROM o365_bindings WHERE office365_id = ? AND user_id = ? AND org_id = ?",
                 (office365_id, user_id, org_id),
@@ -423,6 +452,8 @@ class Office365:
         search: str | None = None,
     ) -> dict:
         """``{top, skipToken, users}``; an empty last page until an engine attaches a provider."""
+        if not 1 <= top <= IMPORT_TOP_MAX:
+            raise BadRequest(f"top: must be between 1 and {IMPORT_TOP_MAX}")
         self._row(org_id, office365_id)
         if self.import_provider is None:
             return {"top": top, "skipToken": "", "users": []}

@@ -60,21 +60,21 @@ class Orgs:
     """Organizations (soft-deleted with their world), admins, keys and service-account tokens."""
 
     def __init__(self, backend: Backend) -> None:
-        self.b = backend
+        self.backend = backend
         self.live_rows = backend.row_cache()
 
     # -- organizations -----------------------------------------------------------------
     def create(self, name: str, world_id: str | None, settings: dict) -> dict:
-        org_id = self.b.new_id()
-        with self.b.tx():
-            self.b.insert(
+        org_id = self.backend.new_id()
+        with self.backend.tx():
+            self.backend.insert(
                 "orgs",
                 {
                     "id": org_id,
                     "world_id": world_id,
                     "name": name,
                     "settings": dumps(settings),
-                    "created": self.b.now_iso(),
+                    "created": self.backend.now_iso(),
                     "deleted": 0,
                 },
             )
@@ -83,7 +83,8 @@ class Orgs:
     def _live_row(self, org_id: str) -> dict | None:
         # read on nearly every request (password policy, settings): cached, see RowCache
         return self.live_rows.get(
-            org_id, lambda: self.b.one("SELECT * FROM orgs WHERE id = ? AND deleted = 0", (org_id,))
+            org_id,
+            lambda: self.backend.one("SELECT * FROM orgs WHERE id = ? AND deleted = 0", (org_id,)),
         )
 
     def get(self, org_id: str) -> dict:
@@ -94,6 +95,17 @@ class Orgs:
 
     def exists(self, org_id: str) -> bool:
         return self._live_row(org_id) is not None
+
+    def visible(self, caller_org_id: str, org_id: str) -> dict:
+        """``org_id`` as its own API key sees it: any other organization is not found."""
+        if org_id != caller_org_id:
+            raise NotFound(f"Organization {org_id} not found")
+        return {k: v for k, v in self.get(org_id).items() if k != "world_id"}
+
+    def listing(self, org_id: str) -> list[dict]:
+        """``GET /api/organizations``: the caller's organization, in the list's short form."""
+        org = self.get(org_id)
+        return [{"_id": org["_id"], "displayName": org["displayName"], "logoUrl": ""}]
 
     def settings(self, org_id: str) -> dict:
         return self.get(org_id)["settings"]
@@ -115,25 +127,27 @@ class Orgs:
             merged = merged_settings(current["displayName"], rest, policy)
         except ValueError as exc:
             raise BadRequest(str(exc)) from None
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("UPDATE orgs SET settings = ? WHERE id = ?", (dumps(merged), org_id))
-            self.b.after_commit(lambda: self.live_rows.forget(org_id))
+            self.backend.after_commit(lambda: self.live_rows.forget(org_id))
         return self.get(org_id)
 
     def for_world(self, world_id: str) -> dict | None:
-        row = self.b.one(
+        row = self.backend.one(
             "SELECT * FROM orgs WHERE world_id = ? AND deleted = 0 ORDER BY created DESC LIMIT 1",
             (world_id,),
         )
         return self._render(row) if row else None
 
     def live(self) -> list[dict]:
-        return [self._render(r) for r in self.b.all("SELECT * FROM orgs WHERE deleted = 0")]
+        return [self._render(r) for r in self.backend.all("SELECT * FROM orgs WHERE deleted = 0")]
 
     def mark_deleted(self, org_id: str) -> None:
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("UPDATE orgs SET deleted = 1 WHERE id = ?", (org_id,))
-            self.b.after_commit(self.b.forget_cached_rows)  # its applications went with it
+            self.backend.after_commit(
+                self.backend.forget_cached_rows
+            )  # its applications went with it
 
     def _render(self, row: dict) -> dict:
         return {
@@ -147,9 +161,9 @@ class Orgs:
 
     # -- admins and API keys -------------------------------------------------------------
     def create_admin(self, org_id: str, email: str, password: str) -> dict:
-        admin_id = self.b.new_id()
-        with self.b.tx():
-            self.b.insert(
+        admin_id = self.backend.new_id()
+        with self.backend.tx():
+            self.backend.insert(
                 "admins",
                 {
                     "id": admin_id,
@@ -158,13 +172,13 @@ class Orgs:
                     "email_lc": email.lower(),
                     "password_hash": hash_password(password),
                     "totp_secret": None,
-                    "created": self.b.now_iso(),
+                    "created": self.backend.now_iso(),
                 },
             )
         return {"id": admin_id, "org_id": org_id, "email": email}
 
     def admin(self, admin_id: str) -> dict | None:
-        row = self.b.one(
+        row = self.backend.one(
             "SELECT a.id, a.org_id, a.email FROM admins a JOIN orgs o ON o.id = a.org_id "
             "WHERE a.id = ? AND o.deleted = 0",
             (admin_id,),
@@ -173,7 +187,7 @@ class Orgs:
 
     def authenticate_admin(self, email: str, password: str) -> dict | None:
         """The live admin with that email whose password matches (emails may repeat by world)."""
-        rows = self.b.all(
+        rows = self.backend.all(
             "SELECT a.* FROM admins a JOIN orgs o ON o.id = a.org_id "
             "WHERE a.email_lc = ? AND o.deleted = 0",
             (email.strip().lower(),),
@@ -189,22 +203,22 @@ class Orgs:
         if admin is None:
             raise NotFound("admin not found")
         key = secrets.token_hex(20)
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("DELETE FROM api_keys WHERE admin_id = ?", (admin_id,))
-            self.b.insert(
+            self.backend.insert(
                 "api_keys",
                 {
                     "key_hash": _digest(key),
                     "admin_id": admin_id,
                     "org_id": admin["org_id"],
-                    "created": self.b.now_iso(),
+                    "created": self.backend.now_iso(),
                 },
             )
         return key
 
     def resolve_api_key(self, key: str) -> dict:
         """``{"org_id", "admin_id", "email"}`` for a live key; Unauthorized otherwise."""
-        row = self.b.one(
+        row = self.backend.one(
             "SELECT k.org_id, k.admin_id, a.email FROM api_keys k "
             "JOIN orgs o ON o.id = k.org_id JOIN admins a ON a.id = k.admin_id "
             "WHERE k.key_hash = ? AND o.deleted = 0",
@@ -218,8 +232,8 @@ class Orgs:
     def create_service_account(self, org_id: str, name: str) -> dict:
         client_id = secrets.token_hex(16)
         secret = secrets.token_urlsafe(32)
-        with self.b.tx():
-            self.b.insert(
+        with self.backend.tx():
+            self.backend.insert(
                 "service_accounts",
                 {
                     "client_id": client_id,
@@ -231,7 +245,7 @@ class Orgs:
         return {"client_id": client_id, "client_secret": secret, "name": name}
 
     def issue_token(self, client_id: str, client_secret: str) -> dict:
-        row = self.b.one(
+        row = self.backend.one(
             "SELECT s.* FROM service_accounts s JOIN orgs o ON o.id = s.org_id "
             "WHERE s.client_id = ? AND o.deleted = 0",
             (client_id,),
@@ -239,14 +253,14 @@ class Orgs:
         if row is None or not secrets.compare_digest(row["secret_hash"], _digest(client_secret)):
             raise Unauthorized("invalid_client")
         token = secrets.token_urlsafe(32)
-        with self.b.tx():
-            self.b.insert(
+        with self.backend.tx():
+            self.backend.insert(
                 "access_tokens",
                 {
                     "token_hash": _digest(token),
                     "client_id": client_id,
                     "org_id": row["org_id"],
-                    "expires": self.b.clock.timestamp() + TOKEN_LIFETIME_SECONDS,
+                    "expires": self.backend.clock.timestamp() + TOKEN_LIFETIME_SECONDS,
                 },
             )
         return {
@@ -257,11 +271,11 @@ class Orgs:
         }
 
     def resolve_token(self, token: str) -> dict:
-        row = self.b.one(
+        row = self.backend.one(
             "SELECT t.org_id, t.client_id, t.expires FROM access_tokens t "
             "JOIN orgs o ON o.id = t.org_id WHERE t.token_hash = ? AND o.deleted = 0",
             (_digest(token),),
         )
-        if row is None or row["expires"] <= self.b.clock.timestamp():
+        if row is None or row["expires"] <= self.backend.clock.timestamp():
             raise Unauthorized("Unauthorized: invalid or expired access token")
         return {"org_id": row["org_id"], "client_id": row["client_id"]}

@@ -17,11 +17,11 @@ def _digest(ticket: str) -> str:
 
 class Tickets:
     def __init__(self, backend: Backend) -> None:
-        self.b = backend
+        self.backend = backend
 
     def mint(self, org_id: str, user_id: str, *, mfa_done: bool, auth_time: float) -> str:
         ticket = "ST-" + secrets.token_urlsafe(24)
-        self.b.insert(
+        self.backend.insert(
             "sso_tickets",
             {
                 "ticket_hash": _digest(ticket),
@@ -29,7 +29,7 @@ class Tickets:
                 "user_id": user_id,
                 "mfa_done": 1 if mfa_done else 0,
                 "auth_time": auth_time,
-                "expires": self.b.clock.timestamp() + TICKET_LIFETIME_SECONDS,
+                "expires": self.backend.clock.timestamp() + TICKET_LIFETIME_SECONDS,
                 "used": 0,
             },
         )
@@ -38,11 +38,11 @@ class Tickets:
     def redeem(self, ticket: str) -> dict | None:
         """``{org_id, user_id, mfa_done, auth_time}`` once; None if unknown, used or expired."""
         # One atomic statement: only a fresh, unused ticket of a live organization is spent.
-        rows = self.b.all(
+        rows = self.backend.all(
             "UPDATE sso_tickets SET used = 1 WHERE ticket_hash = ? AND used = 0 AND expires > ? "
             "AND EXISTS (SELECT 1 FROM orgs o WHERE o.id = sso_tickets.org_id AND o.deleted = 0) "
             "RETURNING org_id, user_id, mfa_done, auth_time",
-            (_digest(ticket or ""), self.b.clock.timestamp()),
+            (_digest(ticket or ""), self.backend.clock.timestamp()),
         )
         if not rows:
             return None
@@ -56,7 +56,7 @@ class Tickets:
 
     def sign_out(self, org_id: str, user_id: str) -> None:
         """End every JumpCloud session of the user: their session generation moves on."""
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute(
                 "INSERT INTO signouts (org_id, user_id, generation) VALUES (?, ?, 1) "
                 "ON CONFLICT (org_id, user_id) DO UPDATE SET generation = generation + 1",
@@ -68,7 +68,7 @@ class Tickets:
 
         A counter rather than a time, so sign-outs work with the lab clock frozen.
         """
-        row = self.b.one(
+        row = self.backend.one(
             "SELECT generation FROM signouts WHERE org_id = ? AND user_id = ?", (org_id, user_id)
         )
         return row["generation"] if row else 0

@@ -135,7 +135,7 @@ class Users:
     """System users of an organization; every method takes the org id first."""
 
     def __init__(self, backend: Backend, orgs: Orgs, events: Events) -> None:
-        self.b = backend
+        self.backend = backend
         self.orgs = orgs
         self.events = events
 
@@ -143,7 +143,9 @@ class Users:
     def row(self, org_id: str, user_id: str) -> dict:
         row = None
         if is_object_id(user_id):
-            row = self.b.one("SELECT * FROM users WHERE id = ? AND org_id = ?", (user_id, org_id))
+            row = self.backend.one(
+                "SELECT * FROM users WHERE id = ? AND org_id = ?", (user_id, org_id)
+            )
         if row is None:
             raise NotFound(f"User {user_id} not found")
         return row
@@ -158,13 +160,13 @@ class Users:
     def exists(self, org_id: str, user_id: str) -> bool:
         return bool(
             is_object_id(user_id)
-            and self.b.one(
+            and self.backend.one(
                 "SELECT 1 AS x FROM users WHERE id = ? AND org_id = ?", (user_id, org_id)
             )
         )
 
     def by_username(self, org_id: str, username: str) -> dict | None:
-        row = self.b.one(
+        row = self.backend.one(
             "SELECT * FROM users WHERE org_id = ? AND username_lc = ?", (org_id, username.lower())
         )
         return self.render(row, self.orgs.policy(org_id)) if row else None
@@ -172,7 +174,7 @@ class Users:
     def render(self, row: dict, policy: dict) -> dict:
         """The public JumpCloud document, with lockout expiry and password expiry applied."""
         doc = loads(row["doc"], {})
-        now = self.b.now()
+        now = self.backend.now()
         locked, _ = self._lock_status(doc, policy, now)
         doc["account_locked"] = locked
         if not locked:
@@ -195,8 +197,8 @@ class Users:
         ]
         order.append("users.rowid")
         base = f"FROM users WHERE org_id = ? AND {where}"
-        total = self.b.db.execute(f"SELECT COUNT(*) {base}", [org_id, *params]).fetchone()[0]
-        rows = self.b.all(
+        total = self.backend.db.execute(f"SELECT COUNT(*) {base}", [org_id, *params]).fetchone()[0]
+        rows = self.backend.all(
             f"SELECT * {base} ORDER BY {', '.join(order)} LIMIT ? OFFSET ?",
             [org_id, *params, query.limit, query.skip],
         )
@@ -210,7 +212,7 @@ class Users:
         policy = self.orgs.policy(org_id)
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            rows = self.b.all(
+            rows = self.backend.all(
                 f"SELECT * FROM users WHERE org_id = ? AND id IN ({','.join('?' * len(chunk))})",
                 [org_id, *chunk],
             )
@@ -218,7 +220,7 @@ class Users:
         return found
 
     def count(self, org_id: str) -> int:
-        return self.b.db.execute(
+        return self.backend.db.execute(
             "SELECT COUNT(*) FROM users WHERE org_id = ?", [org_id]
         ).fetchone()[0]
 
@@ -272,13 +274,13 @@ class Users:
             if not body.get(required):
                 raise BadRequest(f"{required}: is required")
         settings = self.orgs.settings(org_id)
-        doc = _blank_user(org_id, self.b.now_iso(), source)
+        doc = _blank_user(org_id, self.backend.now_iso(), source)
         state = body.get("state") or settings["newSystemUserStateDefaults"][state_default]
         if state not in STATES:
             raise BadRequest(f"state: must be one of {', '.join(STATES)}")
         self._apply_fields(org_id, None, doc, body)
         self._apply_state(doc, state)
-        user_id = self.b.new_id()
+        user_id = self.backend.new_id()
         password = body.get("password")
         row = {
             "id": user_id,
@@ -298,11 +300,11 @@ class Users:
             self._check_password(settings["passwordPolicy"], password, doc["username"], [])
             self._stamp_password(row, doc, settings["passwordPolicy"], hash_password(password))
         row["doc"] = dumps(doc)
-        with self.b.tx():
-            self.b.insert("users", row)
+        with self.backend.tx():
+            self.backend.insert("users", row)
             self._event(org_id, "user_create", user_id, doc, actor)
             user = self.render(row, settings["passwordPolicy"])
-            self.b.emit(UserChanged(org_id, user_id, "created", tuple(body), user))
+            self.backend.emit(UserChanged(org_id, user_id, "created", tuple(body), user))
         return user
 
     def bulk_insert(self, org_id: str, users: Iterable[dict], *, source: str) -> int:
@@ -312,7 +314,7 @@ class Users:
         ``state``. Uniqueness is left to the database indexes. Items are streamed into the
         statement, so a 200,000-user world is never held in memory; returns how many.
         """
-        now_iso = self.b.now_iso()
+        now_iso = self.backend.now_iso()
         policy = self.orgs.policy(org_id)
         count = 0
 
@@ -323,7 +325,7 @@ class Users:
                 password_hash = item.pop("password_hash", None)
                 doc.update(item)
                 self._apply_state(doc, item.get("state", "ACTIVATED"))
-                user_id = self.b.new_id()
+                user_id = self.backend.new_id()
                 row = {"password_hash": None, "password_history": "[]"}
                 if password_hash:
                     self._stamp_password(row, doc, policy, password_hash)
@@ -332,7 +334,7 @@ class Users:
                 yield (user_id, org_id, dumps(doc), *names, row["password_hash"],
                        row["password_history"])  # fmt: skip
 
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.conn.executemany(
                 "INSERT INTO users (id, org_id, doc, username_lc, email_lc, password_hash, "
                 "password_history) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -368,7 +370,7 @@ class Users:
             self._check_password(policy, password, doc["username"], history)
             self._stamp_password(row, doc, policy, hash_password(password))
         changed = tuple(k for k in doc if doc.get(k) != before.get(k))
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute(
                 "UPDATE users SET doc = ?, username_lc = ?, email_lc = ?, password_hash = ?, "
                 "password_history = ? WHERE id = ?",
@@ -385,7 +387,9 @@ class Users:
             kind = "state_changed" if "state" in changed else "updated"
             if password is not None and kind == "updated":
                 kind = "password_set"
-            self.b.emit(UserChanged(org_id, user_id, kind, changed, self.get(org_id, user_id)))
+            self.backend.emit(
+                UserChanged(org_id, user_id, kind, changed, self.get(org_id, user_id))
+            )
         return self.get(org_id, user_id)
 
     def set_state(self, org_id: str, user_id: str, state: str, *, actor: dict | None = None):
@@ -402,7 +406,7 @@ class Users:
         self, org_id: str, user_id: str, *, cascade_manager: bool = False, actor: dict | None = None
     ) -> dict:
         user = self.get(org_id, user_id)
-        reports = self.b.all(
+        reports = self.backend.all(
             f"SELECT id, doc FROM users WHERE org_id = ? AND {user_field_sql('manager')} = ?",
             (org_id, user_id),
         )
@@ -411,7 +415,7 @@ class Users:
                 f"User {user_id} is the manager of {len(reports)} user(s); "
                 "retry with cascade_manager=null to clear their manager first"
             )
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             for report in reports:
                 doc = loads(report["doc"])
                 doc.pop("manager", None)
@@ -425,7 +429,7 @@ class Users:
                 db.execute(f"DELETE FROM {table} WHERE {column} = ?", (user_id,))
             db.execute("DELETE FROM users WHERE id = ?", (user_id,))
             self._event(org_id, "user_delete", user_id, user, actor)
-            self.b.emit(UserChanged(org_id, user_id, "deleted", (), user))
+            self.backend.emit(UserChanged(org_id, user_id, "deleted", (), user))
         return user
 
     def expire_password(self, org_id: str, user_id: str, *, actor: dict | None = None) -> dict:
@@ -457,7 +461,7 @@ class Users:
                 if isinstance(days, bool) or not isinstance(days, int) or days < 1:
                     raise BadRequest("exclusionDays: must be an integer >= 1")
                 mfa["exclusionDays"] = days
-                mfa["exclusionUntil"] = iso(self.b.now() + dt.timedelta(days=days))
+                mfa["exclusionUntil"] = iso(self.backend.now() + dt.timedelta(days=days))
             elif until is not None:
                 try:
                     mfa["exclusionUntil"] = iso(parse_iso(until))
@@ -476,7 +480,7 @@ class Users:
             "mfa_reset",
             actor,
         )
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute(
                 "UPDATE users SET totp_secret = NULL, totp_pending = NULL WHERE id = ?",
                 (user_id,),
@@ -513,8 +517,8 @@ class Users:
                 policy["enableMinChangePeriodInDays"]
                 and last
                 and min_days
-                and not self._password_expired(doc, self.b.now())
-                and self.b.now() < last + dt.timedelta(days=min_days)
+                and not self._password_expired(doc, self.backend.now())
+                and self.backend.now() < last + dt.timedelta(days=min_days)
             ):
                 raise PasswordRejected(["minChangePeriod"])
         history = loads(row["password_history"], [])
@@ -525,14 +529,14 @@ class Users:
         doc.update(account_locked=False, account_locked_date=None, badLoginAttempts=0)
         if doc["state"] == "STAGED":
             self._apply_state(doc, "ACTIVATED")
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute(
                 "UPDATE users SET doc = ?, password_hash = ?, password_history = ? WHERE id = ?",
                 (dumps(doc), row["password_hash"], row["password_history"], user_id),
             )
             self._event(org_id, "user_password_change", user_id, doc, None)
             user = self.get(org_id, user_id)
-            self.b.emit(UserChanged(org_id, user_id, "password_set", ("password",), user))
+            self.backend.emit(UserChanged(org_id, user_id, "password_set", ("password",), user))
         return user
 
     def signin_candidates(self, login: str, org_id: str | None = None) -> list[dict]:
@@ -546,14 +550,16 @@ class Users:
         if org_id:
             sql += " AND u.org_id = ?"
             params.append(org_id)
-        return self.b.all(sql, params)
+        return self.backend.all(sql, params)
 
     def check_password(self, row: dict, password: str) -> bool:
         return verify_password(password, row["password_hash"])
 
     def lock_status(self, row: dict) -> tuple[bool, dt.datetime | None]:
         """``(locked, until)``; ``until`` None means until an admin unlocks."""
-        return self._lock_status(loads(row["doc"]), self.orgs.policy(row["org_id"]), self.b.now())
+        return self._lock_status(
+            loads(row["doc"]), self.orgs.policy(row["org_id"]), self.backend.now()
+        )
 
     def time_flips(
         self,
@@ -578,7 +584,7 @@ class Users:
         found: set[str] = set()
         for field, span in windows:
             column = user_field_sql(field)
-            rows = self.b.all(
+            rows = self.backend.all(
                 f"SELECT id FROM users WHERE org_id = ? AND {column} > ? AND {column} <= ?",
                 (org_id, iso(low - span), iso(high - span)),
             )
@@ -590,7 +596,7 @@ class Users:
         org_id, user_id = row["org_id"], row["id"]
         policy = self.orgs.policy(org_id)
         doc = loads(row["doc"])
-        now = self.b.now()
+        now = self.backend.now()
         if doc["account_locked"] and not self._lock_status(doc, policy, now)[0]:
             doc.update(account_locked=False, account_locked_date=None, badLoginAttempts=0)
         last = row["bad_login_at"]
@@ -608,7 +614,7 @@ class Users:
         )
         if newly_locked:
             doc.update(account_locked=True, account_locked_date=iso(now))
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute(
                 "UPDATE users SET doc = ?, bad_login_at = ? WHERE id = ?",
                 (dumps(doc), now.timestamp(), user_id),
@@ -616,7 +622,7 @@ class Users:
             if newly_locked:
                 self._event(org_id, "user_lockout", user_id, doc, None, service="user_portal")
                 user = self.get(org_id, user_id)
-                self.b.emit(UserChanged(org_id, user_id, "locked", ("account_locked",), user))
+                self.backend.emit(UserChanged(org_id, user_id, "locked", ("account_locked",), user))
         return self.get(org_id, user_id)
 
     def record_good_login(self, row: dict) -> bool:
@@ -625,7 +631,7 @@ class Users:
         if not (doc.get("badLoginAttempts") or doc.get("account_locked")):
             return False
         doc.update(account_locked=False, account_locked_date=None, badLoginAttempts=0)
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("UPDATE users SET doc = ? WHERE id = ?", (dumps(doc), row["id"]))
         return True
 
@@ -639,7 +645,7 @@ class Users:
         if row["totp_pending"]:
             return row["totp_pending"]
         secret = pyotp.random_base32()
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("UPDATE users SET totp_pending = ? WHERE id = ?", (secret, user_id))
         return secret
 
@@ -654,12 +660,12 @@ class Users:
     def enable_totp(self, org_id: str, user_id: str, secret: str) -> dict:
         enrollment = dict.fromkeys(_ENROLLMENT_KEYS, "NOT_ENROLLED")
         enrollment["totpStatus"] = enrollment["overallStatus"] = "ENROLLED"
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute(
                 "UPDATE users SET totp_secret = ?, totp_pending = NULL WHERE id = ?",
                 (secret, user_id),
             )
-            mfa = {"configured": True, "exclusion": False, "enrollmentDate": self.b.now_iso()}
+            mfa = {"configured": True, "exclusion": False, "enrollmentDate": self.backend.now_iso()}
             return self._patch_doc(
                 org_id,
                 user_id,
@@ -673,7 +679,7 @@ class Users:
         if not code.isdigit():
             return False
         return pyotp.TOTP(secret).verify(
-            code, for_time=int(self.b.clock.timestamp()), valid_window=1
+            code, for_time=int(self.backend.clock.timestamp()), valid_window=1
         )
 
     def mfa_required(self, org_id: str, doc: dict) -> bool:
@@ -699,14 +705,14 @@ class Users:
             raise BadRequest(f"email: {doc.get('email')!r} is not a valid email address")
         for key in ("addresses", "phoneNumbers"):
             for item in doc.get(key, []):
-                item.setdefault("id", self.b.new_id())
+                item.setdefault("id", self.backend.new_id())
         for attr in doc.get("attributes", []):
             if len(str(attr.get("value", ""))) > 1024:
                 raise BadRequest("attributes: value must be at most 1024 characters")
         self._check_unique(org_id, user_id, "username_lc", doc["username"].lower(), "username")
         self._check_unique(org_id, user_id, "email_lc", doc["email"].lower(), "email")
         if doc.get("employeeIdentifier"):
-            clash = self.b.one(
+            clash = self.backend.one(
                 f"SELECT id FROM users WHERE org_id = ? AND "
                 f"{user_field_sql('employeeIdentifier')} = ? AND id != ?",
                 (org_id, doc["employeeIdentifier"], user_id or ""),
@@ -721,7 +727,7 @@ class Users:
                 raise BadRequest(f"manager: user {manager} not found")
 
     def _check_unique(self, org_id: str, user_id: str | None, column: str, value: str, name: str):
-        clash = self.b.one(
+        clash = self.backend.one(
             f"SELECT id FROM users WHERE org_id = ? AND {column} = ? AND id != ?",
             (org_id, value, user_id or ""),
         )
@@ -749,7 +755,7 @@ class Users:
             history.append(row["password_hash"])
         row["password_history"] = dumps(history[-HISTORY_KEPT:])
         row["password_hash"] = password_hash
-        now = self.b.now()
+        now = self.backend.now()
         doc["password_date"] = iso(now)
         doc["password_expired"] = False
         doc["password_expiration_date"] = (
@@ -781,11 +787,11 @@ class Users:
         row = self.row(org_id, user_id)
         doc = loads(row["doc"])
         doc.update(changes)
-        with self.b.tx() as db:
+        with self.backend.tx() as db:
             db.execute("UPDATE users SET doc = ? WHERE id = ?", (dumps(doc), user_id))
             self._event(org_id, f"user_{kind}", user_id, doc, actor)
             user = self.get(org_id, user_id)
-            self.b.emit(UserChanged(org_id, user_id, kind, tuple(changes), user))
+            self.backend.emit(UserChanged(org_id, user_id, kind, tuple(changes), user))
         return user
 
     def _event(

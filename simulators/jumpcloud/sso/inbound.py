@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml import request_signature as rs
 from simulators.saml.bindings import Binding, decode_saml_message
 from simulators.saml.constants import q
@@ -31,13 +31,13 @@ class InboundRequest:
 
     @property
     def wants_mfa(self) -> bool:
-        return c.AC_MFA in self.requested_contexts
+        return saml_spec.AC_MFA in self.requested_contexts
 
 
 def requested_authn_contexts(root: etree._Element) -> tuple[str, ...]:
     """The ``RequestedAuthnContext/AuthnContextClassRef`` values of a request (may be empty)."""
     refs = root.findall(
-        f"{q(c.SAMLP_NS, 'RequestedAuthnContext')}/{q(c.SAML_NS, 'AuthnContextClassRef')}"
+        f"{q(saml_spec.SAMLP_NS, 'RequestedAuthnContext')}/{q(saml_spec.SAML_NS, 'AuthnContextClassRef')}"
     )
     return tuple((r.text or "").strip() for r in refs if (r.text or "").strip())
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml.ids import new_id
 from simulators.saml.keys import SigningKeyPair
 from simulators.saml.messages import ResponseSpec, build_error_response, build_response
@@ -34,7 +34,7 @@ class Delivery:
 def name_id_of(app: SamlApp, user: SsoUser) -> tuple[str, str]:
     """(NameID value, Format) for ``user`` under ``app``'s subject settings."""
     if app.microsoft365:
-        return user.immutable_id or user.email, c.NAMEID_PERSISTENT
+        return user.immutable_id or user.email, saml_spec.NAMEID_PERSISTENT
     value = user.field(app.subject_field)
     if app.subject_field in ("immutableId", "immutableID") and not value:
         value = user.email

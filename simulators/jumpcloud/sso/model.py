@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulators.jumpcloud.model.errors import JumpCloudError
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml.keys import SigningKeyPair
 from simulators.saml.signing import Algorithm
 
@@ -65,9 +65,9 @@ class SamlApp:
         acs = config.get("acsUrl") or ""
         acs_urls = tuple(u.strip() for u in acs.replace("\n", ",").split(",") if u.strip())
         kind = doc.get("name") or "custom"
-        nameid_format = config.get("overrideNameIdFormat") or c.NAMEID_EMAIL
+        nameid_format = config.get("overrideNameIdFormat") or saml_spec.NAMEID_EMAIL
         if kind == OFFICE365:
-            nameid_format = c.NAMEID_PERSISTENT
+            nameid_format = saml_spec.NAMEID_PERSISTENT
         return cls(
             id=doc["_id"],
             org_id=doc["organization"],

@@ -8,8 +8,8 @@ import hmac
 import json
 import secrets
 
+from simulators.core.repository import Repository
 from simulators.microsoft.ids import iso, new_guid
-from simulators.microsoft.model.base import Repository
 
 ALL_PRINCIPALS = "AllPrincipals"
 SECRET_YEARS = 2

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from simulators.core.repository import Repository
 from simulators.microsoft.ids import is_guid, iso, new_guid
-from simulators.microsoft.model.base import Repository
 from simulators.microsoft.model.errors import DirectoryError, bad_request, not_found
 from simulators.microsoft.model.managers import referenced_key
 from simulators.microsoft.model.odata import STRING_ADVANCED, STRING_DEFAULT, FilterParser, Prop

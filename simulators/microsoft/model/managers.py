@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from simulators.microsoft.model.base import Repository
+from simulators.core.repository import Repository
 from simulators.microsoft.model.errors import bad_request, not_found
 from simulators.microsoft.model.users import Users
 

@@ -8,8 +8,8 @@ import hmac
 import json
 import secrets
 
+from simulators.core.repository import Repository
 from simulators.microsoft.ids import iso, new_guid
-from simulators.microsoft.model.base import Repository
 
 CODE_SECONDS = 600
 PENDING_SECONDS = 3600

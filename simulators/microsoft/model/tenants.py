@@ -12,9 +12,9 @@ from typing import Any
 from cryptography import x509
 
 from simulators.core.clock import LabClock
+from simulators.core.repository import Repository
 from simulators.core.store import Store
 from simulators.microsoft.ids import is_guid, iso, new_guid
-from simulators.microsoft.model.base import Repository
 from simulators.microsoft.model.errors import DirectoryError, bad_request, not_found
 
 DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")

@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from simulators.microsoft.model.base import Repository
+from simulators.core.repository import Repository
 from simulators.microsoft.model.errors import DirectoryError, bad_request, unsupported_query
 from simulators.microsoft.model.odata import compile_filter, like_escape, too_long
 

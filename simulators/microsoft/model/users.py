@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from simulators.core.repository import Repository
 from simulators.microsoft.ids import ROLE_TEMPLATES, is_guid, iso, new_guid
-from simulators.microsoft.model.base import Repository
 from simulators.microsoft.model.errors import (
     DirectoryError,
     bad_request,

@@ -40,7 +40,7 @@ from harness.testkit import PASSWORD, Person, start_lab
 from harness.useragent import Page, UserAgent
 from harness.world import create_world
 from simulators.core.httpclient import lab_session
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml.keys import SigningKeyPair
 
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
@@ -64,7 +64,7 @@ APPS: dict[str, dict] = {
     },
     "bare": {"signAssertion": True, "signResponse": False},
     "resp": {"signAssertion": False, "signResponse": True},
-    "persistent": {"subjectField": "username", "overrideNameIdFormat": c.NAMEID_PERSISTENT},
+    "persistent": {"subjectField": "username", "overrideNameIdFormat": saml_spec.NAMEID_PERSISTENT},
     "sha1": {"signatureAlgorithm": "RSA-SHA1"},
 }
 
@@ -288,7 +288,10 @@ def signatures(xml: str | bytes) -> list[str]:
     """Which elements of a SAML message carry an enveloped signature (``Response``,
     ``Assertion``, ``AuthnRequest``)."""
     root = etree.fromstring(xml.encode() if isinstance(xml, str) else xml)
-    return [etree.QName(sig.getparent()).localname for sig in root.iter(c.q(c.DS_NS, "Signature"))]
+    return [
+        etree.QName(sig.getparent()).localname
+        for sig in root.iter(saml_spec.q(saml_spec.DS_NS, "Signature"))
+    ]
 
 
 def start_login(world: SpWorld, agent: UserAgent, name: str, **login) -> Page:

@@ -14,7 +14,7 @@ from dataclasses import replace
 import pytest
 
 from harness.testkit import FederatedWorld, Person, add_microsoft_user, new_world
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from tests.unit.saml import corpus, helpers
 
 
@@ -57,7 +57,7 @@ def cases(lab):
         patch.setattr(corpus, "base_spec", lab_spec)
         built = corpus.all_cases()
         control = helpers.signed()
-    assert c.ENTRA_ACS_URL.encode() not in control
+    assert saml_spec.ENTRA_ACS_URL.encode() not in control
     return [case for case in built if not case.settings], control
 
 

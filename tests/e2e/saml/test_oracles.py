@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from harness.testkit import build_world, jumpcloud_signin
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml.keys import cert_b64_to_pem
 from simulators.saml.metadata import parse_idp_metadata
 
@@ -50,7 +50,7 @@ APPS = [
         "acsUrl": "https://legacy.example.test/acs",
         "signatureAlgorithm": "RSA-SHA1",
         "subjectField": "username",
-        "overrideNameIdFormat": c.NAMEID_UNSPECIFIED,
+        "overrideNameIdFormat": saml_spec.NAMEID_UNSPECIFIED,
         "assign_users": ["alice"],
     },
 ]
@@ -79,7 +79,7 @@ def xmlsec1_verify(xml: bytes, cert_b64: str, element: str, element_id: str, tmp
     doc, cert = tmp_path / f"{element_id}.xml", tmp_path / f"{element_id}.pem"
     doc.write_bytes(xml)
     cert.write_text(cert_b64_to_pem(cert_b64))
-    ns = c.SAMLP_NS if element == "Response" else c.SAML_NS
+    ns = saml_spec.SAMLP_NS if element == "Response" else saml_spec.SAML_NS
     result = subprocess.run(
         [XMLSEC, "--verify", "--enabled-reference-uris", "empty,same-doc",
          "--enabled-key-data", "raw-x509-cert", "--pubkey-cert-pem", str(cert),
@@ -92,8 +92,11 @@ def xmlsec1_verify(xml: bytes, cert_b64: str, element: str, element_id: str, tmp
 def signatures_of(xml: bytes) -> list[tuple[str, str]]:
     root = etree.fromstring(xml)
     found = []
-    for element in (root, root.find(c.q(c.SAML_NS, "Assertion"))):
-        if element is not None and element.find(c.q(c.DS_NS, "Signature")) is not None:
+    for element in (root, root.find(saml_spec.q(saml_spec.SAML_NS, "Assertion"))):
+        if (
+            element is not None
+            and element.find(saml_spec.q(saml_spec.DS_NS, "Signature")) is not None
+        ):
             found.append((etree.QName(element).localname, element.get("ID")))
     return found
 
@@ -114,7 +117,7 @@ def test_xmlsec1_verifies_the_idp_signatures(world, label, tmp_path):
     assert tampered != xml
     assert not xmlsec1_verify(tampered, cert, *signed[-1], tmp_path)
     if label == LEGACY:
-        assert c.ALG_RSA_SHA1.encode() in xml
+        assert saml_spec.ALG_RSA_SHA1.encode() in xml
         assert b">alice</" in xml  # NameID source: username
     else:
-        assert c.ALG_RSA_SHA256.encode() in xml
+        assert saml_spec.ALG_RSA_SHA256.encode() in xml

@@ -21,7 +21,7 @@ from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 
 from .sp_support import (
     Login,
@@ -160,7 +160,10 @@ def test_attributes_are_read(world):
         "group": ["Engineering", "Everyone"],
     }
     assert result["attributes"] == attributes
-    assert (result["name_id"], result["name_id_format"]) == (world.person.email, c.NAMEID_EMAIL)
+    assert (result["name_id"], result["name_id_format"]) == (
+        world.person.email,
+        saml_spec.NAMEID_EMAIL,
+    )
     assert result["in_response_to"].startswith("id-")
     assert result["relay_state"] == RELAY  # echoed byte for byte
     result = sp_login(world, "attrs-unknown")
@@ -204,13 +207,13 @@ def test_response_and_assertion_signed(world):
 def test_persistent_name_id_from_the_username(world):
     result = sp_login(world, "persistent")
     assert result["ok"], result
-    assert (result["name_id"], result["name_id_format"]) == ("alice", c.NAMEID_PERSISTENT)
+    assert (result["name_id"], result["name_id_format"]) == ("alice", saml_spec.NAMEID_PERSISTENT)
 
 
 def test_rsa_sha1_accepted(world):
     result = sp_login(world, "sha1")
     assert result["ok"], result
-    assert c.ALG_RSA_SHA1 in result["response_xml"]
+    assert saml_spec.ALG_RSA_SHA1 in result["response_xml"]
 
 
 def test_signed_authn_request_by_redirect(world):

@@ -23,7 +23,7 @@ from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
 from simulators.jumpcloud.sso.routes import MAX_LOGINS
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 
 from .sp_support import (
     CLAIMS,
@@ -183,7 +183,10 @@ def test_attributes_are_read(world):
         "department": ["Lab"],
         GROUP_CLAIM: ["Engineering", "Everyone"],
     }
-    assert (result["name_id"], result["name_id_format"]) == (world.person.email, c.NAMEID_EMAIL)
+    assert (result["name_id"], result["name_id_format"]) == (
+        world.person.email,
+        saml_spec.NAMEID_EMAIL,
+    )
     assert result["in_response_to"].startswith("ONELOGIN_")
     assert result["relay_state"] == "/after-login"
 
@@ -222,19 +225,22 @@ def test_response_and_assertion_signed(world):
     result = sp_login(world, "attrs")
     assert result["ok"], result
     assert sorted(signatures(result["response_xml"])) == ["Assertion", "Response"]
-    assert c.ALG_RSA_SHA256 in result["response_xml"]
+    assert saml_spec.ALG_RSA_SHA256 in result["response_xml"]
 
 
 def test_persistent_name_id_from_the_username(world):
     result = sp_login(world, "persistent")
     assert result["ok"], result
-    assert (result["name_id"], result["name_id_format"]) == ("alice", c.NAMEID_PERSISTENT)
+    assert (result["name_id"], result["name_id_format"]) == ("alice", saml_spec.NAMEID_PERSISTENT)
 
 
 def test_rsa_sha1_accepted_by_an_sp_that_allows_it(world):
     result = sp_login(world, "sha1")
     assert result["ok"], result
-    assert c.ALG_RSA_SHA1 in result["response_xml"] and c.DIGEST_SHA1 in result["response_xml"]
+    assert (
+        saml_spec.ALG_RSA_SHA1 in result["response_xml"]
+        and saml_spec.DIGEST_SHA1 in result["response_xml"]
+    )
 
 
 def test_rsa_sha1_refused_with_reject_deprecated_algorithm(world):
@@ -295,7 +301,7 @@ def test_force_authn_with_a_live_session_asks_for_the_password_again(world):
     assert result["ok"], result
     assert len(prompts(agent, seen)) == 1  # one sign-in page; then the ACS: no loop
     instant = etree.fromstring(result["response_xml"].encode()).find(
-        f".//{c.q(c.SAML_NS, 'AuthnStatement')}"
+        f".//{saml_spec.q(saml_spec.SAML_NS, 'AuthnStatement')}"
     )
     assert datetime.fromisoformat(instant.get("AuthnInstant")) >= asked
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from lxml import etree
 from signxml import CanonicalizationMethod, XMLSigner
 
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml.errors import Reason
 from simulators.saml.messages import build_authn_request, build_error_response, build_response
 from simulators.saml.signing import sign_response
@@ -39,9 +39,9 @@ from .helpers import (
 )
 
 EVIL_NAMEID = "ZXZpbC1hZG1pbg=="
-DS = c.DS_NS
-SAML = c.SAML_NS
-SAMLP = c.SAMLP_NS
+DS = saml_spec.DS_NS
+SAML = saml_spec.SAML_NS
+SAMLP = saml_spec.SAMLP_NS
 _EXC = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
 X509 = "//saml:Assertion/ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate"
 
@@ -194,7 +194,7 @@ def xsw_cases() -> Iterator[Case]:
 
     # "Sign a different element": an IdP-signed md:EntityDescriptor (e.g. its signed metadata)
     # smuggled into samlp:Extensions next to an unsigned evil assertion.
-    metadata = etree.Element(_q(c.MD_NS, "EntityDescriptor"), nsmap={"md": c.MD_NS})
+    metadata = etree.Element(_q(saml_spec.MD_NS, "EntityDescriptor"), nsmap={"md": saml_spec.MD_NS})
     metadata.set("ID", "_metadata1")
     metadata.set("entityID", ISSUER)
     signed_md = XMLSigner(
@@ -328,12 +328,12 @@ def signature_cases() -> Iterator[Case]:
     si = "//saml:Assertion/ds:Signature/ds:SignedInfo"
     yield Case(
         "sha1-signature-method-relabel",
-        _edit(base, relabel(f"{si}/ds:SignatureMethod", c.ALG_RSA_SHA1)),
+        _edit(base, relabel(f"{si}/ds:SignatureMethod", saml_spec.ALG_RSA_SHA1)),
         Reason.DEPRECATED_ALGORITHM,
     )
     yield Case(
         "sha1-digest-relabel",
-        _edit(base, relabel(f"{si}/ds:Reference/ds:DigestMethod", c.DIGEST_SHA1)),
+        _edit(base, relabel(f"{si}/ds:Reference/ds:DigestMethod", saml_spec.DIGEST_SHA1)),
         Reason.DEPRECATED_ALGORITHM,
     )
     yield Case(
@@ -348,7 +348,10 @@ def signature_cases() -> Iterator[Case]:
     )
     yield Case(
         "c14n-with-comments",
-        _edit(base, relabel(f"{si}/ds:CanonicalizationMethod", c.C14N_EXCLUSIVE + "WithComments")),
+        _edit(
+            base,
+            relabel(f"{si}/ds:CanonicalizationMethod", saml_spec.C14N_EXCLUSIVE + "WithComments"),
+        ),
         Reason.DISALLOWED_ALGORITHM,
     )
     yield Case(
@@ -534,7 +537,7 @@ def parser_cases() -> Iterator[Case]:
 def structure_cases() -> Iterator[Case]:
     """Root/version/ID/status, assertion counting, encrypted assertion, issuer and audience."""
     base = signed()
-    _, authn_request = build_authn_request(c.ENTRA_ENTITY_ID, NOW)
+    _, authn_request = build_authn_request(saml_spec.ENTRA_ENTITY_ID, NOW)
     yield Case("authn-request-instead", authn_request, Reason.WRONG_ROOT)
     yield Case(
         "wrong-version",
@@ -555,7 +558,7 @@ def structure_cases() -> Iterator[Case]:
     error = sign_response(
         build_error_response(
             issuer=ISSUER,
-            destination=c.ENTRA_ACS_URL,
+            destination=saml_spec.ENTRA_ACS_URL,
             now=NOW,
             status="Responder",
             message="user is not assigned to this application",
@@ -568,7 +571,9 @@ def structure_cases() -> Iterator[Case]:
     yield Case("status-responder", error, Reason.STATUS_NOT_SUCCESS)
 
     def status_requester(root: etree._Element) -> None:
-        one(root, "/samlp:Response/samlp:Status/samlp:StatusCode").set("Value", c.STATUS_REQUESTER)
+        one(root, "/samlp:Response/samlp:Status/samlp:StatusCode").set(
+            "Value", saml_spec.STATUS_REQUESTER
+        )
 
     yield Case("status-edited-requester", _edit(base, status_requester), Reason.STATUS_NOT_SUCCESS)
 
@@ -581,7 +586,7 @@ def structure_cases() -> Iterator[Case]:
     def encrypt(root: etree._Element) -> None:
         assertion = _assertion(root)
         enc = etree.Element(_q(SAML, "EncryptedAssertion"))
-        etree.SubElement(enc, _q(c.XENC_NS, "EncryptedData"))
+        etree.SubElement(enc, _q(saml_spec.XENC_NS, "EncryptedData"))
         root.replace(assertion, enc)
 
     yield Case("encrypted-assertion", _edit(base, encrypt), Reason.ENCRYPTED_ASSERTION_UNSUPPORTED)
@@ -642,7 +647,7 @@ def semantic_cases() -> Iterator[Case]:
     )
     yield Case(
         "destination-prefix-only",
-        signed(base_spec(destination=c.ENTRA_ACS_URL + ".evil")),
+        signed(base_spec(destination=saml_spec.ENTRA_ACS_URL + ".evil")),
         Reason.DESTINATION_MISMATCH,
     )
 
@@ -660,7 +665,7 @@ def semantic_cases() -> Iterator[Case]:
     yield Case("overlong-nameid", signed(base_spec(name_id="A" * 65)), Reason.NAMEID_TOO_LONG)
     yield Case(
         "email-nameid-format",
-        signed(base_spec(name_id_format=c.NAMEID_EMAIL)),
+        signed(base_spec(name_id_format=saml_spec.NAMEID_EMAIL)),
         Reason.NAMEID_FORMAT,
     )
 

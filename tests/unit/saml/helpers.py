@@ -11,7 +11,7 @@ from typing import Any
 
 from lxml import etree
 
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml import signing
 from simulators.saml.keys import SigningKeyPair
 from simulators.saml.messages import ResponseSpec, build_response
@@ -24,7 +24,12 @@ REQUEST_ID = "_0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 IMMUTABLE_ID = "Zm9vYmFyLWltbXV0YWJsZS1pZA=="
 UPN = "alice@corp.example.com"
 
-NS = {"samlp": c.SAMLP_NS, "saml": c.SAML_NS, "ds": c.DS_NS, "md": c.MD_NS}
+NS = {
+    "samlp": saml_spec.SAMLP_NS,
+    "saml": saml_spec.SAML_NS,
+    "ds": saml_spec.DS_NS,
+    "md": saml_spec.MD_NS,
+}
 
 
 @cache
@@ -49,8 +54,8 @@ def base_spec(**overrides: Any) -> ResponseSpec:
     """The Entra-shaped spec every test starts from."""
     spec = ResponseSpec(
         issuer=ISSUER,
-        destination=c.ENTRA_ACS_URL,
-        audience=c.ENTRA_ENTITY_ID,
+        destination=saml_spec.ENTRA_ACS_URL,
+        audience=saml_spec.ENTRA_ENTITY_ID,
         name_id=IMMUTABLE_ID,
         in_response_to=REQUEST_ID,
         attributes={"IDPEmail": [UPN]},

@@ -16,12 +16,12 @@ from saml2.saml import NAME_FORMAT_UNSPECIFIED, attribute_statement_from_string
 
 from simulators.jumpcloud.sso.issuance import Delivery, build_signed_response
 from simulators.jumpcloud.sso.model import SamlApp, SsoUser
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml.messages import build_response
 
 from .helpers import NOW, base_spec, idp_key
 
-NS = {"saml": c.SAML_NS}
+NS = {"saml": saml_spec.SAML_NS}
 ACS = "https://sp.example.org/acs"
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 ROLE = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
@@ -41,7 +41,7 @@ def custom_app(**overrides) -> SamlApp:
         "acs_urls": (ACS,),
         "default_relay_state": "",
         "subject_field": "email",
-        "nameid_format": c.NAMEID_EMAIL,
+        "nameid_format": saml_spec.NAMEID_EMAIL,
         "sign_assertion": True,
         "sign_response": False,
         "algorithm": "rsa-sha256",
@@ -98,7 +98,7 @@ def test_attributes_carry_no_name_format(kind: str) -> None:
         assert local_attributes(statement, allow_unknown=True)["mail"] == ["alice@corp.example.com"]
 
 
-@pytest.mark.parametrize("name_format", [c.ATTRNAME_BASIC, c.ATTRNAME_URI])
+@pytest.mark.parametrize("name_format", [saml_spec.ATTRNAME_BASIC, saml_spec.ATTRNAME_URI])
 def test_another_name_format_would_lose_the_claims(name_format: str) -> None:
     spec = base_spec(
         attributes={f"{CLAIMS}emailaddress": ["a@x.example"]}, attribute_name_format=name_format

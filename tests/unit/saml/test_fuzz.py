@@ -17,7 +17,7 @@ from dataclasses import asdict
 import pytest
 from lxml import etree
 
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml.errors import Reason, SamlValidationError
 from simulators.saml.verify import IdpTrust, ReplayCache, SpSettings, SpVerifier, static_trust
 
@@ -25,7 +25,7 @@ from .helpers import ISSUER, NOW, REQUEST_ID, base_spec, idp_key, signed
 
 SEED = 20261128
 ITERATIONS = 3000
-NAMESPACES = [c.SAML_NS, c.SAMLP_NS, c.DS_NS, "urn:evil", None]
+NAMESPACES = [saml_spec.SAML_NS, saml_spec.SAMLP_NS, saml_spec.DS_NS, "urn:evil", None]
 
 
 def _elements(root: etree._Element) -> list[etree._Element]:

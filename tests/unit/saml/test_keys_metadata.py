@@ -9,7 +9,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml.errors import MetadataError
 from simulators.saml.keys import SigningKeyPair, cert_b64_to_pem, cert_from_b64
 from simulators.saml.metadata import (
@@ -66,8 +66,11 @@ def test_metadata_round_trip() -> None:
     assert meta.entity_id == entity
     assert meta.sso_url == sso
     assert meta.certificates_b64 == [idp_key().cert_b64, next_key().cert_b64]
-    assert meta.sso_bindings == {c.BINDING_HTTP_REDIRECT: sso, c.BINDING_HTTP_POST: sso}
-    assert meta.nameid_formats == [c.NAMEID_PERSISTENT, c.NAMEID_EMAIL]
+    assert meta.sso_bindings == {
+        saml_spec.BINDING_HTTP_REDIRECT: sso,
+        saml_spec.BINDING_HTTP_POST: sso,
+    }
+    assert meta.nameid_formats == [saml_spec.NAMEID_PERSISTENT, saml_spec.NAMEID_EMAIL]
     assert b'use="signing"' in xml
     assert b'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"' in xml
 

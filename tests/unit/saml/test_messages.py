@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from lxml import etree
 
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml.errors import Reason, SamlError
 from simulators.saml.messages import (
     build_authn_request,
@@ -22,19 +22,19 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
 def test_authn_request_has_entras_exact_shape() -> None:
-    rid, xml = build_authn_request(c.ENTRA_ENTITY_ID, NOW)
+    rid, xml = build_authn_request(saml_spec.ENTRA_ENTITY_ID, NOW)
     root = etree.fromstring(xml)
-    assert root.tag == f"{{{c.SAMLP_NS}}}AuthnRequest"
+    assert root.tag == f"{{{saml_spec.SAMLP_NS}}}AuthnRequest"
     assert dict(root.attrib) == {
         "ID": rid,
         "Version": "2.0",
         "IssueInstant": "2026-11-28T12:00:00.000Z",
     }
     issuer, policy = list(root)
-    assert issuer.tag == f"{{{c.SAML_NS}}}Issuer" and issuer.prefix is None
-    assert issuer.text == c.ENTRA_ENTITY_ID
-    assert policy.tag == f"{{{c.SAMLP_NS}}}NameIDPolicy"
-    assert dict(policy.attrib) == {"Format": c.NAMEID_PERSISTENT}
+    assert issuer.tag == f"{{{saml_spec.SAML_NS}}}Issuer" and issuer.prefix is None
+    assert issuer.text == saml_spec.ENTRA_ENTITY_ID
+    assert policy.tag == f"{{{saml_spec.SAMLP_NS}}}NameIDPolicy"
+    assert dict(policy.attrib) == {"Format": saml_spec.NAMEID_PERSISTENT}
 
 
 def test_authn_request_parse_round_trip_with_options() -> None:
@@ -43,7 +43,7 @@ def test_authn_request_parse_round_trip_with_options() -> None:
         NOW,
         destination="https://sso.example/saml2/app",
         acs_url="https://sp.example.org/acs",
-        protocol_binding=c.BINDING_HTTP_POST,
+        protocol_binding=saml_spec.BINDING_HTTP_POST,
         force_authn=True,
         is_passive=False,
     )
@@ -51,13 +51,13 @@ def test_authn_request_parse_round_trip_with_options() -> None:
     assert (info.id, info.issuer, info.issue_instant) == (rid, "https://sp.example.org", NOW)
     assert info.destination == "https://sso.example/saml2/app"
     assert info.acs_url == "https://sp.example.org/acs"
-    assert info.protocol_binding == c.BINDING_HTTP_POST
-    assert info.nameid_format == c.NAMEID_PERSISTENT
+    assert info.protocol_binding == saml_spec.BINDING_HTTP_POST
+    assert info.nameid_format == saml_spec.NAMEID_PERSISTENT
     assert (info.force_authn, info.is_passive, info.signed) == (True, False, False)
 
 
 def _mutated(fn) -> bytes:
-    _, xml = build_authn_request(c.ENTRA_ENTITY_ID, NOW)
+    _, xml = build_authn_request(saml_spec.ENTRA_ENTITY_ID, NOW)
     root = etree.fromstring(xml)
     fn(root)
     return etree.tostring(root)
@@ -73,7 +73,7 @@ def _mutated(fn) -> bytes:
         (lambda r: r.remove(r[0]), Reason.MISSING_ISSUER),
         (lambda r: r.set("ForceAuthn", "yes"), Reason.XML_SYNTAX),
         (lambda r: r.append(etree.fromstring(etree.tostring(r[1]))), Reason.XML_SYNTAX),
-        (lambda r: setattr(r, "tag", f"{{{c.SAMLP_NS}}}LogoutRequest"), Reason.WRONG_ROOT),
+        (lambda r: setattr(r, "tag", f"{{{saml_spec.SAMLP_NS}}}LogoutRequest"), Reason.WRONG_ROOT),
     ],
 )
 def test_authn_request_structural_validation(mutate, reason: Reason) -> None:
@@ -83,15 +83,15 @@ def test_authn_request_structural_validation(mutate, reason: Reason) -> None:
 
 
 def test_response_has_every_entra_element() -> None:
-    spec = base_spec(consent=c.CONSENT_UNSPECIFIED, session_index="_s1")
+    spec = base_spec(consent=saml_spec.CONSENT_UNSPECIFIED, session_index="_s1")
     root = build_response(spec, NOW)
-    assert root.get("Destination") == c.ENTRA_ACS_URL
+    assert root.get("Destination") == saml_spec.ENTRA_ACS_URL
     assert root.get("InResponseTo") == spec.in_response_to
     assert root.get("Version") == "2.0" and root.get("ID").startswith("_")
-    assert root.get("Consent") == c.CONSENT_UNSPECIFIED
+    assert root.get("Consent") == saml_spec.CONSENT_UNSPECIFIED
     assert one(root, "/samlp:Response/saml:Issuer").text == spec.issuer
     status = one(root, "/samlp:Response/samlp:Status/samlp:StatusCode")
-    assert status.get("Value") == c.STATUS_SUCCESS
+    assert status.get("Value") == saml_spec.STATUS_SUCCESS
     assertion = one(root, "/samlp:Response/saml:Assertion")
     assert assertion.get("Version") == "2.0" and assertion.get("IssueInstant")
     assert [etree.QName(ch).localname for ch in assertion] == [
@@ -102,19 +102,21 @@ def test_response_has_every_entra_element() -> None:
         "AuthnStatement",
     ]
     name_id = one(assertion, "saml:Subject/saml:NameID")
-    assert name_id.get("Format") == c.NAMEID_PERSISTENT and name_id.text == spec.name_id
+    assert name_id.get("Format") == saml_spec.NAMEID_PERSISTENT and name_id.text == spec.name_id
     sc = one(assertion, "saml:Subject/saml:SubjectConfirmation")
-    assert sc.get("Method") == c.CM_BEARER
+    assert sc.get("Method") == saml_spec.CM_BEARER
     scd = one(sc, "saml:SubjectConfirmationData")
     assert dict(scd.attrib) == {
         "InResponseTo": spec.in_response_to,
         "NotOnOrAfter": "2026-11-28T12:05:00.000Z",
-        "Recipient": c.ENTRA_ACS_URL,
+        "Recipient": saml_spec.ENTRA_ACS_URL,
     }
     conditions = one(assertion, "saml:Conditions")
     assert conditions.get("NotBefore") == "2026-11-28T11:55:00.000Z"
     assert conditions.get("NotOnOrAfter") == "2026-11-28T13:00:00.000Z"
-    assert one(conditions, "saml:AudienceRestriction/saml:Audience").text == c.ENTRA_ENTITY_ID
+    assert (
+        one(conditions, "saml:AudienceRestriction/saml:Audience").text == saml_spec.ENTRA_ENTITY_ID
+    )
     attribute = one(assertion, "saml:AttributeStatement/saml:Attribute")
     assert dict(attribute.attrib) == {"Name": "IDPEmail"}
     value = one(attribute, "saml:AttributeValue")
@@ -124,14 +126,14 @@ def test_response_has_every_entra_element() -> None:
     assert authn.get("AuthnInstant") == "2026-11-28T12:00:00.000Z"
     assert authn.get("SessionIndex") == "_s1"
     ref = one(authn, "saml:AuthnContext/saml:AuthnContextClassRef")
-    assert ref.text == c.AC_PASSWORD_PROTECTED
+    assert ref.text == saml_spec.AC_PASSWORD_PROTECTED
 
 
 def test_response_options() -> None:
     spec = base_spec(
         in_response_to=None,
         mfa=True,
-        attribute_name_format=c.ATTRNAME_BASIC,
+        attribute_name_format=saml_spec.ATTRNAME_BASIC,
         attributes={"IDPEmail": ["a@x.example"], "groups": ["g1", "g2"]},
         subject_confirmation_lifetime=timedelta(minutes=2),
         session_not_on_or_after=NOW + timedelta(hours=8),
@@ -140,16 +142,16 @@ def test_response_options() -> None:
     assert root.get("InResponseTo") is None
     assert one(root, "//saml:SubjectConfirmationData").get("InResponseTo") is None
     assert one(root, "//saml:SubjectConfirmationData").get("NotOnOrAfter").endswith("12:02:00.000Z")
-    assert one(root, "//saml:AuthnContextClassRef").text == c.AC_MFA
-    assert root.xpath("//saml:Attribute/@NameFormat", namespaces={"saml": c.SAML_NS}) == [
-        c.ATTRNAME_BASIC,
-        c.ATTRNAME_BASIC,
+    assert one(root, "//saml:AuthnContextClassRef").text == saml_spec.AC_MFA
+    assert root.xpath("//saml:Attribute/@NameFormat", namespaces={"saml": saml_spec.SAML_NS}) == [
+        saml_spec.ATTRNAME_BASIC,
+        saml_spec.ATTRNAME_BASIC,
     ]
     assert (
         len(
             root.xpath(
                 "//saml:Attribute[@Name='groups']/saml:AttributeValue",
-                namespaces={"saml": c.SAML_NS},
+                namespaces={"saml": saml_spec.SAML_NS},
             )
         )
         == 2
@@ -162,7 +164,7 @@ def test_response_options() -> None:
 def test_error_response() -> None:
     root = build_error_response(
         issuer="https://idp.example",
-        destination=c.ENTRA_ACS_URL,
+        destination=saml_spec.ENTRA_ACS_URL,
         now=NOW,
         status="Requester",
         sub_status="RequestDenied",
@@ -170,7 +172,7 @@ def test_error_response() -> None:
         in_response_to="_r1",
     )
     code = one(root, "/samlp:Response/samlp:Status/samlp:StatusCode")
-    assert code.get("Value") == c.STATUS_REQUESTER
-    assert one(code, "samlp:StatusCode").get("Value") == c.STATUS_REQUEST_DENIED
+    assert code.get("Value") == saml_spec.STATUS_REQUESTER
+    assert one(code, "samlp:StatusCode").get("Value") == saml_spec.STATUS_REQUEST_DENIED
     assert one(root, "//samlp:StatusMessage").text == "user not assigned"
-    assert not root.xpath("//saml:Assertion", namespaces={"saml": c.SAML_NS})
+    assert not root.xpath("//saml:Assertion", namespaces={"saml": saml_spec.SAML_NS})

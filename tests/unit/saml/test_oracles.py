@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml.messages import ResponseSpec, build_response
 from simulators.saml.metadata import build_idp_metadata
 from simulators.saml.signing import sign_response
@@ -34,7 +34,7 @@ def _spec(in_response_to: str | None) -> ResponseSpec:
         name_id="alice-persistent-1",
         in_response_to=in_response_to,
         attributes={"mail": ["alice@corp.example.com"], "givenName": ["Alice"]},
-        attribute_name_format=c.ATTRNAME_BASIC,
+        attribute_name_format=saml_spec.ATTRNAME_BASIC,
     )
 
 
@@ -58,7 +58,7 @@ def _pysaml2_client(allow_unsolicited: bool):
                     "want_assertions_signed": True,
                     "want_response_signed": False,
                     "only_use_keys_in_metadata": True,
-                    "name_id_format": [c.NAMEID_PERSISTENT],
+                    "name_id_format": [saml_spec.NAMEID_PERSISTENT],
                 }
             },
         }
@@ -86,7 +86,7 @@ def test_pysaml2_sp_accepts_our_response(in_response_to: str | None, sign_both: 
         )
     assert response is not None
     assert response.name_id.text == "alice-persistent-1"
-    assert response.name_id.format == c.NAMEID_PERSISTENT
+    assert response.name_id.format == saml_spec.NAMEID_PERSISTENT
     identity = response.get_identity()
     assert identity["mail"] == ["alice@corp.example.com"]
     assert response.issuer() == ISSUER

@@ -13,7 +13,7 @@ from lxml import etree
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as K
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml import request_signature as rs
 from simulators.saml.bindings import encode_redirect_value
 from simulators.saml.errors import Reason, SamlError
@@ -24,14 +24,16 @@ from .helpers import NOW, attacker_key, idp_key
 RID, XML = build_authn_request("https://sp.example.org", NOW, request_id="_r1")
 
 
-def signed_query(relay_state: str | None = "/next", alg: str = c.ALG_RSA_SHA256, key=None) -> str:
+def signed_query(
+    relay_state: str | None = "/next", alg: str = saml_spec.ALG_RSA_SHA256, key=None
+) -> str:
     """A Redirect-binding query signed as SAML bindings §3.4.4.1 says."""
     params = [("SAMLRequest", encode_redirect_value(XML))]
     if relay_state is not None:
         params.append(("RelayState", relay_state))
     params.append(("SigAlg", alg))
     octets = "&".join(f"{k}={quote(v, safe='')}" for k, v in params)
-    hash_ = hashes.SHA1() if alg == c.ALG_RSA_SHA1 else hashes.SHA256()
+    hash_ = hashes.SHA1() if alg == saml_spec.ALG_RSA_SHA1 else hashes.SHA256()
     signature = (key or idp_key()).private_key.sign(octets.encode(), padding.PKCS1v15(), hash_)
     return f"{octets}&Signature={quote(base64.b64encode(signature).decode(), safe='')}"
 
@@ -43,7 +45,7 @@ def reason_of(call, *args) -> Reason:
 
 
 @pytest.mark.parametrize("relay_state", ["/next", None])
-@pytest.mark.parametrize("alg", [c.ALG_RSA_SHA256, c.ALG_RSA_SHA1])
+@pytest.mark.parametrize("alg", [saml_spec.ALG_RSA_SHA256, saml_spec.ALG_RSA_SHA1])
 def test_redirect_signature_verifies(relay_state: str | None, alg: str) -> None:
     query = signed_query(relay_state, alg)
     assert rs.redirect_is_signed(query)

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 from signxml import SignatureConfiguration, XMLVerifier
 
-from simulators.saml import constants as c
+from simulators.saml import constants as saml_spec
 from simulators.saml.errors import Reason, SamlValidationError
 from simulators.saml.verify import (
     IdpTrust,
@@ -55,11 +55,11 @@ def test_round_trip_reads_every_field(sign_response: bool) -> None:
     result = Sp().verify(data)
     assert result.issuer == ISSUER
     assert result.name_id == IMMUTABLE_ID
-    assert result.name_id_format == c.NAMEID_PERSISTENT
+    assert result.name_id_format == saml_spec.NAMEID_PERSISTENT
     assert result.attributes == {"IDPEmail": [UPN]}
     assert result.attribute("IDPEmail") == UPN
     assert result.attribute("missing") is None
-    assert result.authn_context_class_ref == c.AC_PASSWORD_PROTECTED
+    assert result.authn_context_class_ref == saml_spec.AC_PASSWORD_PROTECTED
     assert result.mfa is False
     assert result.authn_instant == NOW
     assert result.session_index == "_sess1"
@@ -72,12 +72,12 @@ def test_round_trip_reads_every_field(sign_response: bool) -> None:
 def test_mfa_class_ref() -> None:
     result = Sp().verify(signed(base_spec(mfa=True)))
     assert result.mfa is True
-    assert result.authn_context_class_ref == c.AC_MFA
+    assert result.authn_context_class_ref == saml_spec.AC_MFA
 
 
 def test_stripping_the_response_signature_leaves_a_valid_assertion_signed_response() -> None:
     root = tree(signed(sign_response=True))
-    root.remove(root.find(f"{{{c.DS_NS}}}Signature"))
+    root.remove(root.find(f"{{{saml_spec.DS_NS}}}Signature"))
     assert Sp().verify(dump(root)).response_signed is False
 
 
@@ -297,7 +297,7 @@ def test_naive_now_is_treated_as_utc() -> None:
 def test_pinned_signxml_alone_would_accept(name: str) -> None:
     """These attacks defeat signxml's own checks; only the engine's structure checks stop them."""
     case = next(x for x in corpus.all_cases() if x.name == name)
-    location = f"./{{{c.SAML_NS}}}Assertion/"
+    location = f"./{{{saml_spec.SAML_NS}}}Assertion/"
     config = SignatureConfiguration(location=location, expect_references=1)
     result = XMLVerifier().verify(
         case.data,

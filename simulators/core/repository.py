@@ -1,6 +1,8 @@
-"""Shared plumbing of the model's repositories: the store, the lab clock, row helpers."""
+"""The base every system's model builds on: one SQLite store, the lab clock, row helpers."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlite_utils import Database
 
@@ -19,6 +21,10 @@ class Repository:
     def db(self) -> Database:
         return self.store.db
 
+    def now(self) -> dt.datetime:
+        """Lab time (the lab clock, not the machine's)."""
+        return self.clock.now()
+
     def now_ts(self) -> int:
         return int(self.clock.timestamp())
 
@@ -27,6 +33,9 @@ class Repository:
 
     def all(self, sql: str, params: tuple | list = ()) -> list[dict]:
         return self.store.all(sql, params)
+
+    def insert(self, table: str, row: dict) -> None:
+        self.store.insert(table, row)
 
     def write(self, sql: str, params: tuple | list = ()) -> int:
         """One write statement; returns the number of rows it changed.
