@@ -36,9 +36,8 @@ class InboundRequest:
 
 def requested_authn_contexts(root: etree._Element) -> tuple[str, ...]:
     """The ``RequestedAuthnContext/AuthnContextClassRef`` values of a request (may be empty)."""
-    refs = root.findall(
-        f"{q(saml_spec.SAMLP_NS, 'RequestedAuthnContext')}/{q(saml_spec.SAML_NS, 'AuthnContextClassRef')}"
-    )
+    requested = q(saml_spec.SAMLP_NS, "RequestedAuthnContext")
+    refs = root.findall(f"{requested}/{q(saml_spec.SAML_NS, 'AuthnContextClassRef')}")
     return tuple((r.text or "").strip() for r in refs if (r.text or "").strip())
 
 
