@@ -6,6 +6,7 @@ Two engines are available: cheroot (the default; faster with keep-alive, see
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import logging
@@ -84,6 +85,25 @@ def _tls_adapter(cert_file: str, key_file: str):
     return adapter
 
 
+DRAIN_BYTES = 1024 * 1024
+DRAIN_SECONDS = 0.25
+
+
+def _drain(sock: socket.socket) -> None:
+    """Read what the client is still sending after a refusal, so that closing does not reset
+    the connection (and lose the reply) while its request is in flight: a lingering close."""
+    received = 0
+    try:
+        sock.settimeout(DRAIN_SECONDS)
+        while received < DRAIN_BYTES:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return
+            received += len(chunk)
+    except (OSError, ValueError):
+        return
+
+
 @functools.cache
 def _flushing_connection():
     from cheroot.server import HTTPRequest
@@ -95,10 +115,20 @@ def _flushing_connection():
         """
 
         def simple_response(self, status, msg=""):
-            if str(status).startswith("413") and "headers" in str(msg):
-                self.close_connection = True
-                status = "431 Request Header Fields Too Large"
-            return super().simple_response(status, msg)
+            if not (str(status).startswith("413") and "headers" in str(msg)):
+                return super().simple_response(status, msg)
+            self.close_connection = True
+            body = str(msg).encode("iso-8859-1")
+            head = (
+                f"{self.server.protocol} 431 Request Header Fields Too Large\r\n"
+                f"Content-Length: {len(body)}\r\nContent-Type: text/plain\r\n"
+                "Connection: close\r\n\r\n"
+            )
+            with contextlib.suppress(OSError, ValueError):
+                self.conn.wfile.write(head.encode("iso-8859-1") + body)
+                self.conn.wfile.flush()  # the reply first, then read what is in flight
+                _drain(self.conn.socket)
+            return None
 
     class Connection(sockstream.connection_class()):
         RequestHandlerClass = LimitedRequest
