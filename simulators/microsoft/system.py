@@ -62,7 +62,6 @@ class MicrosoftSystem(System):
         elif host == "graph":
             from simulators.microsoft.graph import (
                 batch,
-                common,
                 directory,
                 domains,
                 errors,
@@ -72,8 +71,8 @@ class MicrosoftSystem(System):
                 users,
             )
 
-            del batch, directory, domains, groups, managers, policies, users  # on common.bp
-            app.register_blueprint(common.bp)
+            for module in (users, groups, managers, directory, domains, policies, batch):
+                app.register_blueprint(module.bp)
             register_error_renderer(app, "/v1.0", errors.render)
         elif host == "portal":
             from simulators.microsoft.portal import routes
