@@ -7,10 +7,11 @@ a SAML assertion at ``/login.srf``); ``continue_signin`` runs every later step.
 
 from __future__ import annotations
 
-import pyotp
 from flask import Response, g
 from flask import session as cookie
 
+from simulators.core import totp
+from simulators.core.passwords import verify_password
 from simulators.microsoft.entra import pages
 from simulators.microsoft.entra.aadsts import AadstsError
 from simulators.microsoft.entra.errors import deliver, error_page, redirect_with_error
@@ -18,7 +19,6 @@ from simulators.microsoft.entra.federation import begin_federated_signin
 from simulators.microsoft.ids import GLOBAL_ADMIN_ROLE, USER_ADMIN_ROLE
 from simulators.microsoft.model.apps import ALL_PRINCIPALS
 from simulators.microsoft.model.errors import DirectoryError
-from simulators.microsoft.model.passwords import verify_password
 from simulators.microsoft.permissions import needs_admin_consent
 from simulators.microsoft.services import Services, services
 
@@ -333,16 +333,14 @@ def _security_defaults(svc: Services, tenant_id: str) -> bool:
 
 
 def _totp_uri(secret: str, user: dict) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(
-        name=user["userPrincipalName"], issuer_name="Microsoft"
-    )
+    return totp.provisioning_uri(secret, user["userPrincipalName"], "Microsoft")
 
 
 def _registration_page(svc: Services, pending: dict, user: dict) -> Response:
     params = pending["params"]
     secret = params.get("mfa_secret")
     if not secret:
-        secret = pyotp.random_base32()
+        secret = totp.new_secret()
         svc.directory.oauth.update_pending(pending["id"], params={**params, "mfa_secret": secret})
     uri = _totp_uri(secret, user)
     record(pending, "interrupted", user=user, err=AadstsError(50079))
@@ -386,10 +384,7 @@ def submit_password_change(pending: dict, current: str, new: str, confirm: str) 
 
 
 def _totp_ok(secret: str, code: str) -> bool:
-    totp = pyotp.TOTP(secret)
-    return bool(code) and totp.verify(
-        code.strip(), for_time=services().ctx.clock.now(), valid_window=1
-    )
+    return totp.verify(secret, code, services().ctx.clock.now())
 
 
 def submit_mfa(pending: dict, code: str) -> Response:
