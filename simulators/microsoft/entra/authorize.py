@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, redirect, request
 
 from simulators.microsoft.entra import pages, signin_flow
 from simulators.microsoft.entra.aadsts import AADSTS, AadstsError
 from simulators.microsoft.entra.errors import error_page, redirect_with_error
-from simulators.microsoft.entra.federation import begin_federated_signin
 from simulators.microsoft.entra.scopes import parse_scopes
+from simulators.microsoft.entra.signin.machine import SignInMachine
+from simulators.microsoft.entra.signin.outcomes import Outcome
 from simulators.microsoft.ids import new_guid
 from simulators.microsoft.services import Services, services
 
@@ -106,105 +109,51 @@ def authorize(tenant: str):
     pending = svc.directory.oauth.new_pending(
         tenant, tenant_row["id"] if tenant_row else None, "authorize", params
     )
-    return _start(svc, pending)
+    return signin_flow.run(lambda m: m.start(pending))
 
 
-def _start(svc: Services, pending: dict) -> Response:
-    """Use the SSO session if allowed, else HRD by domain_hint/login_hint, else the name page."""
-    params = pending["params"]
-    prompt = params.get("prompt")
-    session = signin_flow.current_session()
-    if session and pending.get("tenant_id") and session["tenant_id"] != pending["tenant_id"]:
-        session = None
-    hint = (params.get("login_hint") or "").lower()
-    if session and hint:
-        user = svc.directory.users.get(session["tenant_id"], session["user_id"])
-        if user is None or user["userPrincipalName"].lower() != hint:
-            session = None
-    if prompt == "none" and session is None:
-        return signin_flow.fail_to_client(pending, AadstsError(50058))
-    if session is not None and prompt not in ("login", "select_account"):
-        svc.directory.oauth.update_pending(
-            pending["id"],
-            tenant_id=session["tenant_id"],
-            user_id=session["user_id"],
-            amr=session["amr"],
-        )
-        pending = {
-            **pending,
-            "tenant_id": session["tenant_id"],
-            "user_id": session["user_id"],
-            "amr": session["amr"],
-        }
-        return signin_flow.continue_signin(pending)
-    domain_hint = params.get("domain_hint")
-    if domain_hint:
-        owner = svc.directory.tenants.verified_domain_owner(domain_hint)
-        tenant = svc.directory.tenants.get(owner["tenant_id"]) if owner else None
-        allowed = tenant and (not pending.get("tenant_id") or pending["tenant_id"] == tenant["id"])
-        if allowed and owner["authentication_type"] == "Federated":
-            return begin_federated_signin(tenant, owner, params.get("login_hint"), pending)
-    if params.get("login_hint"):
-        return signin_flow.submit_username(pending, params["login_hint"])
-    return pages.username_page(pending)
-
-
-def _pending_or_error() -> dict | Response:
+def _pending(step: Callable[[SignInMachine, dict], Outcome]) -> Response:
+    """Run ``step`` on the pending sign-in the form's ``ctx`` names (expired: the error page)."""
     pending = signin_flow.load_pending(request.form.get("ctx"))
-    return pending if pending is not None else signin_flow.expired_context()
+    if pending is None:
+        return signin_flow.expired_context()
+    return signin_flow.run(lambda m: step(m, pending))
 
 
-@bp.post("/common/login")
+@bp.post(pages.LOGIN_ACTION)
 def login():
-    pending = _pending_or_error()
-    if isinstance(pending, Response):
-        return pending
-    upn = request.form.get("loginfmt", "")
-    if "passwd" in request.form:
-        return signin_flow.submit_password(pending, upn, request.form.get("passwd", ""))
-    return signin_flow.submit_username(pending, upn)
+    form = request.form
+    upn = form.get("loginfmt", "")
+    if "passwd" in form:
+        return _pending(lambda m, p: m.submit_password(p, upn, form.get("passwd", "")))
+    return _pending(lambda m, p: m.submit_username(p, upn))
 
 
 @bp.post(pages.CHANGE_PASSWORD_ACTION)
 def change_password():
-    pending = _pending_or_error()
-    if isinstance(pending, Response):
-        return pending
     form = request.form
-    return signin_flow.submit_password_change(
-        pending,
-        form.get("currentPassword", ""),
-        form.get("newPassword", ""),
-        form.get("confirmNewPassword", ""),
-    )
+    current, new = form.get("currentPassword", ""), form.get("newPassword", "")
+    confirm = form.get("confirmNewPassword", "")
+    return _pending(lambda m, p: m.submit_password_change(p, current, new, confirm))
 
 
 @bp.post(pages.MFA_ACTION)
 def mfa():
-    pending = _pending_or_error()
-    if isinstance(pending, Response):
-        return pending
-    return signin_flow.submit_mfa(pending, request.form.get("otc", ""))
+    code = request.form.get("otc", "")
+    return _pending(lambda m, p: m.submit_mfa(p, code))
 
 
 @bp.post(pages.MFA_REGISTER_ACTION)
 def mfa_register():
-    pending = _pending_or_error()
-    if isinstance(pending, Response):
-        return pending
-    return signin_flow.submit_mfa_registration(pending, request.form.get("otc", ""))
+    code = request.form.get("otc", "")
+    return _pending(lambda m, p: m.submit_mfa_registration(p, code))
 
 
 @bp.post(pages.CONSENT_ACTION)
 def consent():
-    pending = _pending_or_error()
-    if isinstance(pending, Response):
-        return pending
-    return signin_flow.submit_consent(
-        pending,
-        request.form.get("decision", "cancel"),
-        request.form.get("consent_org") in ("true", "on", "1"),
-    )
+    accept = request.form.get("decision", "cancel") == "accept"
+    consent_org = request.form.get("consent_org") in ("true", "on", "1")
+    return _pending(lambda m, p: m.submit_consent(p, accept, consent_org))
 
 
 @bp.route("/<tenant>/oauth2/v2.0/logout", methods=["GET", "POST"])
@@ -240,7 +189,7 @@ def admin_consent(tenant: str):
     pending = svc.directory.oauth.new_pending(
         tenant, tenant_row["id"] if tenant_row else None, "adminconsent", params
     )
-    return _start(svc, pending)
+    return signin_flow.run(lambda m: m.start(pending))
 
 
 @bp.get("/error")

@@ -16,6 +16,7 @@ LOGIN = "https://login.lab.test"
 GRAPH = "https://graph.lab.test"
 APP_REDIRECT = "https://app.example/cb"
 DOMAIN = "contosolab.onmicrosoft.com"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 DOC = {
     "tenant": "Contoso",
@@ -25,7 +26,13 @@ DOC = {
         {
             "userPrincipalName": "mfa@{domain}",
             "password": "Mfa-Passw0rd!",
-            "mfa": {"totp_secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"},
+            "mfa": {"totp_secret": TOTP_SECRET},
+        },
+        {"userPrincipalName": "reg@{domain}", "password": "Reg-Passw0rd!", "mfa": "required"},
+        {
+            "userPrincipalName": "new@{domain}",
+            "password": "New-Passw0rd!",
+            "forceChangePasswordNextSignIn": True,
         },
     ],
     "apps": [
@@ -35,7 +42,13 @@ DOC = {
             "redirect_uris": [APP_REDIRECT],
             "delegated_scopes": ["User.Read"],
             "admin_consent": True,
-        }
+        },
+        {
+            "displayName": "Consent app",
+            "client_secret": "consent-secret",
+            "redirect_uris": [APP_REDIRECT],
+            "delegated_scopes": ["User.Read"],
+        },
     ],
 }
 
