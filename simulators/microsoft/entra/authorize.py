@@ -9,45 +9,13 @@ from flask import Blueprint, Response, redirect, request
 from simulators.microsoft.entra import pages, signin_flow
 from simulators.microsoft.entra.aadsts import AADSTS, AadstsError
 from simulators.microsoft.entra.errors import error_page, redirect_with_error
-from simulators.microsoft.entra.scopes import parse_scopes
+from simulators.microsoft.entra.signin import authorization
 from simulators.microsoft.entra.signin.machine import SignInMachine
 from simulators.microsoft.entra.signin.outcomes import Outcome
 from simulators.microsoft.ids import new_guid
-from simulators.microsoft.services import Services, services
-
-MULTI_TENANT = ("common", "organizations", "consumers")
-PROMPTS = ("login", "none", "consent", "select_account")
-RESPONSE_MODES = ("query", "form_post", "fragment")
+from simulators.microsoft.services import services
 
 bp = Blueprint("ms_authorize", __name__, template_folder="templates")
-
-
-def _client(svc: Services, segment: str) -> tuple[dict | None, dict]:
-    """(tenant or None for common/organizations, app row) — or raise for the error page."""
-    tenant = None
-    if segment.lower() not in MULTI_TENANT:
-        tenant = svc.directory.tenants.resolve(segment)
-        if tenant is None:
-            raise AadstsError(90002, tenant=segment)
-    client_id = request.values.get("client_id")
-    if not client_id:
-        raise AadstsError(900144, parameter="client_id")
-    if tenant is not None:
-        app = svc.directory.apps.get(tenant["id"], client_id)
-    else:
-        app = svc.directory.apps.in_any_tenant(client_id)
-    if app is None:
-        raise AadstsError(700016, client_id=client_id, tenant=segment)
-    return tenant, app
-
-
-def _redirect_uri(app: dict) -> str:
-    redirect_uri = request.values.get("redirect_uri")
-    if not redirect_uri:
-        raise AadstsError(900971)
-    if redirect_uri not in app["redirect_uris"]:
-        raise AadstsError(50011, redirect_uri=redirect_uri, client_id=app["client_id"])
-    return redirect_uri
 
 
 @bp.route("/<tenant>/oauth2/v2.0/authorize", methods=["GET", "POST"])
@@ -55,60 +23,23 @@ def authorize(tenant: str):
     svc = services()
     args = request.values
     try:
-        tenant_row, app = _client(svc, tenant)
-        redirect_uri = _redirect_uri(app)
+        found = authorization.client(svc.directory, tenant, args)
     except AadstsError as err:
         svc.journal("authorize", ok=False, aadsts=err.code)
         return error_page(err)
-    response_mode = args.get("response_mode") or "query"
-    state = args.get("state")
-    correlation = request.headers.get("client-request-id") or new_guid()
-
-    def to_client(err: AadstsError) -> Response:
-        svc.journal("authorize", ok=False, aadsts=err.code, client_id=app["client_id"])
-        mode = response_mode if response_mode in RESPONSE_MODES else "query"
-        return redirect_with_error(
-            redirect_uri, err, state=state, response_mode=mode, correlation=correlation
-        )
-
     try:
-        if "code" not in (args.get("response_type") or "").split():
-            raise AadstsError(900144, parameter="response_type")
-        if response_mode not in ("query", "form_post"):
-            raise AadstsError(9002313, detail=f"response_mode '{response_mode}' is not supported.")
-        prompt = args.get("prompt")
-        if prompt and prompt not in PROMPTS:
-            raise AadstsError(9002313, detail=f"invalid prompt value '{prompt}'.")
-        method = args.get("code_challenge_method") or (
-            "plain" if args.get("code_challenge") else None
-        )
-        if method not in (None, "S256", "plain"):
-            raise AadstsError(9002313, detail="code_challenge_method must be S256 or plain.")
-        scopes = parse_scopes(args.get("scope"), svc.ctx.url("graph"), tenant)
-        if not scopes.oidc and not scopes.graph and not scopes.default:
-            raise AadstsError(900144, parameter="scope")
+        params = authorization.authorize_params(args, found, svc.ctx.url("graph"), tenant)
     except AadstsError as err:
-        return to_client(err)
-
-    params = {
-        "client_id": app["client_id"],
-        "redirect_uri": redirect_uri,
-        "response_mode": response_mode,
-        "state": state,
-        "nonce": args.get("nonce"),
-        "scope": args.get("scope"),
-        "oidc_scopes": scopes.oidc,
-        "graph_scopes": scopes.graph,
-        "default_scope": scopes.default,
-        "code_challenge": args.get("code_challenge"),
-        "code_challenge_method": method,
-        "prompt": prompt,
-        "login_hint": args.get("login_hint"),
-        "domain_hint": args.get("domain_hint"),
-    }
-    pending = svc.directory.oauth.new_pending(
-        tenant, tenant_row["id"] if tenant_row else None, "authorize", params
-    )
+        svc.journal("authorize", ok=False, aadsts=err.code, client_id=found.app["client_id"])
+        correlation = request.headers.get("client-request-id") or new_guid()
+        return redirect_with_error(
+            found.redirect_uri,
+            err,
+            state=args.get("state"),
+            response_mode=authorization.error_response_mode(args),
+            correlation=correlation,
+        )
+    pending = svc.directory.oauth.new_pending(tenant, found.tenant_id, "authorize", params)
     return signin_flow.run(lambda m: m.start(pending))
 
 
@@ -174,21 +105,11 @@ def admin_consent(tenant: str):
     """Admin consent for an app's application permissions and configured delegated scopes."""
     svc = services()
     try:
-        tenant_row, app = _client(svc, tenant)
-        redirect_uri = _redirect_uri(app)
+        found = authorization.client(svc.directory, tenant, request.args)
     except AadstsError as err:
         return error_page(err)
-    params = {
-        "client_id": app["client_id"],
-        "redirect_uri": redirect_uri,
-        "response_mode": "query",
-        "state": request.args.get("state"),
-        "scope": request.args.get("scope") or "https://graph.microsoft.com/.default",
-        "prompt": "login" if request.args.get("prompt") == "login" else None,
-    }
-    pending = svc.directory.oauth.new_pending(
-        tenant, tenant_row["id"] if tenant_row else None, "adminconsent", params
-    )
+    params = authorization.admin_consent_params(request.args, found)
+    pending = svc.directory.oauth.new_pending(tenant, found.tenant_id, "adminconsent", params)
     return signin_flow.run(lambda m: m.start(pending))
 
 

@@ -131,4 +131,3 @@ def complete_signin(
 ) -> Response:
     """The user is authenticated: see ``SignInMachine.complete``."""
     return run(lambda m: m.complete(pending, user, amr, tenant_id=tenant_id))
-
