@@ -56,9 +56,9 @@ class MicrosoftSystem(System):
                 token_endpoint,
             )
 
-            for bp in (discovery.bp, token_endpoint.bp, realm.bp, authorize.bp):
-                app.register_blueprint(bp)
-            saml_sp.register_saml_sp(app, self.ctx, self)  # /login.srf, the federated leg
+            app.extensions[saml_sp.EXTENSION] = saml_sp.new_saml_sp(self.ctx, self.directory)
+            for module in (discovery, token_endpoint, realm, authorize, saml_sp):
+                app.register_blueprint(module.bp)
         elif host == "graph":
             from simulators.microsoft.graph import (
                 batch,

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, redirect, request
+from flask import Blueprint, Response, current_app, redirect, request
 from lxml import etree
 
 from simulators.core.context import LabContext
@@ -34,6 +33,7 @@ from simulators.microsoft.entra.saml_rules import (
     mfa_verdict,
 )
 from simulators.microsoft.ids import new_guid
+from simulators.microsoft.model.directory import Directory
 from simulators.microsoft.services import Services, services
 from simulators.saml import constants as c
 from simulators.saml.bindings import decode_post_value, redirect_url
@@ -274,17 +274,14 @@ def _fail(
     return error_page(err, correlation)
 
 
-def register_saml_sp(
-    app: Flask, ctx: LabContext, microsoft_system: Any, *, clock_skew: timedelta | None = None
+def new_saml_sp(
+    ctx: LabContext, directory: Directory, *, clock_skew: timedelta | None = None
 ) -> SamlSp:
-    """Serve ``/login.srf`` on the login host's ``app``.
+    """The SP the ``/login.srf`` route reads from ``app.extensions[EXTENSION]``.
 
     ``clock_skew`` defaults to ``$M365LAB_SAML_CLOCK_SKEW_SECONDS`` or five minutes.
     """
     if clock_skew is None:
         env = os.environ.get(SKEW_ENV)
         clock_skew = timedelta(seconds=float(env)) if env else DEFAULT_CLOCK_SKEW
-    saml_sp = SamlSp(ctx, microsoft_system.directory, clock_skew)
-    app.extensions[EXTENSION] = saml_sp
-    app.register_blueprint(bp)
-    return saml_sp
+    return SamlSp(ctx, directory, clock_skew)
