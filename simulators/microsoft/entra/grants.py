@@ -262,7 +262,9 @@ class TokenEndpoint:
         app = self._authenticated_app(req, tenant)
         return grant.issue(self.deps, req, tenant, app, row)
 
-    def _tenant(self, req: TokenRequest, tenant: dict | None, grant: Grant, row: dict | None):
+    def _tenant(
+        self, req: TokenRequest, tenant: dict | None, grant: Grant, row: dict | None
+    ) -> dict:
         """The named tenant, else the grant's; a grant of another tenant is no grant here."""
         grant_tenant = (row or {}).get("tenant_id")
         if tenant is None:

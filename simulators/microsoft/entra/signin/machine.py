@@ -110,12 +110,16 @@ class SignInMachine:
             correlation_id=pending["correlation_id"],
         )
 
-    def fail(self, pending: dict, err: AadstsError, *, user=None, upn=None) -> ShowError:
+    def fail(
+        self, pending: dict, err: AadstsError, *, user: dict | None = None, upn: str | None = None
+    ) -> ShowError:
         """Stop the sign-in on Microsoft's error page."""
         self.record(pending, "failure", user=user, upn=upn, err=err)
         return ShowError(err, pending["correlation_id"])
 
-    def fail_to_client(self, pending: dict, err: AadstsError, *, user=None) -> ErrorToClient:
+    def fail_to_client(
+        self, pending: dict, err: AadstsError, *, user: dict | None = None
+    ) -> ErrorToClient:
         """Stop the sign-in and tell the client on its redirect URI."""
         self.record(pending, "failure", user=user, err=err)
         return self._to_client(pending, err, pending["params"].get("response_mode", "query"))
