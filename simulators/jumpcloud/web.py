@@ -75,13 +75,6 @@ def with_query(url: str, **params: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def otpauth_uri(secret: str, account: str, issuer: str) -> str:
-    """The ``otpauth://`` URI an authenticator app reads from the enrolment QR code."""
-    import pyotp
-
-    return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=issuer)
-
-
 def qr_png_data_uri(text: str, scale: int = 5) -> str | None:
     """A ``data:image/png`` QR code, or None when the ``qrcode`` package is missing.
 

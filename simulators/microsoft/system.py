@@ -56,13 +56,12 @@ class MicrosoftSystem(System):
                 token_endpoint,
             )
 
-            for bp in (discovery.bp, token_endpoint.bp, realm.bp, authorize.bp):
-                app.register_blueprint(bp)
-            saml_sp.register_saml_sp(app, self.ctx, self)  # /login.srf, the federated leg
+            app.extensions[saml_sp.EXTENSION] = saml_sp.new_saml_sp(self.ctx, self.directory)
+            for module in (discovery, token_endpoint, realm, authorize, saml_sp):
+                app.register_blueprint(module.bp)
         elif host == "graph":
             from simulators.microsoft.graph import (
                 batch,
-                common,
                 directory,
                 domains,
                 errors,
@@ -72,8 +71,8 @@ class MicrosoftSystem(System):
                 users,
             )
 
-            del batch, directory, domains, groups, managers, policies, users  # on common.bp
-            app.register_blueprint(common.bp)
+            for module in (users, groups, managers, directory, domains, policies, batch):
+                app.register_blueprint(module.bp)
             register_error_renderer(app, "/v1.0", errors.render)
         elif host == "portal":
             from simulators.microsoft.portal import routes

@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import pyotp
+from simulators.core import totp
+from simulators.core.passwords import hash_password, verify_password
 
 from .base import Backend, dumps, loads
 from .errors import BadRequest, Conflict, JumpCloudError, NotFound, PasswordRejected
@@ -15,7 +16,7 @@ from .events import Events
 from .hooks import UserChanged
 from .ids import is_object_id, iso, parse_iso
 from .orgs import Orgs
-from .passwords import hash_password, verify_password, violations
+from .passwords import violations
 from .query import Query, project, to_sql
 from .schema import user_field_sql
 
@@ -644,7 +645,7 @@ class Users:
         row = self.row(org_id, user_id)
         if row["totp_pending"]:
             return row["totp_pending"]
-        secret = pyotp.random_base32()
+        secret = totp.new_secret()
         with self.backend.tx() as db:
             db.execute("UPDATE users SET totp_pending = ? WHERE id = ?", (secret, user_id))
         return secret
@@ -675,12 +676,7 @@ class Users:
             )
 
     def totp_ok(self, secret: str, code: str) -> bool:
-        code = "".join((code or "").split())
-        if not code.isdigit():
-            return False
-        return pyotp.TOTP(secret).verify(
-            code, for_time=int(self.backend.clock.timestamp()), valid_window=1
-        )
+        return totp.verify(secret, code, self.backend.clock.timestamp())
 
     def mfa_required(self, org_id: str, doc: dict) -> bool:
         return bool(

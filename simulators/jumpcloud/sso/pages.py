@@ -11,7 +11,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, render_template
 
-from simulators.jumpcloud.web import csrf_token, otpauth_uri, qr_png_data_uri
+from simulators.core.totp import provisioning_uri
+from simulators.jumpcloud.web import csrf_token, qr_png_data_uri
 from simulators.saml.bindings import post_form_html
 
 from .errors import SsoRefusal
@@ -56,7 +57,7 @@ def mfa_enroll_page(
     action: str, app_label: str, secret: str, account: str, error: SsoRefusal | None = None
 ) -> Response:
     """The User Portal's TOTP enrolment, for ``app_label``'s step-up."""
-    uri = otpauth_uri(secret, account, "JumpCloud")
+    uri = provisioning_uri(secret, account, "JumpCloud")
     return _page(
         "jc_portal/mfa_enroll.html",
         action=action,

@@ -11,12 +11,12 @@ from flask import Blueprint, Response, redirect, render_template, request, sessi
 from flask.typing import ResponseReturnValue
 
 from simulators.core.errors import register_error_renderer
+from simulators.core.totp import provisioning_uri
 
 from ..web import (
     csrf_ok,
     csrf_token,
     error_page,
-    otpauth_uri,
     portal,
     qr_png_data_uri,
     same_lab_url,
@@ -223,7 +223,7 @@ def mfa_enroll() -> ResponseReturnValue:
         else:
             error = Failure.INVALID_OTP
     secret = model.users.begin_totp_enrollment(state["org"], state["id"])
-    uri = otpauth_uri(
+    uri = provisioning_uri(
         secret, user["email"], f"JumpCloud {model.orgs.get(state['org'])['displayName']}"
     )
     return _mfa_render(

@@ -273,6 +273,21 @@ _TABLE = [
         "invalid_request",
         "Invalid request. Request is malformed or invalid: {detail}",
     ),
+    # Emitted only by the SAML leg (``/login.srf``).
+    Aadsts(
+        90081,
+        "OrgIdWsFederationMessageInvalid",
+        "invalid_request",
+        "An error occurred when the service tried to process a WS-Federation message. "
+        "The message isn't valid.",
+    ),
+    Aadsts(
+        500081,
+        "SigningKeyNotRegistered",
+        "invalid_request",
+        "Unable to verify the token signature. The signing key identifier doesn't match any "
+        "valid registered keys.",
+    ),
 ]
 
 AADSTS: dict[int, Aadsts] = {entry.code: entry for entry in _TABLE}

@@ -6,8 +6,10 @@ import json
 
 from flask import current_app, request
 
-from simulators.microsoft.graph.common import bp, json_body, reply
+from simulators.microsoft.graph.common import graph_blueprint, json_body, reply
 from simulators.microsoft.model.errors import bad_request
+
+bp = graph_blueprint("batch", __name__)
 
 MAX_REQUESTS = 20
 KEPT_HEADERS = ("Content-Type", "Location", "Retry-After", "request-id", "client-request-id")

@@ -1,4 +1,4 @@
-"""Helpers shared by the Graph route modules: the blueprint, JSON bodies, base URLs."""
+"""Helpers shared by the Graph route modules: blueprint factory, JSON bodies, base URLs."""
 
 from __future__ import annotations
 
@@ -9,26 +9,32 @@ from simulators.microsoft.graph.auth import caller
 from simulators.microsoft.model.errors import DirectoryError, bad_request, segment_not_found
 from simulators.microsoft.services import services
 
-bp = Blueprint("ms_graph", __name__, url_prefix="/v1.0")
+PREFIX = "/v1.0"
 
 
-@bp.before_request
-def _authenticate():
+def _authenticate() -> None:
     caller()
 
 
-@bp.after_request
 def _headers(response: Response) -> Response:
     return errors.add_request_headers(response)
 
 
-@bp.errorhandler(DirectoryError)
-def _directory_error(exc: DirectoryError):
+def _directory_error(exc: DirectoryError) -> Response:
     return errors.from_directory_error(exc)
 
 
+def graph_blueprint(name: str, import_name: str) -> Blueprint:
+    """A route module's blueprint under ``/v1.0``: caller authentication, Graph headers, errors."""
+    bp = Blueprint(f"ms_graph_{name}", import_name, url_prefix=PREFIX)
+    bp.before_request(_authenticate)
+    bp.after_request(_headers)
+    bp.register_error_handler(DirectoryError, _directory_error)
+    return bp
+
+
 def graph_base() -> str:
-    return services().ctx.url("graph") + "/v1.0"
+    return services().ctx.url("graph") + PREFIX
 
 
 def json_body() -> dict:

@@ -6,11 +6,11 @@ from flask import request
 
 from simulators.microsoft.graph.auth import WRITE_ROLES, require
 from simulators.microsoft.graph.common import (
-    bp,
     cast_type,
     count_reply,
     eventual,
     graph_base,
+    graph_blueprint,
     no_content,
     reply,
 )
@@ -18,6 +18,8 @@ from simulators.microsoft.graph.serialize import USER_DEFAULT, context, parse_se
 from simulators.microsoft.model.errors import not_found, segment_not_found, unsupported_query
 from simulators.microsoft.permissions import ORGANIZATION_READ, USERS_READ, USERS_WRITE
 from simulators.microsoft.services import services
+
+bp = graph_blueprint("directory", __name__)
 
 USER_TYPE = "#microsoft.graph.user"
 # The types deleted items hold in Graph; the lab soft-deletes users only (groups go at once).

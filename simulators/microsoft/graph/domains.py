@@ -5,7 +5,13 @@ from __future__ import annotations
 from flask import Response
 
 from simulators.microsoft.graph.auth import DOMAIN_ADMIN_ROLES, require
-from simulators.microsoft.graph.common import bp, graph_base, json_body, no_content, reply
+from simulators.microsoft.graph.common import (
+    graph_base,
+    graph_blueprint,
+    json_body,
+    no_content,
+    reply,
+)
 from simulators.microsoft.graph.serialize import (
     context,
     domain_json,
@@ -21,6 +27,8 @@ from simulators.microsoft.permissions import (
     FEDERATION_WRITE,
 )
 from simulators.microsoft.services import services
+
+bp = graph_blueprint("domains", __name__)
 
 
 def _tenants():

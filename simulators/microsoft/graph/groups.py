@@ -8,9 +8,9 @@ from flask import Response, request
 
 from simulators.microsoft.graph.auth import WRITE_ROLES, require
 from simulators.microsoft.graph.common import (
-    bp,
     count_reply,
     graph_base,
+    graph_blueprint,
     json_body,
     no_content,
     reply,
@@ -31,6 +31,8 @@ from simulators.microsoft.permissions import (
     USERS_READ,
 )
 from simulators.microsoft.services import services
+
+bp = graph_blueprint("groups", __name__)
 
 GROUP_TYPE = "#microsoft.graph.group"
 USER_TYPE = "#microsoft.graph.user"

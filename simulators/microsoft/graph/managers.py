@@ -5,10 +5,18 @@ from __future__ import annotations
 from flask import request
 
 from simulators.microsoft.graph.auth import WRITE_ROLES, require
-from simulators.microsoft.graph.common import bp, graph_base, json_body, no_content, reply
+from simulators.microsoft.graph.common import (
+    graph_base,
+    graph_blueprint,
+    json_body,
+    no_content,
+    reply,
+)
 from simulators.microsoft.graph.serialize import context, parse_select, user_json
 from simulators.microsoft.permissions import USERS_READ, USERS_WRITE
 from simulators.microsoft.services import services
+
+bp = graph_blueprint("managers", __name__)
 
 USER_TYPE = "#microsoft.graph.user"
 

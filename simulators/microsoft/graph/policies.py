@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from simulators.microsoft.graph.auth import DOMAIN_ADMIN_ROLES, require
-from simulators.microsoft.graph.common import bp, graph_base, json_body, no_content, reply
+from simulators.microsoft.graph.common import (
+    graph_base,
+    graph_blueprint,
+    json_body,
+    no_content,
+    reply,
+)
 from simulators.microsoft.graph.serialize import context
 from simulators.microsoft.model.errors import bad_request
 from simulators.microsoft.model.tenants import unknown_property
 from simulators.microsoft.permissions import POLICIES_READ, POLICIES_WRITE
 from simulators.microsoft.services import services
+
+bp = graph_blueprint("policies", __name__)
 
 POLICY_ID = "00000000-0000-0000-0000-000000000005"
 PATH = "/policies/identitySecurityDefaultsEnforcementPolicy"

@@ -8,10 +8,10 @@ from flask import request
 
 from simulators.microsoft.graph.auth import WRITE_ROLES, require
 from simulators.microsoft.graph.common import (
-    bp,
     count_reply,
     eventual,
     graph_base,
+    graph_blueprint,
     json_body,
     no_content,
     reply,
@@ -21,6 +21,8 @@ from simulators.microsoft.model.errors import bad_request
 from simulators.microsoft.model.user_query import UserLister, UserQuery
 from simulators.microsoft.permissions import ME_READ, USERS_READ, USERS_WRITE
 from simulators.microsoft.services import services
+
+bp = graph_blueprint("users", __name__)
 
 QUERY_OPTIONS = ("$filter", "$search", "$orderby", "$top", "$count", "$select", "$skiptoken")
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from simulators.core.passwords import hash_password
 from simulators.core.repository import Repository
 from simulators.microsoft.ids import ROLE_TEMPLATES, is_guid, iso, new_guid
 from simulators.microsoft.model.errors import (
@@ -17,7 +18,7 @@ from simulators.microsoft.model.errors import (
     invalid_values,
     not_found,
 )
-from simulators.microsoft.model.passwords import hash_password, is_complex
+from simulators.microsoft.model.passwords import is_complex
 from simulators.microsoft.model.schema import USER_COLLECTION_COLUMNS, USER_STRING_COLUMNS
 from simulators.microsoft.model.tenants import Tenants, unknown_property
 

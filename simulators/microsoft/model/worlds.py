@@ -42,10 +42,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from simulators.core.passwords import hash_password
 from simulators.microsoft.ids import OFFICE_HOME_APP_ID, iso, new_guid
 from simulators.microsoft.model.directory import Directory
 from simulators.microsoft.model.errors import DirectoryError
-from simulators.microsoft.model.passwords import generate_password, hash_password
+from simulators.microsoft.model.passwords import generate_password
 from simulators.microsoft.model.users import role_ids
 from simulators.microsoft.permissions import APPLICATION_PERMISSIONS, DELEGATED_SCOPES
 

@@ -6,13 +6,9 @@ import random
 
 import pytest
 
+from simulators.core.passwords import hash_password, verify_password
 from simulators.microsoft.entra.aadsts import AADSTS, AadstsError, message
-from simulators.microsoft.model.passwords import (
-    generate_password,
-    hash_password,
-    is_complex,
-    verify_password,
-)
+from simulators.microsoft.model.passwords import generate_password, is_complex
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Entra's sign-in as a plain state machine (``machine``) that returns outcomes (``outcomes``)."""
