@@ -38,11 +38,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from simulators.core.passwords import hash_password
+
 from .model import JumpCloudModel
 from .model.apps import CONFIG_KEYS, CUSTOM, OFFICE365
 from .model.errors import JumpCloudError
 from .model.orgs import merged_settings
-from .model.passwords import hash_password
 
 DEPARTMENTS = (
     "Sales", "Engineering", "Marketing", "Finance", "Support", "Operations", "Legal",

@@ -6,9 +6,11 @@ import copy
 import hashlib
 import secrets
 
+from simulators.core.passwords import hash_password, verify_password
+
 from .base import Backend, dumps, loads
 from .errors import BadRequest, NotFound, Unauthorized
-from .passwords import hash_password, merged_policy, verify_password
+from .passwords import merged_policy
 
 USER_STATES_ON_CREATE = ("ACTIVATED", "STAGED")
 TOKEN_LIFETIME_SECONDS = 3600

@@ -1,16 +1,10 @@
-"""Password hashing and the organization password policy."""
+"""The organization password policy (hashing is ``simulators.core.passwords``)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import os
 import re
 
-ITERATIONS = 1000
-"""PBKDF2-SHA256 rounds. Lab-grade on purpose: ~0.25 ms a hash keeps API create throughput and
-bulk seeding fast; the salt is per hash, so equal passwords never share a stored value."""
+from simulators.core.passwords import verify_password
 
 DEFAULT_POLICY: dict = {
     "allowUnenrolledMFAPasswordReset": False,
@@ -75,26 +69,6 @@ def merged_policy(overrides: dict | None) -> dict:
                 raise ValueError(f"password policy {key} must be an integer in [{low}, {high}]")
         policy[key] = value
     return policy
-
-
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    salt = salt or os.urandom(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, ITERATIONS)
-    salt_b64, digest_b64 = base64.b64encode(salt).decode(), base64.b64encode(digest).decode()
-    return f"pbkdf2_sha256${ITERATIONS}${salt_b64}${digest_b64}"
-
-
-def verify_password(password: str, stored: str | None) -> bool:
-    if not stored:
-        return False
-    try:
-        _, rounds, salt_b64, digest_b64 = stored.split("$")
-        salt = base64.b64decode(salt_b64)
-        expected = base64.b64decode(digest_b64)
-    except ValueError:
-        return False
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, int(rounds))
-    return hmac.compare_digest(digest, expected)
 
 
 def _sequential_or_repetitive(password: str) -> bool:

@@ -9,14 +9,9 @@ import zlib
 
 import pytest
 
+from simulators.core.passwords import hash_password, verify_password
 from simulators.jumpcloud.model.ids import is_object_id, iso, new_object_id
-from simulators.jumpcloud.model.passwords import (
-    DEFAULT_POLICY,
-    hash_password,
-    merged_policy,
-    verify_password,
-    violations,
-)
+from simulators.jumpcloud.model.passwords import DEFAULT_POLICY, merged_policy, violations
 from simulators.jumpcloud.model.query import All, Any_, Condition, Query, apply, matches, to_sql
 from simulators.jumpcloud.web import qr_png_data_uri
 
