@@ -17,7 +17,7 @@ import argparse
 import logging
 import time
 
-from harness.consent import authorize_with_user_agent
+from harness.clients.consent import authorize_with_user_agent
 from harness.lab import Lab, LabOptions
 from simulators.core.httpclient import lab_session
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import requests
 
-from harness.consent import authorize_with_user_agent
+from harness.clients.consent import authorize_with_user_agent
+from harness.clients.useragent import Page, UserAgent
 from harness.lab import Lab
-from harness.useragent import Page, UserAgent
 from simulators.core.httpclient import lab_session
 
 

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 from simulators.core.httpclient import lab_session
 from simulators.jumpcloud.m365.tables import TABLES
 

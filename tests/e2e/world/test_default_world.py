@@ -20,7 +20,7 @@ def lab(tmp_path_factory):
 
 def _journey(lab: Lab, person: dict) -> Journey:
     def totp(secret: str, _host: str) -> str:
-        return pyotp.TOTP(secret).at(lab.ctx.clock.now())
+        return pyotp.TOTP(secret).at(lab.clock.now())
 
     creds = Credentials(
         username=person["upn"],
@@ -149,5 +149,6 @@ def test_cli_reset_rebuilds_the_default_world(lab):
     data = json.loads((lab.ctx.state_dir / "lab.json").read_text())
     assert data["microsoft"]["tenant_id"] != before
     alice = next(p for p in data["people"] if p["upn"].startswith("alice@"))
-    lab.world = {k: data[k] for k in ("microsoft", "jumpcloud", "people", "world_id")}
+    lab.reload()
+    assert lab.world().tenant_id == data["microsoft"]["tenant_id"]
     assert sign_in_microsoft(_journey(lab, alice)).outcome == "ok"

@@ -13,8 +13,8 @@ import time
 import pytest
 import requests
 
-from harness.split import free_port_block
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
+from harness.lab.split import free_port_block
 from simulators.core.httpclient import lab_session
 
 CLI = [sys.executable, "-m", "harness.cli"]

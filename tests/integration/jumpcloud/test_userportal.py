@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyotp
 import pytest
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 
 from .conftest import PASSWORD
 
