@@ -77,7 +77,7 @@ def main() -> None:
         api = lab_session(ctx.ca_file)
         api.headers["x-api-key"] = jc["api_key"]
         base = ctx.url("console") + "/api"
-        engine = next(e for e in lab.system("jumpcloud").extensions if hasattr(e, "engine")).engine
+        engine = lab.sync_engine()
 
         before = engine.counter.total
         started = time.perf_counter()

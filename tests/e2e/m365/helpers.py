@@ -57,8 +57,7 @@ class World:
     @property
     def engine(self):
         """The JumpCloud system's M365 sync engine (to read its Graph request counter)."""
-        system = self.lab.system("jumpcloud")
-        return next(e for e in system.extensions if hasattr(e, "engine")).engine
+        return self.lab.sync_engine()
 
     def url(self, host: str) -> str:
         return self.lab.ctx.url(host)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harness.clients.consent import authorize_with_user_agent
-from harness.errors import ConsentError
 from harness.clients.useragent import UserAgent
+from harness.errors import ConsentError
 
 from .helpers import new_world
 

@@ -72,13 +72,9 @@ def test_the_integration_was_authorized_through_the_consent_flow(lab):
     ).json()
     (m365,) = [d for d in directories if d["type"] == "office_365"]
     assert m365["oAuthStatus"].get("error") in (None, "")
-    journal = session.get(
-        f"{lab.ctx.url('login')}/_lab/journal",
-        headers={"Authorization": f"Bearer {lab.ctx.admin_token}"},
-    ).json()
     consent_posts = [
         e
-        for e in journal["entries"]
+        for e in lab.journal()
         if e["host"] == "login" and e["method"] == "POST" and "consent" in e["url"].lower()
     ]
     assert consent_posts, "consent was given through the real pages"
@@ -86,7 +82,7 @@ def test_the_integration_was_authorized_through_the_consent_flow(lab):
 
 @pytest.mark.parametrize("name", ["alice", "nora", "bob", "carol", "dave", "erin", "ivan"])
 def test_each_persons_sign_in_outcome_is_what_lab_json_says(lab, name):
-    person = next(p for p in lab.descriptor()["people"] if p["upn"].startswith(name + "@"))
+    person = next(p for p in lab.world().people if p["upn"].startswith(name + "@"))
     outcome = sign_in_microsoft(_journey(lab, person))
     assert outcome.outcome == person["sign_in"], outcome.as_dict()
     if person["sign_in"] == "ok":
