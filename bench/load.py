@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import tree_rss_mb
 from bench.sso import Served, Target, fresh_browser, one_process_lab, split_lab
-from harness.federation import graph_token
+from harness.lab.federation import graph_token
 from harness.testkit import Person, portal_signin
 from simulators.core.httpclient import lab_session
 from simulators.core.journal import Journal

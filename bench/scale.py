@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._common import installed_env, rss_mb  # noqa: E402
-from harness.consent import authorize_with_user_agent  # noqa: E402
+from harness.clients.consent import authorize_with_user_agent  # noqa: E402
 from harness.lab import Lab, LabOptions  # noqa: E402
 from simulators.core.httpclient import lab_session  # noqa: E402
 

@@ -33,8 +33,8 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.clients.useragent import UserAgent
 from harness.testkit import Person, assert_signed_in, portal_signin
-from harness.useragent import UserAgent
 from simulators.jumpcloud.sso.issuance import Delivery, build_signed_response
 from simulators.jumpcloud.sso.model import SamlApp, SsoUser
 from simulators.saml import constants as c

@@ -29,15 +29,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harness.descriptor import LabDescriptor  # noqa: E402
 from harness.drivers import release_thread_resources  # noqa: E402
 from harness.drivers.browser import chromium_available  # noqa: E402
 from harness.lab import Lab, LabOptions  # noqa: E402
+from harness.lab.descriptor import LabDescriptor  # noqa: E402
+from harness.lab.world import create_world  # noqa: E402
 from harness.scenario.context import StepContext  # noqa: E402
 from harness.scenario.loader import load_all  # noqa: E402
 from harness.scenario.registry import REGISTRY  # noqa: E402
 from harness.scenario.runner import Runner, RunOptions  # noqa: E402
-from harness.world import create_world  # noqa: E402
 from simulators.core.journal import new_trace_id  # noqa: E402
 
 PASSWORD = "Bench-Sso-Passw0rd!"
@@ -142,7 +142,7 @@ def generate_suite(directory: Path, copies: int) -> int:
 
 def run_cli_suite(directory: Path, workers: int, report: Path) -> tuple[float, str]:
     """Wall seconds of ``m365lab run DIRECTORY -n WORKERS`` (its own labs) and its last line."""
-    command = [sys.executable, "-m", "harness.run_cli", str(directory), "-n", str(workers)]
+    command = [sys.executable, "-m", "harness.cli", "run", str(directory), "-n", str(workers)]
     started = time.perf_counter()
     done = subprocess.run(
         [*command, "--report", str(report)], cwd=ROOT, capture_output=True, text=True

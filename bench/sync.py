@@ -17,7 +17,7 @@ import argparse
 import logging
 import time
 
-from harness.consent import authorize_with_user_agent
+from harness.clients.consent import authorize_with_user_agent
 from harness.lab import Lab, LabOptions
 from simulators.core.httpclient import lab_session
 
@@ -77,7 +77,7 @@ def main() -> None:
         api = lab_session(ctx.ca_file)
         api.headers["x-api-key"] = jc["api_key"]
         base = ctx.url("console") + "/api"
-        engine = next(e for e in lab.system("jumpcloud").extensions if hasattr(e, "engine")).engine
+        engine = lab.sync_engine()
 
         before = engine.counter.total
         started = time.perf_counter()

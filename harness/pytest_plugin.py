@@ -4,7 +4,7 @@ Register it with the ``pytest11`` entry point (or ``-p harness.pytest_plugin``).
 ``--driver http|browser``, ``--lab lab.json`` (a running lab; default: one in-process lab per
 session, i.e. per xdist worker), ``--scenario-steps MODULE``, ``--scenario-artifacts DIR``.
 Fixtures: ``lab`` (the lab's descriptor), ``world`` (a fresh world), ``http_user`` (a
-:class:`~harness.useragent.UserAgent`), ``browser_user`` (a Playwright page).
+:class:`~harness.clients.useragent.UserAgent`), ``browser_user`` (a Playwright page).
 """
 
 from __future__ import annotations
@@ -15,7 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from harness.scenario.loader import SCENARIO_SUFFIXES
+from harness.clients.useragent import UserAgent
+from harness.drivers.browser import MISSING_MESSAGE, BrowserDriver, chromium_available
+from harness.lab.descriptor import LabDescriptor
+from harness.lab.lab import Lab, LabOptions
+from harness.lab.world import create_world
+from harness.report.junit import failure_text
+from harness.scenario.errors import ScenarioLoadError, StepDefinitionError
+from harness.scenario.loader import SCENARIO_SUFFIXES, load_scenario, steps_modules_for
+from harness.scenario.registry import load_steps_module
+from harness.scenario.runner import Runner, RunOptions
+from simulators.core.journal import new_trace_id
 
 SCENARIOS_DIR = "scenarios"
 
@@ -46,15 +56,11 @@ class LabHandle:
         self._descriptor = None
 
     def descriptor(self):
-        from harness.descriptor import LabDescriptor
-
         if self._descriptor is None:
             path = self.config.getoption("--lab")
             if path:
                 self._descriptor = LabDescriptor.load(path)
             else:
-                from harness.lab import Lab, LabOptions
-
                 self._lab = Lab(LabOptions(port_base=0, default_world=False)).start()
                 self._descriptor = LabDescriptor(self._lab.descriptor_path, self._lab.descriptor())
         return self._descriptor
@@ -69,8 +75,6 @@ _HANDLE = pytest.StashKey[LabHandle]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from harness.scenario.registry import load_steps_module
-
     config.stash[_HANDLE] = LabHandle(config)
     for module in config.getoption("--scenario-steps") or []:
         load_steps_module(module)
@@ -92,17 +96,12 @@ class ScenarioFile(pytest.File):
     """One scenario file: validated at collection, one item."""
 
     def collect(self):
-        from harness.scenario.loader import load_scenario, steps_modules_for
-        from harness.scenario.registry import load_steps_module
-
         for module in steps_modules_for([self.path], [self.config.rootpath]):
             load_steps_module(module)
         scenario = load_scenario(self.path)
         yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
 
     def repr_failure(self, excinfo, style=None):
-        from harness.scenario.errors import ScenarioLoadError, StepDefinitionError
-
         if isinstance(excinfo.value, ScenarioLoadError | StepDefinitionError):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
@@ -126,8 +125,6 @@ class ScenarioItem(pytest.Item):
         self.result = None
 
     def runtest(self) -> None:
-        from harness.scenario.runner import Runner, RunOptions
-
         driver = self.config.getoption("--driver")
         if driver == "browser":
             _skip_without_chromium()
@@ -141,8 +138,6 @@ class ScenarioItem(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ScenarioFailed):
-            from harness.report.junit import failure_text
-
             return failure_text(excinfo.value.result)
         return super().repr_failure(excinfo, style=style)
 
@@ -151,8 +146,6 @@ class ScenarioItem(pytest.Item):
 
 
 def _skip_without_chromium() -> None:
-    from harness.drivers.browser import MISSING_MESSAGE, chromium_available
-
     if not chromium_available():
         pytest.skip(MISSING_MESSAGE)
 
@@ -167,8 +160,6 @@ def lab(pytestconfig: pytest.Config):
 @pytest.fixture
 def world(lab) -> Iterator:
     """A fresh, isolated world (deleted afterwards)."""
-    from harness.world import create_world
-
     client = lab.control()
     created = create_world(client, {})
     yield created
@@ -179,8 +170,6 @@ def world(lab) -> Iterator:
 @pytest.fixture
 def http_user(lab) -> Iterator:
     """A scripted user agent trusting only the lab CA, with its own trace (``.trace``)."""
-    from harness.useragent import UserAgent
-
     agent = UserAgent(lab.ca_bundle)
     yield agent
     agent.close()
@@ -190,9 +179,6 @@ def http_user(lab) -> Iterator:
 def browser_user(lab) -> Iterator:
     """A Playwright page in Chromium pinned to the lab's key, sending its own trace."""
     _skip_without_chromium()
-    from harness.drivers.browser import BrowserDriver
-    from simulators.core.journal import new_trace_id
-
     driver = BrowserDriver(lab.data["tls"]["server_spki_sha256"], trace=new_trace_id())
     yield driver.page
     driver.close()

@@ -5,7 +5,7 @@ Used by the end-to-end tests and the benchmarks; tests of one's own may use it t
 One in-process lab with both systems per test module. A world is created through the control
 plane; Microsoft users carrying ``onPremisesImmutableId`` = the JumpCloud user id are created
 through Graph (as the directory integration would), and the domain is federated from the
-Microsoft 365 connector's metadata URL by ``harness.federation`` (as JumpCloud's tooling does).
+Microsoft 365 connector's metadata URL by ``harness.lab.federation`` (as JumpCloud's tooling does).
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from dataclasses import dataclass, field
 import pyotp
 import requests
 
-from harness.descriptor import LabDescriptor
-from harness.federation import federate_domain, graph_token
-from harness.lab import Lab, LabOptions
-from harness.useragent import Page, UserAgent
-from harness.world import create_world
+from harness.clients.useragent import Page, UserAgent
+from harness.lab.federation import federate_domain, graph_token
+from harness.lab.lab import Lab, LabOptions
 from simulators.core.httpclient import lab_session
 
 PASSWORD = "Lab-Pass-2024!x"
@@ -53,11 +51,11 @@ class Person:
 
     def totp(self, lab: Lab) -> str:
         assert self.totp_secret
-        return pyotp.TOTP(self.totp_secret).at(lab.ctx.clock.now())
+        return pyotp.TOTP(self.totp_secret).at(lab.clock.now())
 
     def ms_totp(self, lab: Lab) -> str:
         assert self.ms_totp_secret
-        return pyotp.TOTP(self.ms_totp_secret).at(lab.ctx.clock.now())
+        return pyotp.TOTP(self.ms_totp_secret).at(lab.clock.now())
 
 
 @dataclass
@@ -131,11 +129,10 @@ class FederatedWorld:
 
 def new_world(lab: Lab, jumpcloud: dict, microsoft: dict, domain: str) -> dict:
     """Create a world in both systems of the lab through the control plane; its sections."""
-    client = LabDescriptor(lab.descriptor_path, lab.descriptor()).control()
     jumpcloud.setdefault("office365", {}).setdefault("federated_domain", domain)
     doc = {"id": "w" + uuid.uuid4().hex[:10], "seed": 7, "jumpcloud": jumpcloud}
     doc["microsoft"] = microsoft
-    return create_world(client, doc).sections
+    return lab.create_world(doc).sections
 
 
 def add_microsoft_user(world: FederatedWorld, person: Person, **extra) -> dict:
@@ -158,7 +155,7 @@ def add_microsoft_user(world: FederatedWorld, person: Person, **extra) -> dict:
 
 
 def federate(world: FederatedWorld, metadata_url: str | None = None, **kwargs) -> dict:
-    """``harness.federation.federate_domain`` with the world's automation app."""
+    """``harness.lab.federation.federate_domain`` with the world's automation app."""
     microsoft = world.microsoft
     return federate_domain(
         {"urls": world.lab.ctx.topology.urls(), "ca_bundle": world.ca},
@@ -299,8 +296,7 @@ def build_world(lab: Lab, *, federated: bool = True, custom_apps: list[dict] | N
 
 def decisions(world: FederatedWorld, agent: UserAgent, host: str, event: str) -> list[dict]:
     """The decisions a host journaled for this agent's trace (newest first)."""
-    client = LabDescriptor(world.lab.descriptor_path, world.lab.descriptor()).control()
-    reply = client.call("GET", host, "/_lab/journal", params={"trace": agent.trace})
+    reply = world.lab.control().call("GET", host, "/_lab/journal", params={"trace": agent.trace})
     entries = [e for e in reply.json()["entries"] if e.get("method") == "DECISION"]
     found = [e["decision"] for e in entries if e["decision"].get("event") == event]
     return list(reversed(found))
@@ -315,5 +311,4 @@ def forget_entra_session(world: FederatedWorld, agent: UserAgent) -> None:
 
 def signin_log(world: FederatedWorld) -> list[dict]:
     """The tenant's sign-in log (newest first), read from the Microsoft system."""
-    microsoft = world.lab.system("microsoft")
-    return microsoft.directory.oauth.signins(world.microsoft["tenant_id"])
+    return world.lab.model("microsoft").oauth.signins(world.microsoft["tenant_id"])

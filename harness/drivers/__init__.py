@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from harness.drivers.base import Driver, DriverError, UnexpectedPage
+from harness.drivers.browser import BrowserDriver, release_thread_browser
+from harness.drivers.http import HttpDriver
 
 DRIVERS = ("http", "browser")
 
@@ -18,12 +20,8 @@ def make_driver(
 ) -> Driver:
     """A new driver of kind ``name`` carrying ``trace`` on every request."""
     if name == "http":
-        from harness.drivers.http import HttpDriver
-
         return HttpDriver(ca_bundle, trace=trace)
     if name == "browser":
-        from harness.drivers.browser import BrowserDriver
-
         if not spki_sha256:
             raise DriverError("lab.json has no tls.server_spki_sha256 to pin the lab's key with")
         return BrowserDriver(spki_sha256, trace=trace, headed=headed, slow_mo=slow_mo)
@@ -32,11 +30,7 @@ def make_driver(
 
 def release_thread_resources() -> None:
     """Stop what drivers of this thread keep between scenarios (the shared Chromium)."""
-    import sys
-
-    browser = sys.modules.get("harness.drivers.browser")
-    if browser is not None:
-        browser.release_thread_browser()
+    release_thread_browser()
 
 
 __all__ = [

@@ -114,7 +114,7 @@ def chromium_executable(playwright=None) -> str | None:
 def _sync_api():
     """``playwright.sync_api``; ChromiumMissing saying how to install it when it is missing."""
     try:
-        from playwright import sync_api
+        from playwright import sync_api  # here: Playwright is optional (the browser extra)
     except ImportError as exc:
         raise ChromiumMissing(PLAYWRIGHT_MISSING) from exc
     return sync_api

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from harness.clients.useragent import Form, Page, UserAgent, UserAgentError
 from harness.drivers.base import Driver, DriverError
 from harness.drivers.pages import PageSpec
-from harness.useragent import Form, Page, UserAgent, UserAgentError
 
 
 class HttpDriver(Driver):
-    """Drives :class:`harness.useragent.UserAgent`."""
+    """Drives :class:`harness.clients.useragent.UserAgent`."""
 
     name = "http"
 

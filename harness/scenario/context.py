@@ -9,12 +9,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import requests
 
-from harness.descriptor import LabClient, LabDescriptor
 from harness.drivers import Driver, make_driver
+from harness.lab.descriptor import LabClient, LabDescriptor
+from harness.lab.world import World
 from harness.scenario.errors import StepError
-from harness.world import World
 from simulators.core.httpclient import lab_session
 from simulators.core.journal import TRACE_HEADER
 
@@ -207,8 +208,6 @@ class StepContext:
 
     def totp(self, secret: str, host: str = "login") -> str:
         """The TOTP code for ``secret`` at the lab clock's time on ``host``."""
-        import pyotp
-
         try:
             return pyotp.TOTP(secret).at(self.lab_now(host))
         except (ValueError, TypeError) as exc:

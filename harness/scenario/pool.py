@@ -16,7 +16,9 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.util import Finalize
 from pathlib import Path
 
-from harness.scenario.loader import Scenario
+from harness.lab.descriptor import LabDescriptor
+from harness.lab.lab import Lab, LabOptions
+from harness.scenario.loader import Scenario, load_all
 from harness.scenario.results import ScenarioResult
 from harness.scenario.runner import Runner, RunOptions
 
@@ -32,10 +34,6 @@ _start_error = ""
 def _start_worker(paths: Sequence[str], steps: Sequence[str], options: RunOptions) -> None:
     """Load the scenarios' custom steps and start this worker's lab (stopped at its exit)."""
     global _runner, _start_error
-    from harness.descriptor import LabDescriptor
-    from harness.lab import Lab, LabOptions
-    from harness.scenario.loader import load_all
-
     try:
         load_all(paths, steps=steps)
         lab = Lab(LabOptions(port_base=0, default_world=False)).start()

@@ -18,6 +18,7 @@ Steps that change lab-wide state (the clock, fault rules) are registered with
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 import inspect
@@ -246,8 +247,6 @@ class Registry:
         return self.get(name) is not None
 
     def suggest(self, name: str) -> str:
-        import difflib
-
         close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.8)
         return f" (did you mean {', '.join(close)}?)" if close else ""
 

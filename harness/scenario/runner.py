@@ -20,15 +20,16 @@ from pathlib import Path
 
 import requests
 
-from harness.descriptor import LabClient, LabDescriptor
 from harness.drivers import release_thread_resources
+from harness.errors import WorldError
+from harness.lab.descriptor import LabClient, LabDescriptor
+from harness.lab.world import create_world
 from harness.scenario.context import StepContext
 from harness.scenario.errors import ExpectationFailed, ResolveError, StepError
 from harness.scenario.loader import Scenario, display_path
 from harness.scenario.registry import REGISTRY, Registry
 from harness.scenario.results import ERROR, FAILED, PASSED, ScenarioResult, StepResult
 from harness.scenario.values import resolve
-from harness.world import WorldError, create_world
 from simulators.core.journal import new_trace_id, redact_tree
 
 

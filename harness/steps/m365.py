@@ -2,7 +2,7 @@
 
 Everything goes through JumpCloud's public admin API (``/api/v2/office365s/{id}``, ``x-api-key``)
 except consent, which a Global Administrator gives through the real OAuth pages
-(:func:`harness.consent.authorize_with_user_agent`).
+(:func:`harness.clients.consent.authorize_with_user_agent`).
 ``user`` arguments take a JumpCloud user id, a username, or an email address.
 """
 
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from harness.clients.consent import authorize_with_user_agent
+from harness.clients.useragent import UserAgent
+from harness.errors import ConsentError
 from harness.scenario.context import StepContext
 from harness.scenario.errors import ExpectationFailed, StepError
 from harness.scenario.registry import step
 from harness.steps.jumpcloud import JumpCloudApi
-from harness.useragent import UserAgent
 
 
 def _office365(ctx: StepContext) -> str:
@@ -48,8 +50,6 @@ def authorize(
     Microsoft sign-in and consent pages as a Global Administrator (default: the world's), for the
     organization. ``expect`` is ``ok`` or the error code the flow ends on. Returns ``outcome``
     and the instance's ``oauth`` status."""
-    from harness.consent import ConsentError, authorize_with_user_agent
-
     admin = ctx.section("jumpcloud", "admin")
     agent = UserAgent(ctx.descriptor.ca_bundle, trace=ctx.trace)
     try:

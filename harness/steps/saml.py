@@ -20,7 +20,8 @@ import requests
 
 from harness.drivers import flows
 from harness.drivers.pages import MS_ERROR
-from harness.federation import MFA_BEHAVIORS, FederationError, federate_domain, read_metadata
+from harness.errors import FederationError
+from harness.lab.federation import MFA_BEHAVIORS, federate_domain, read_metadata
 from harness.scenario.context import StepContext
 from harness.scenario.errors import ExpectationFailed, StepError
 from harness.scenario.registry import step

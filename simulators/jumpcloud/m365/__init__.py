@@ -19,7 +19,7 @@ Loaded by the JumpCloud system as an extension (``attach``). What it does and wh
 - resilience (``retry``, ``graphclient``, ``worker``): Retry-After honoured with bounded retries,
   one token refresh on 401, per-user sync status for other errors, an optional propagation
   delay on the lab clock worked off by a background thread.
-- ``harness.consent.authorize_with_user_agent`` (outside the simulator) drives the consent
+- ``harness.clients.consent.authorize_with_user_agent`` (outside the simulator) drives the consent
   like an admin's browser.
 """
 

@@ -60,6 +60,11 @@ class Domains:
         with self._lock:
             self._cache.pop(office365_id, None)
 
+    def cached(self) -> set[str]:
+        """Instances whose domains are cached in this process."""
+        with self._lock:
+            return set(self._cache)
+
 
 def verified(domain: dict | None) -> bool:
     return bool(domain and domain.get("isVerified"))

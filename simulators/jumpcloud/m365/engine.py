@@ -119,9 +119,14 @@ class SyncEngine:
     def forget_all(self) -> None:
         with self.model.store.transaction() as db:
             tables.forget_all(db)
+        self._forget_cached(self.cached_instances())
+
+    def cached_instances(self) -> set[str]:
+        """Instances this process still caches something about (Graph client, settings,
+        domains)."""
         with self._clients_lock:
             instances = set(self._clients)
-        self._forget_cached(instances | self.settings.cached())
+        return instances | self.settings.cached() | self.domains.cached()
 
     def _forget_cached(self, instances: Iterable[str]) -> None:
         for office365_id in instances:

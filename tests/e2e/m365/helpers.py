@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import requests
 
-from harness.consent import authorize_with_user_agent
+from harness.clients.consent import authorize_with_user_agent
+from harness.clients.useragent import Page, UserAgent
 from harness.lab import Lab
-from harness.useragent import Page, UserAgent
 from simulators.core.httpclient import lab_session
 
 
@@ -57,8 +57,7 @@ class World:
     @property
     def engine(self):
         """The JumpCloud system's M365 sync engine (to read its Graph request counter)."""
-        system = self.lab.system("jumpcloud")
-        return next(e for e in system.extensions if hasattr(e, "engine")).engine
+        return self.lab.sync_engine()
 
     def url(self, host: str) -> str:
         return self.lab.ctx.url(host)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.consent import ConsentError
+from harness.errors import ConsentError
 
 from .helpers import new_world
 

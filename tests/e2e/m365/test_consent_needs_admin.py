@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.consent import ConsentError, authorize_with_user_agent
-from harness.useragent import UserAgent
+from harness.clients.consent import authorize_with_user_agent
+from harness.clients.useragent import UserAgent
+from harness.errors import ConsentError
 
 from .helpers import new_world
 

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 from simulators.core.httpclient import lab_session
 from simulators.jumpcloud.m365.tables import TABLES
 
@@ -49,7 +49,7 @@ def test_dropping_a_world_with_pending_sync_and_lockout_work_logs_no_error(lab, 
         assert w.engine.links.dirty(w.o365), "a push is pending when the world is dropped"
         reply = admin.delete(f"{lab.ctx.url('console')}/_lab/worlds/{w.id}", timeout=30)
         assert reply.status_code in (200, 204), reply.text
-        db = lab.system("jumpcloud").model.store.db
+        db = lab.model("jumpcloud").store.db
         pending = [  # cancelled with the world, before any background purge
             t for t in TABLES
             if db.execute(f"SELECT COUNT(*) FROM {t} WHERE org_id = ?",

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 from simulators.core.httpclient import lab_session
 
 from .helpers import new_world

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 
 from .helpers import new_world
 

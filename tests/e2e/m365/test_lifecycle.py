@@ -124,7 +124,7 @@ def test_federated_users_get_the_immutable_id_but_no_password(world):
     world.portal_signin("gus", PASSWORD)
     status = world.statuses()[world.user_id("gus")]["syncStatus"]
     assert status["code"] == 200 and "federated" in status["message"]
-    model = world.lab.system("jumpcloud").model
+    model = world.lab.model("jumpcloud")
     skipped = model.events.list(world.jc["org_id"], event_type="m365_password_skipped")
     assert skipped and skipped[0]["resource"]["id"] == world.user_id("gus")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 
 from .helpers import new_world
 
@@ -35,7 +35,7 @@ def world(lab):
 
 def test_a_rule_added_through_the_model_alone_is_pushed(world):
     """No HTTP request names the instance: only the model's hook can tell the engine."""
-    model = world.lab.system("jumpcloud").model
+    model = world.lab.model("jumpcloud")
     org = world.jc["org_id"]
     assert world.ms_user("kim@fabrikam-set.com")["jobTitle"] is None
     rule = model.office365.add_rule(org, world.o365, {"builtIn": "user_job_title"})

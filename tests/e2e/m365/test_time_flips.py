@@ -3,10 +3,9 @@ other action: right after ``PUT /_lab/clock``, or when the worker next reads the
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
+from harness.lab import wait_until
 from simulators.core.httpclient import lab_session
 
 from .helpers import new_world
@@ -48,15 +47,6 @@ def _put_clock(world, seconds: float) -> None:
     assert reply.status_code == 200, reply.text
 
 
-def _eventually(check, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
-
-
 def test_expiry_by_clock_change_suspends_then_a_clock_moved_back_restores(world):
     assert _enabled(world, "exp")
     try:
@@ -84,7 +74,7 @@ def test_the_worker_notices_time_passing_without_a_clock_request(world):
     clock = world.lab.ctx.clock
     clock.advance(31 * DAY)  # in-process: no PUT /_lab/clock, no subscription call
     try:
-        assert _eventually(lambda: _enabled(world, "exp") is False)
+        wait_until(lambda: _enabled(world, "exp") is False, 5)
     finally:
         clock.advance(-31 * DAY)
-    assert _eventually(lambda: _enabled(world, "exp") is True)
+    wait_until(lambda: _enabled(world, "exp") is True, 5)

@@ -22,8 +22,8 @@ import re
 
 import pytest
 
+from harness.clients.useragent import UserAgent
 from harness.testkit import Person, add_microsoft_user, build_world, jumpcloud_signin, start_lab
-from harness.useragent import UserAgent
 from simulators.core.httpclient import lab_session
 
 PUBLIC = {

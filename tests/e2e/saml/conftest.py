@@ -22,5 +22,5 @@ def world(lab):
 @pytest.fixture
 def clock(lab):
     """The lab clock, put back to real time after the test."""
-    yield lab.ctx.clock
-    lab.ctx.clock.reset()
+    yield lab.clock
+    lab.clock.reset()

@@ -34,11 +34,9 @@ from flask import Flask, Request, Response, jsonify, request, session
 from lxml import etree
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from harness.descriptor import LabDescriptor
+from harness.clients.useragent import Page, UserAgent
 from harness.lab import Lab
 from harness.testkit import PASSWORD, Person, start_lab
-from harness.useragent import Page, UserAgent
-from harness.world import create_world
 from simulators.core.httpclient import lab_session
 from simulators.saml import constants as saml_spec
 from simulators.saml.keys import SigningKeyPair
@@ -276,9 +274,8 @@ def build_sp_world(lab: Lab, server: SpServer, profiles: Mapping[str, Profile]) 
         "groups": [{"name": name, "members": ["alice"]} for name in GROUPS],
         "apps": apps,
     }
-    client = LabDescriptor(lab.descriptor_path, lab.descriptor()).control()
     doc = {"id": "w" + uuid.uuid4().hex[:10], "seed": 7, "jumpcloud": jumpcloud}
-    sections = create_world(client, doc).sections
+    sections = lab.create_world(doc).sections
     person.jc_id = sections["jumpcloud"]["users"][0]["id"]
     return SpWorld(lab, sections, server, person, keys)
 

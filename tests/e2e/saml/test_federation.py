@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from harness.cli import CliError
-from harness.federation import FederationError, add_federate_parser, cmd_federate
+from harness.cli.federate import add_federate_parser, cmd_federate
+from harness.errors import CliError, FederationError
 from harness.testkit import build_world, federate
 
 

@@ -66,7 +66,7 @@ def test_enforce_on_an_idp_initiated_signin(world, behaviour):
     home = jumpcloud_signin(world, judy, agent.get(world.url("console") + "/userconsole/login"))
     page = agent.get(home.link(f"app-tile-{world.jumpcloud['m365_sso_app_id']}"))
     assert page.page_id == "jc.userportal.mfa.enroll", page  # Entra asked the IdP for MFA
-    code = pyotp.TOTP(page.text_of("totp-secret")).at(world.lab.ctx.clock.now())
+    code = pyotp.TOTP(page.text_of("totp-secret")).at(world.lab.clock.now())
     page = page.form("mfa-enroll-form").fill(otp=code).submit()
     assert_signed_in(page, judy)
     accepted = decisions(world, agent, "login", "saml_assertion_accepted")[0]
@@ -83,7 +83,7 @@ def test_enforce_sends_the_user_back_to_the_idp_for_mfa(world, behaviour):
     assert page.page_id == "jc.userportal.mfa.enroll", page
     assert page.url.startswith(world.url("sso"))
     secret = page.text_of("totp-secret")
-    code = pyotp.TOTP(secret).at(world.lab.ctx.clock.now())
+    code = pyotp.TOTP(secret).at(world.lab.clock.now())
     bad = page.form("mfa-enroll-form").fill(otp="000000").submit()
     assert bad.text_of("error-code") == "jumpcloud:mfa_failed"
     page = bad.form("mfa-enroll-form").fill(otp=code).submit()

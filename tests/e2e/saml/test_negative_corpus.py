@@ -63,7 +63,7 @@ def cases(lab):
 
 @pytest.fixture
 def frozen(lab, clock):
-    clock.freeze(helpers.NOW)
+    clock.set(helpers.NOW)
     return clock
 
 

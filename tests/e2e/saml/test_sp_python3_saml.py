@@ -292,7 +292,7 @@ def test_is_passive_without_a_session(world):
 
 def test_force_authn_with_a_live_session_asks_for_the_password_again(world):
     agent = portal_session(world)
-    asked = world.lab.ctx.clock.now().replace(microsecond=0)
+    asked = world.lab.clock.now().replace(microsecond=0)
     seen = len(agent.history)
     page = start_login(world, agent, "attrs", force_authn=True)
     assert page.page_id == "jc.userportal.signin", page  # not the ACS: no silent answer
@@ -316,9 +316,9 @@ def test_a_sign_in_that_never_gets_fresh_ends_on_an_error_page(world):
     agent = portal_session(world)
     page = start_login(world, agent, "attrs", force_authn=True)
     resume = page.form("login-form").get("return_to")
-    model = world.lab.system("jumpcloud").model
+    model = world.lab.model("jumpcloud")
     user = model.users.get(world.sections["jumpcloud"]["org_id"], world.person.jc_id)
-    stale = world.lab.ctx.clock.timestamp() - 3600
+    stale = world.lab.clock.timestamp() - 3600
     shown = []
     while len(shown) <= MAX_LOGINS and (not shown or shown[-1].page_id == "jc.userportal.signin"):
         ticket = model.mint_sso_ticket(user, mfa_done=False, auth_time=stale)

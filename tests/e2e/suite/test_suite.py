@@ -15,9 +15,9 @@ from xml.etree import ElementTree as ET
 import pytest
 from rich.console import Console
 
+from harness.cli.run import EXIT_FAILED, EXIT_INVALID, EXIT_OK, add_run_parser, cmd_run
 from harness.drivers.browser import MISSING_MESSAGE, chromium_available
 from harness.lab import Lab, LabOptions
-from harness.run_cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK, add_run_parser, cmd_run
 
 REPO = Path(__file__).resolve().parents[3]
 SCENARIOS = REPO / "scenarios"

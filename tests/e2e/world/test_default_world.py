@@ -20,7 +20,7 @@ def lab(tmp_path_factory):
 
 def _journey(lab: Lab, person: dict) -> Journey:
     def totp(secret: str, _host: str) -> str:
-        return pyotp.TOTP(secret).at(lab.ctx.clock.now())
+        return pyotp.TOTP(secret).at(lab.clock.now())
 
     creds = Credentials(
         username=person["upn"],
@@ -72,13 +72,9 @@ def test_the_integration_was_authorized_through_the_consent_flow(lab):
     ).json()
     (m365,) = [d for d in directories if d["type"] == "office_365"]
     assert m365["oAuthStatus"].get("error") in (None, "")
-    journal = session.get(
-        f"{lab.ctx.url('login')}/_lab/journal",
-        headers={"Authorization": f"Bearer {lab.ctx.admin_token}"},
-    ).json()
     consent_posts = [
         e
-        for e in journal["entries"]
+        for e in lab.journal()
         if e["host"] == "login" and e["method"] == "POST" and "consent" in e["url"].lower()
     ]
     assert consent_posts, "consent was given through the real pages"
@@ -86,7 +82,7 @@ def test_the_integration_was_authorized_through_the_consent_flow(lab):
 
 @pytest.mark.parametrize("name", ["alice", "nora", "bob", "carol", "dave", "erin", "ivan"])
 def test_each_persons_sign_in_outcome_is_what_lab_json_says(lab, name):
-    person = next(p for p in lab.descriptor()["people"] if p["upn"].startswith(name + "@"))
+    person = next(p for p in lab.world().people if p["upn"].startswith(name + "@"))
     outcome = sign_in_microsoft(_journey(lab, person))
     assert outcome.outcome == person["sign_in"], outcome.as_dict()
     if person["sign_in"] == "ok":
@@ -149,5 +145,6 @@ def test_cli_reset_rebuilds_the_default_world(lab):
     data = json.loads((lab.ctx.state_dir / "lab.json").read_text())
     assert data["microsoft"]["tenant_id"] != before
     alice = next(p for p in data["people"] if p["upn"].startswith("alice@"))
-    lab.world = {k: data[k] for k in ("microsoft", "jumpcloud", "people", "world_id")}
+    lab.reload()
+    assert lab.world().tenant_id == data["microsoft"]["tenant_id"]
     assert sign_in_microsoft(_journey(lab, alice)).outcome == "ok"

@@ -7,8 +7,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 
+from harness.lab import wait_until
 from simulators.core.topology import free_ports
 
 
@@ -56,12 +56,13 @@ def test_serve_processes_and_a_remote_default_world(tmp_path):
             )
         )
         lab_json = tmp_path / "dashboard" / "lab.json"
-        deadline = time.monotonic() + 120
-        while not lab_json.exists():
+
+        def built() -> bool:
             for proc in procs:
                 assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline, "default world not built in time"
-            time.sleep(0.2)
+            return lab_json.exists()
+
+        wait_until(built, 120, 0.2, what="the default world built")
         data = json.loads(lab_json.read_text())
         assert data["admin_token"] == "split-token"
         assert {p["sign_in"] for p in data["people"]} >= {"ok", "AADSTS51004"}

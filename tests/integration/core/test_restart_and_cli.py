@@ -7,9 +7,8 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
-from harness.lab import Lab, LabOptions
+from harness.lab import Lab, LabOptions, wait_until
 from simulators.core.httpclient import lab_session
 
 from .labsystems import RelaySystem
@@ -104,11 +103,12 @@ def test_up_env_status_and_clean_stop(tmp_path):
         env={**os.environ, **env},
     )
     try:
-        deadline = time.monotonic() + 20
-        while not (tmp_path / "xdg" / "m365lab" / "lab.json").exists():
+
+        def published() -> bool:
             assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+            return (tmp_path / "xdg" / "m365lab" / "lab.json").exists()
+
+        wait_until(published, 20, 0.1, what="lab.json published")
         shell = _run("env", env=env)
         assert shell.returncode == 0
         assert "export REQUESTS_CA_BUNDLE=" in shell.stdout

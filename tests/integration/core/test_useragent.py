@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from harness.useragent import UserAgent, UserAgentError
+from harness.clients.useragent import UserAgent, UserAgentError
 from simulators.core.httpclient import LabClient
 from simulators.core.journal import current_trace
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from harness.run_cli import add_run_parser, cmd_run
+from harness.cli.run import add_run_parser, cmd_run
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "scenarios" / "examples"

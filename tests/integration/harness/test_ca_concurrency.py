@@ -8,10 +8,11 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 from urllib.parse import urlsplit
 
 import pytest
+
+from harness.lab import wait_until
 
 CLI = [sys.executable, "-m", "harness.cli"]
 LABS = 3
@@ -27,14 +28,15 @@ def _up(state, ca_dir) -> subprocess.Popen:
 
 
 def _descriptor(state, proc) -> dict:
-    deadline = time.monotonic() + 60
-    while True:
+
+    def written() -> dict | None:
         try:
             return json.loads((state / "lab.json").read_text())
         except (OSError, ValueError):
             assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline, "the lab did not write lab.json"
-            time.sleep(0.05)
+            return None
+
+    return wait_until(written, 60, 0.05, what="lab.json written")
 
 
 def _verify(url: str, ca_bundle: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 from simulators.core.httpclient import lab_session
 
 

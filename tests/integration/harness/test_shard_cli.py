@@ -9,9 +9,9 @@ from xml.etree import ElementTree as ET
 
 from rich.console import Console
 
-from harness.cli import build_parser
+from harness.cli.main import build_parser
+from harness.cli.run import EXIT_FAILED, EXIT_INVALID, EXIT_OK, cmd_report
 from harness.report.store import read_results
-from harness.run_cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK, cmd_report
 
 from .helpers import FAILING, run, write_scenario
 

@@ -3,6 +3,7 @@ that was acknowledged: pending exports are pushed after the next start."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -13,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from harness.lab import WaitTimeout, wait_until
 from simulators.core.httpclient import lab_session
 
 CLI = [sys.executable, "-m", "harness.cli"]
@@ -24,17 +26,18 @@ def _up(state) -> tuple[subprocess.Popen, dict]:
         [*CLI, "up", "--port-base", "0", "--state-dir", str(state)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 90
-    while True:
+
+    def up() -> dict | None:
         try:
             data = json.loads((state / "lab.json").read_text())
             if "people" in data and data.get("pid") == proc.pid:
-                return proc, data
+                return data
         except (OSError, ValueError):
             pass
         assert proc.poll() is None, proc.stderr.read()
-        assert time.monotonic() < deadline, "the lab did not come up"
-        time.sleep(0.1)
+        return None
+
+    return proc, wait_until(up, 90, 0.1, what="the lab up with its default world")
 
 
 def _graph(lab: dict):
@@ -103,15 +106,18 @@ def test_sigterm_during_a_burst_of_binds(tmp_path):
     proc, lab = _up(state)  # same ports and state: pending exports resume
     try:
         graph = _graph(lab)
-        deadline = time.monotonic() + 60
         missing = sorted(acknowledged)
-        while missing and time.monotonic() < deadline:
-            missing = [
+
+        def exported() -> bool:
+            missing[:] = [
                 i for i in missing
                 if graph.get(f"{lab['urls']['graph']}/users/burst{i}@fabrikam.com",
                              timeout=30).status_code != 200
             ]  # fmt: skip
-            time.sleep(0.5)
+            return not missing
+
+        with contextlib.suppress(WaitTimeout):
+            wait_until(exported, 60, 0.5)
         assert missing == [], f"acknowledged binds not exported after the restart: {missing}"
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -8,13 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
-from harness.split import free_port_block
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
+from harness.lab import wait_until
+from harness.lab.split import free_port_block
 from simulators.core.httpclient import lab_session
 
 CLI = [sys.executable, "-m", "harness.cli"]
@@ -29,11 +29,12 @@ def split_lab(tmp_path_factory):
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 90
-    while "people" not in _descriptor(state):
+
+    def up() -> bool:
         assert proc.poll() is None, proc.stderr.read()
-        assert time.monotonic() < deadline, "the split lab did not come up"
-        time.sleep(0.2)
+        return "people" in _descriptor(state)
+
+    wait_until(up, 90, 0.2, what="the split lab up with its default world")
     yield state, proc
     if proc.poll() is None:
         proc.terminate()

@@ -198,7 +198,7 @@ def test_every_served_route_conforms(jc, world):
         ("v1", "DELETE", f"/systemusers/{bo}", {}),
     ]
     assert domain.status_code == 201
-    o365_model = jc.lab.system("jumpcloud").model.office365
+    o365_model = jc.lab.model("jumpcloud").office365
     provider, o365_model.import_provider = o365_model.import_provider, None  # engine-free shape
     try:
         run(api, calls)

@@ -309,7 +309,7 @@ def test_office365_associations_users_sync_status(jc, api, world):
     assert {c["to"]["id"] for c in conns} == {uid(world, "ann"), dan}
     groups = api.get(f"/api/v2/office365s/{o365}/usergroups").json()
     assert [g["id"] for g in groups] == [world["groups"]["sales"]]
-    model = jc.lab.system("jumpcloud").model
+    model = jc.lab.model("jumpcloud")
     model.office365.upsert_binding(
         world["org_id"], o365, dan, external_id="entra-1", immutable_id="im1"
     )
@@ -350,7 +350,7 @@ def test_domains(api, world):
 
 def test_import_users_without_engine(jc, api, world):
     path = f"/api/v2/office365s/{world['office365_id']}/import/users"
-    model = jc.lab.system("jumpcloud").model
+    model = jc.lab.model("jumpcloud")
     engine, model.office365.import_provider = model.office365.import_provider, None
     assert api.get(path, params={"top": 5}).json() == {"top": 5, "skipToken": "", "users": []}
     assert api.get(path, params={"top": 0}).status_code == 400

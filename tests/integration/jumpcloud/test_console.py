@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 from simulators.saml.metadata import parse_idp_metadata
 
 from .conftest import PASSWORD
@@ -50,7 +50,7 @@ def test_wrong_admin_password(jc, world):
 
 
 def test_users_page_shows_binding_columns_and_creates(jc, world, admin):
-    model = jc.lab.system("jumpcloud").model
+    model = jc.lab.model("jumpcloud")
     model.office365.upsert_binding(world["org_id"], world["office365_id"], ivy(world),
                                    immutable_id="SU1NVVQ=")  # fmt: skip
     page = admin.get(jc.console + "/users")

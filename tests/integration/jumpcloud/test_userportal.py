@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyotp
 import pytest
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 
 from .conftest import PASSWORD
 
@@ -76,11 +76,11 @@ def sign_in(jc, ua, login, password=PASSWORD, return_to=None):
 
 
 def model(jc):
-    return jc.lab.system("jumpcloud").model
+    return jc.lab.model("jumpcloud")
 
 
 def totp_now(jc, secret=SECRET):
-    return pyotp.TOTP(secret).at(int(jc.ctx.clock.timestamp()))
+    return pyotp.TOTP(secret).at(int(jc.lab.clock.timestamp()))
 
 
 def test_sign_in_by_username_and_email_shows_tiles(jc, world, agent):

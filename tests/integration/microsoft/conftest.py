@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from harness.clients.useragent import UserAgent
 from harness.lab import Lab, LabOptions
-from harness.useragent import UserAgent
 from simulators.core.httpclient import lab_session
 
 from .graph_clients import world_document

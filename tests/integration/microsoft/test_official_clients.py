@@ -27,7 +27,7 @@ from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from msgraph_core import GraphClientFactory
 from msgraph_core.tasks.page_iterator import PageIterator
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 
 from .certs import idp_certificate
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pyotp
 import pytest
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 
 from .certs import idp_certificate
 
@@ -103,7 +103,7 @@ def _sign_in(agent, ms, world, upn: str, password: str = PASSWORD, **params):
 
 
 def _lab_now(ms) -> dt.datetime:
-    return ms.ctx.clock.now()
+    return ms.lab.clock.now()
 
 
 def test_successful_sign_in_returns_code_and_state(ms, world):
@@ -343,8 +343,7 @@ def test_federated_user_is_sent_to_the_idp_with_an_authn_request(ms, world):
 
 
 def test_sign_in_log_records_decisions(ms, world):
-    system = ms.lab.system("microsoft")
-    entries = system.directory.oauth.signins(world["tenant_id"], limit=500)
+    entries = ms.lab.model("microsoft").oauth.signins(world["tenant_id"], limit=500)
     codes = {e["error_code"] for e in entries}
     assert {50126, 50057, 50053} <= codes
     assert all(e["correlation_id"] for e in entries)

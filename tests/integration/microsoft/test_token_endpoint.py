@@ -8,7 +8,7 @@ import re
 import jwt
 import pytest
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 
 GRAPH_DEFAULT = "https://graph.microsoft.com/.default"
 DESCRIPTION = re.compile(

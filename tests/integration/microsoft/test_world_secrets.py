@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.useragent import UserAgent
+from harness.clients.useragent import UserAgent
 
 
 def _admin_password(ms, **doc) -> tuple[dict, str]:

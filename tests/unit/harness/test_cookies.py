@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from harness.cookies import CookieJar, default_path, parse_set_cookie, path_match
+from harness.clients.cookies import CookieJar, default_path, parse_set_cookie, path_match
 
 
 def jar_with(host: str, path: str, *headers: str) -> CookieJar:

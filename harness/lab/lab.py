@@ -10,17 +10,20 @@ import os
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import requests
-
+from harness.errors import DefaultWorldError, LabError
+from harness.lab.clock import LabClock
+from harness.lab.default_world import build as build_default_world
+from harness.lab.descriptor import LabClient, LabDescriptor, default_descriptor_path
+from harness.lab.wait import wait_answering
+from harness.lab.world import World, create_world
 from simulators.core.app import create_host_app
 from simulators.core.context import LabContext, System
 from simulators.core.files import write_private
-from simulators.core.httpclient import lab_session
 from simulators.core.server import (
     DEFAULT_ENGINE,
     HostServer,
@@ -33,7 +36,6 @@ from simulators.core.topology import (
     DEFAULT_HOST,
     DEFAULT_PORT_BASE,
     SYSTEM_HOSTS,
-    HostSpec,
     Topology,
 )
 
@@ -45,10 +47,8 @@ SYSTEM_CLASSES: dict[str, str] = {
     "dashboard": "harness.dashboard:DashboardSystem",
 }
 """Where each system's implementation lives (imported on demand)."""
-
-
-class LabError(Exception):
-    """A lab that cannot start; the message is one line a user can act on."""
+_WORLD_KEYS = ("world_id", "microsoft", "jumpcloud", "people")
+"""The default world's sections of lab.json."""
 
 
 def load_system_class(name: str) -> type[System]:
@@ -68,39 +68,6 @@ def load_system_class(name: str) -> type[System]:
             )
         raise
     return getattr(module, attr)
-
-
-def default_descriptor_path() -> Path:
-    """Where ``m365lab up`` publishes the running lab's descriptor for ``m365lab env``."""
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
-    return Path(base) / "m365lab" / "lab.json"
-
-
-def wait_answering(
-    specs: list[HostSpec],
-    ca_file: str | Path,
-    timeout: float,
-    *,
-    each_try: Callable[[], None] | None = None,
-) -> HostSpec | None:
-    """Poll each host's ``/_lab/health`` over verified HTTPS until it answers 200; returns the
-    first spec still silent when ``timeout`` runs out, else None. ``each_try`` runs before every
-    attempt (it may raise to give up early)."""
-    deadline = time.monotonic() + timeout
-    with lab_session(ca_file) as session:
-        for spec in specs:
-            while True:
-                if each_try is not None:
-                    each_try()
-                try:
-                    if session.get(spec.base_url + "/_lab/health", timeout=2).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    return spec
-                time.sleep(0.02)
-    return None
 
 
 def check_writable(path: Path) -> None:
@@ -146,9 +113,12 @@ class Lab:
         self.ctx: LabContext | None = None
         self.systems: list[System] = []
         self.servers: list[HostServer] = []
-        self.world: dict = {}
+        self.default_world: dict = {}
+        """The default world's lab.json sections (empty when the lab has none)."""
         self._temp_dir: Path | None = None
         self.descriptor_path: Path | None = None
+        self._control: LabClient | None = None
+        self._worlds: dict[str, World] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Lab:
@@ -215,7 +185,7 @@ class Lab:
             server.start()
             self.servers.append(server)
         self.wait_healthy()
-        self.world = self._load_or_build_default_world()
+        self.default_world = self._load_or_build_default_world()
         self.write_descriptor()
         return self
 
@@ -223,9 +193,7 @@ class Lab:
         """The default world's descriptor sections, built once per state dir."""
         if not self.options.default_world:
             return {}
-        from harness import world
-
-        if not world.can_build_default(self):
+        if not self.builds_default_world():
             if not self.options.remote_default_world:
                 return {}
             self.wait_healthy(timeout=120, every_host=True)
@@ -233,14 +201,17 @@ class Lab:
         path = self.ctx.state_dir / "default-world.json"
         if path.exists():
             return json.loads(path.read_text())
-        from harness.default_world import DefaultWorldError
-
         try:
-            built = world.build_default_world(self)
+            built = build_default_world(self.descriptor(), self.ctx.seed)
         except DefaultWorldError as exc:
             raise LabError(f"cannot build the default world: {exc}") from exc
         write_private(path, json.dumps(built, indent=2))
         return built
+
+    def builds_default_world(self) -> bool:
+        """The default world needs both the Microsoft and the JumpCloud system in this process."""
+        names = {s.name for s in self.systems if type(s).create_world is not System.create_world}
+        return {"microsoft", "jumpcloud"} <= names
 
     def wait_healthy(self, timeout: float = 10.0, *, every_host: bool = False) -> None:
         """Block until every served host (or every host of the topology, served elsewhere
@@ -273,6 +244,10 @@ class Lab:
         self.systems = []
 
     def stop(self) -> None:
+        if self._control is not None:
+            self._control.session.close()
+            self._control = None
+        self._worlds = {}
         self._stop_servers()
         if self.descriptor_path and self.options.publish:
             published = default_descriptor_path()
@@ -310,7 +285,7 @@ class Lab:
                 "server_spki_sha256": spki_sha256(self.server_cert),
             },
         }
-        data.update(self.world)
+        data.update(self.default_world)
         return data
 
     def write_descriptor(self) -> Path:
@@ -328,6 +303,57 @@ class Lab:
             if system.name == name:
                 return system
         raise KeyError(name)
+
+    def reload(self) -> None:
+        """Read the default world back from lab.json, after something outside this object
+        rebuilt it (``m365lab reset``)."""
+        assert self.descriptor_path is not None
+        data = json.loads(self.descriptor_path.read_text())
+        self.default_world = {k: data[k] for k in _WORLD_KEYS if k in data}
+
+    # -- the test API: what tests use instead of the lab's internals ------------------------
+    def control(self) -> LabClient:
+        """The control plane of every host (``/_lab/...``), with the admin token."""
+        if self._control is None:
+            assert self.descriptor_path is not None, "the lab is not started"
+            self._control = LabClient(LabDescriptor(self.descriptor_path, self.descriptor()))
+        return self._control
+
+    @property
+    def clock(self) -> LabClock:
+        """Lab time: read here, moved through ``PUT /_lab/clock`` in every lab process."""
+        assert self.ctx is not None, "the lab is not started"
+        return LabClock(self.control(), self.ctx.clock.timestamp)
+
+    def journal(self, trace: str | None = None, since: int | None = None) -> list[dict]:
+        """Journal entries of every process (``GET /_lab/journal``), oldest first."""
+        return self.control().journal(trace=trace, since=since)
+
+    def create_world(self, doc: dict) -> World:
+        """A new isolated world from a seed document; ``world(its id)`` finds it again."""
+        created = create_world(self.control(), doc)
+        self._worlds[created.id] = created
+        return created
+
+    def world(self, name: str = "default") -> World:
+        """A world by id: ``"default"`` (the default world) or one made by ``create_world``."""
+        if name in self._worlds:
+            return self._worlds[name]
+        if name == "default" and self.default_world:
+            sections = {k: v for k, v in self.default_world.items() if k != "world_id"}
+            return World(self.default_world.get("world_id", "default"), self.control(), sections)
+        raise KeyError(f"no world {name!r} in this lab")
+
+    def model(self, system: str) -> Any:
+        """A system's in-process model (JumpCloud's ``JumpCloudModel``, Microsoft's
+        ``Directory``): only for what no HTTP interface shows, e.g. a hook or a stored row."""
+        found = self.system(system)
+        return found.directory if system == "microsoft" else found.model
+
+    def sync_engine(self) -> Any:
+        """The JumpCloud system's Microsoft 365 sync engine (request counter, caches, links)."""
+        extensions = self.system("jumpcloud").extensions
+        return next(e for e in extensions if hasattr(e, "engine")).engine
 
 
 def _quietly(action: Callable[[], object]) -> None:

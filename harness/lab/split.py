@@ -19,17 +19,15 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.lab import LabError, check_writable, wait_answering
+from harness.errors import LabError, SplitError
+from harness.lab.lab import check_writable
+from harness.lab.wait import wait_answering
 from simulators.core.server import PortInUseError, check_port_free
 from simulators.core.tls import default_ca_dir, server_credentials
 from simulators.core.topology import HOSTS, SYSTEM_HOSTS, Topology, TopologyError
 
 SPLIT_SYSTEMS = ("microsoft", "jumpcloud")
 START_TIMEOUT = 60.0
-
-
-class SplitError(Exception):
-    """A system process could not be started or did not answer."""
 
 
 def free_port_block(args, attempts: int = 50) -> int:

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from simulators.core.context import System
-
-if TYPE_CHECKING:
-    from harness.descriptor import LabClient
-    from harness.lab import Lab
-
-
-class WorldError(Exception):
-    """The lab refused a world document; the message is the lab's."""
+from harness.errors import WorldError
+from harness.lab.descriptor import LabClient
 
 
 @dataclass
@@ -32,6 +24,25 @@ class World:
     @property
     def jumpcloud(self) -> dict:
         return self.sections.get("jumpcloud", {})
+
+    @property
+    def tenant_id(self) -> str:
+        return self.microsoft.get("tenant_id", "")
+
+    @property
+    def org_id(self) -> str:
+        return self.jumpcloud.get("org_id", "")
+
+    @property
+    def domains(self) -> list[str]:
+        """The tenant's domain names (the initial one included)."""
+        return [d if isinstance(d, str) else d.get("name", d.get("id", ""))
+                for d in self.microsoft.get("domains", [])]  # fmt: skip
+
+    @property
+    def people(self) -> list[dict]:
+        """The people the world document seeded (the default world lists them)."""
+        return self.sections.get("people", [])
 
     def delete(self) -> None:
         for host in self.client.processes().values():
@@ -58,21 +69,3 @@ def create_world(client: LabClient, doc: dict) -> World:
         world.delete()
         raise
     return world
-
-
-def _implements_worlds(system: System) -> bool:
-    return type(system).create_world is not System.create_world
-
-
-def can_build_default(lab: Lab) -> bool:
-    """The default world needs both the Microsoft and the JumpCloud system in this process."""
-    names = {s.name for s in lab.systems if _implements_worlds(s)}
-    return {"microsoft", "jumpcloud"} <= names
-
-
-def build_default_world(lab: Lab) -> dict:
-    """Create the default world (README: The default world) and return its lab.json sections."""
-    from harness.default_world import build
-
-    assert lab.ctx is not None
-    return build(lab.descriptor(), lab.ctx.seed)

@@ -5,20 +5,40 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from harness.drivers import DRIVERS
+from harness.drivers.browser import MISSING_MESSAGE, chromium_available
+from harness.errors import DescriptorError, LabError
+from harness.lab.descriptor import LabDescriptor
+from harness.lab.lab import Lab, LabOptions
+from harness.report import write_html, write_junit, write_results
+from harness.report.junit import show_value
+from harness.report.merge import merge_results
+from harness.report.store import ResultsError
+from harness.report.timeline import summarize
+from harness.scenario.errors import ScenarioLoadError
+from harness.scenario.loader import load_all
+from harness.scenario.pool import PoolError, run_in_processes
+from harness.scenario.runner import Runner, RunOptions
+from harness.scenario.selection import SelectionError, select
+from harness.scenario.shard import (
+    ShardError,
+    ShardSpec,
+    read_durations,
+    scenario_key,
+    select_shard,
+)
+
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_NOTHING = 0, 1, 2, 5
 
 
 def add_run_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``run`` to the ``m365lab`` command's subparsers."""
-    from harness.drivers import DRIVERS
-
     p = subparsers.add_parser("run", help="run scenario files (YAML) against a lab")
     p.add_argument("paths", nargs="*", default=["scenarios"], help="files or directories")
     p.add_argument(
@@ -70,11 +90,6 @@ def add_report_parser(subparsers) -> argparse.ArgumentParser:
 
 def cmd_run(args: argparse.Namespace, console: Console | None = None) -> int:
     """Validate, select, run, report. 0 all passed, 1 failures, 2 invalid files, 5 none."""
-    from harness.scenario.errors import ScenarioLoadError
-    from harness.scenario.loader import load_all
-    from harness.scenario.selection import SelectionError, select
-    from harness.scenario.shard import ShardError, ShardSpec, read_durations, select_shard
-
     console = console or Console(soft_wrap=True)
     err = Console(stderr=True, soft_wrap=True)
     try:
@@ -101,8 +116,6 @@ def cmd_run(args: argparse.Namespace, console: Console | None = None) -> int:
         err.print(f"m365lab run: no scenario selected ({len(scenarios)} found)")
         return EXIT_NOTHING
     if args.list:
-        from harness.scenario.shard import scenario_key
-
         for scenario in chosen:
             file, name = scenario_key(scenario)
             console.print(f"{file}\t{name}", markup=False, highlight=False)
@@ -110,15 +123,10 @@ def cmd_run(args: argparse.Namespace, console: Console | None = None) -> int:
     if args.check:
         console.print(f"{len(chosen)} scenario(s) valid")
         return EXIT_OK
-    if args.driver == "browser":
-        from harness.drivers.browser import MISSING_MESSAGE, chromium_available
-
-        if not chromium_available():
-            err.print(f"m365lab run: {MISSING_MESSAGE}", markup=False)
-            return EXIT_FAILED
+    if args.driver == "browser" and not chromium_available():
+        err.print(f"m365lab run: {MISSING_MESSAGE}", markup=False)
+        return EXIT_FAILED
     if args.workers > 1 and args.lab is None:
-        from harness.scenario.pool import PoolError
-
         try:
             results = _run_in_processes(args, chosen, console)
         except PoolError as exc:
@@ -139,9 +147,6 @@ class _lab:
         self.args, self.err, self.lab = args, err, None
 
     def __enter__(self):
-        from harness.descriptor import DescriptorError, LabDescriptor
-        from harness.lab import Lab, LabError, LabOptions
-
         if self.args.lab:
             try:
                 return LabDescriptor.load(self.args.lab)
@@ -162,8 +167,6 @@ class _lab:
 
 
 def _options(args):
-    from harness.scenario.runner import RunOptions
-
     return RunOptions(
         driver=args.driver,
         keep_world=args.keep_world,
@@ -194,8 +197,6 @@ def _progress(console: Console, total: int):
 
 def _run(args, descriptor, scenarios, console: Console):
     """Threads against one lab (``--lab``'s, or this process's)."""
-    from harness.scenario.runner import Runner
-
     runner = Runner(descriptor, _options(args))
     with _progress(console, len(scenarios)) as done:
         return runner.run_all(scenarios, workers=max(1, args.workers), on_done=done)
@@ -203,8 +204,6 @@ def _run(args, descriptor, scenarios, console: Console):
 
 def _run_in_processes(args, scenarios, console: Console):
     """``-n N`` with no ``--lab``: N worker processes, each with a lab of its own."""
-    from harness.scenario.pool import run_in_processes
-
     with _progress(console, len(scenarios)) as done:
         return run_in_processes(
             scenarios,
@@ -217,9 +216,6 @@ def _run_in_processes(args, scenarios, console: Console):
 
 
 def _print_result(console: Console, result) -> None:
-    from harness.report.junit import show_value
-    from harness.report.timeline import summarize
-
     style = {"passed": "green", "failed": "red", "error": "red"}.get(result.status, "yellow")
     console.print(
         f"[{style}]{result.status.upper():<6}[/] {result.name} "
@@ -243,8 +239,6 @@ def _report(args, results, console: Console) -> int:
 
 def write_reports(results, report_dir: Path, console: Console) -> int:
     """JUnit, HTML and results.json in ``report_dir``; prints the counts; the exit code."""
-    from harness.report import write_html, write_junit, write_results
-
     junit = write_junit(results, report_dir / "junit.xml")
     html = write_html(results, report_dir / "report.html")
     write_results(results, report_dir)
@@ -261,9 +255,6 @@ def write_reports(results, report_dir: Path, console: Console) -> int:
 
 def cmd_report(args: argparse.Namespace, console: Console | None = None) -> int:
     """``m365lab report merge``: 0 all passed, 1 failures, 2 unreadable or overlapping shards."""
-    from harness.report.merge import merge_results
-    from harness.report.store import ResultsError
-
     console = console or Console(soft_wrap=True)
     try:
         results = merge_results(args.directories)
@@ -274,16 +265,3 @@ def cmd_report(args: argparse.Namespace, console: Console | None = None) -> int:
         print("m365lab report merge: the shards hold no scenario results", file=sys.stderr)
         return EXIT_NOTHING
     return write_reports(results, args.out, console)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``m365lab run`` alone (``python -m harness.run_cli``) until cli.py wires it."""
-    parser = argparse.ArgumentParser(prog="m365lab")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_run_parser(sub)
-    args = parser.parse_args(["run", *(argv if argv is not None else sys.argv[1:])])
-    return cmd_run(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,7 +15,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
 
-from harness.cookies import CookieJar
+from harness.clients.cookies import CookieJar
 from simulators.core.journal import TRACE_HEADER, new_trace_id
 from simulators.core.wire import Reply, Transport, TransportError, encode_form
 

@@ -9,18 +9,19 @@ from pathlib import Path
 
 import requests
 
+from harness.errors import DescriptorError
 from simulators.core.httpclient import lab_session
 from simulators.core.topology import HOSTS
 
 
-class DescriptorError(Exception):
-    """No usable lab.json; the message says where it looked."""
+def default_descriptor_path() -> Path:
+    """Where ``m365lab up`` publishes the running lab's descriptor for ``m365lab env``."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    return Path(base) / "m365lab" / "lab.json"
 
 
 def find_descriptor(state_dir: str | Path | None = None) -> Path:
     """``--state-dir``, then ``$M365LAB_DESCRIPTOR``, then the default published location."""
-    from harness.lab import default_descriptor_path
-
     candidates: list[tuple[str, Path]] = []
     if state_dir:
         candidates.append(("--state-dir", Path(state_dir).expanduser() / "lab.json"))

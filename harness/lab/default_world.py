@@ -16,19 +16,16 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.consent import ConsentError, authorize_with_user_agent
-from harness.descriptor import LabClient, LabDescriptor
-from harness.federation import FederationError, federate_domain
-from harness.useragent import UserAgent
-from harness.world import World, WorldError, create_world
+from harness.clients.consent import authorize_with_user_agent
+from harness.clients.useragent import UserAgent
+from harness.errors import ConsentError, DefaultWorldError, FederationError, WorldError
+from harness.lab.descriptor import LabClient, LabDescriptor
+from harness.lab.federation import federate_domain
+from harness.lab.world import World, create_world
 from simulators.core.files import write_private
 from simulators.core.httpclient import lab_session
 
 FEDERATED, MANAGED = "contoso.com", "fabrikam.com"
-
-
-class DefaultWorldError(Exception):
-    """A step of building the default world failed; the message names the step."""
 
 
 @dataclass(frozen=True)

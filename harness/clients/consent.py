@@ -9,19 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from harness.useragent import Page, UserAgent
+from harness.clients.useragent import Page, UserAgent
+from harness.errors import ConsentError
 
 MAX_STEPS = 12
-
-
-class ConsentError(Exception):
-    """The flow stopped on an error page or an unexpected page; ``code`` is its #error-code."""
-
-    def __init__(self, code: str, message: str, page: Page | None = None):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.page = page
 
 
 def _console_url(lab: dict) -> str:

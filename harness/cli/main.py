@@ -12,14 +12,22 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+import requests
+from rich.console import Console
+from rich.table import Table
+
+from harness.cli.federate import add_federate_parser, cmd_federate
+from harness.cli.report_console import print_lab_table
+from harness.cli.run import add_report_parser, add_run_parser, cmd_report, cmd_run
+from harness.errors import CliError, DefaultWorldError, DescriptorError, LabError, SplitError
+from harness.lab import split
+from harness.lab.default_world import rebuild
+from harness.lab.descriptor import LabDescriptor, find_descriptor
+from harness.lab.lab import Lab, LabOptions
 from simulators.core.server import ENGINES, PortInUseError
 from simulators.core.topology import HOSTS, SYSTEM_HOSTS
 
 EXIT_USAGE = 2
-
-
-class CliError(Exception):
-    """An error reported as one line, exit status 1."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -125,9 +133,6 @@ def build_parser() -> Parser:
         if name == "env":
             p.add_argument("--json", action="store_true", help="print lab.json itself")
 
-    from harness.federation import add_federate_parser
-    from harness.run_cli import add_report_parser, add_run_parser
-
     add_run_parser(sub)
     add_report_parser(sub)
     add_federate_parser(sub)
@@ -173,9 +178,6 @@ def _run_until_signal(lab, banner, watch=None) -> int:
 
 def _start(args, systems: tuple[str, ...], default_world: bool, publish: bool):
     """Start a lab from CLI options; errors become one-line CliErrors."""
-    from harness.descriptor import DescriptorError
-    from harness.lab import Lab, LabError, LabOptions
-
     options = LabOptions(
         state_dir=args.state_dir,
         seed=args.seed,
@@ -200,26 +202,7 @@ def _start(args, systems: tuple[str, ...], default_world: bool, publish: bool):
         raise CliError(f"cannot start the lab: {exc.strerror or exc}") from exc
 
 
-def cmd_run(args) -> int:
-    from harness.run_cli import cmd_run as run
-
-    return run(args)
-
-
-def cmd_report(args) -> int:
-    from harness.run_cli import cmd_report as report
-
-    return report(args)
-
-
-def cmd_federate(args) -> int:
-    from harness.federation import cmd_federate as federate
-
-    return federate(args)
-
-
 def cmd_up(args) -> int:
-
     if args.split:
         return _up_split(args)
     lab = _start(args, ("microsoft", "jumpcloud", "dashboard"), not args.no_default_world, True)
@@ -228,11 +211,9 @@ def cmd_up(args) -> int:
 
 def _up_split(args) -> int:
     """``up --split``: the systems in child processes, the dashboard and world here."""
-    from harness import split
-
     try:
         state_dir, args.port_base, temporary = split.prepare(args)
-    except split.SplitError as exc:
+    except SplitError as exc:
         raise CliError(str(exc)) from exc
     args.state_dir = state_dir
     try:
@@ -248,7 +229,7 @@ def _up_split(args) -> int:
             return _run_until_signal(lab, banner, children.check_alive)
         finally:
             children.stop()
-    except split.SplitError as exc:
+    except SplitError as exc:
         raise CliError(str(exc)) from exc
     finally:
         if temporary:  # the children are gone: nothing writes here any more
@@ -256,15 +237,12 @@ def _up_split(args) -> int:
 
 
 def cmd_serve(args) -> int:
-
     lab = _start(args, (args.system,), args.default_world, False)
     return _run_until_signal(lab, lambda: _banner(lab))
 
 
 def _banner(lab) -> None:
     """What ``up`` and ``serve`` print: the URLs, the dashboard's sign-in link, the people."""
-    from harness.report_console import print_lab_table
-
     print_lab_table(lab.descriptor(), lab.descriptor_path, dashboard_link=_dashboard_link(lab))
 
 
@@ -276,9 +254,7 @@ def _dashboard_link(lab) -> str | None:
         return None
 
 
-def _descriptor(args):
-    from harness.descriptor import DescriptorError, LabDescriptor, find_descriptor
-
+def _descriptor(args) -> LabDescriptor:
     try:
         return LabDescriptor.load(find_descriptor(args.state_dir))
     except DescriptorError as exc:
@@ -300,10 +276,6 @@ def cmd_env(args) -> int:
 
 
 def cmd_status(args) -> int:
-    import requests
-    from rich.console import Console
-    from rich.table import Table
-
     desc = _descriptor(args)
     client = desc.control()
     table = Table(title=f"m365lab at {desc.path}")
@@ -325,10 +297,6 @@ def cmd_status(args) -> int:
 
 
 def cmd_reset(args) -> int:
-    import requests
-
-    from harness.default_world import DefaultWorldError, rebuild
-
     desc = _descriptor(args)
     try:
         desc.control().reset()
@@ -340,7 +308,3 @@ def cmd_reset(args) -> int:
         raise CliError(message) from exc
     print("m365lab: reset" + (" and rebuilt the default world" if rebuilt else ""))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

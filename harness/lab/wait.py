@@ -1,0 +1,65 @@
+"""Waiting for something the lab does in the background (a host to answer, a worker to finish)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import requests
+
+from simulators.core.httpclient import lab_session
+from simulators.core.topology import HostSpec
+
+T = TypeVar("T")
+
+
+class WaitTimeout(TimeoutError):
+    """The condition did not hold before the timeout; the message says what was awaited."""
+
+
+def wait_until(
+    predicate: Callable[[], T], timeout: float, every: float = 0.1, *, what: str = ""
+) -> T:
+    """Call ``predicate`` every ``every`` seconds until it returns something truthy, and return
+    that. Raises :class:`WaitTimeout` (naming ``what``) once ``timeout`` seconds pass first; an
+    exception from ``predicate`` ends the wait at once (a way to give up early)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise WaitTimeout(f"{what or 'condition'} not reached within {timeout:g} s")
+        time.sleep(min(every, left))
+
+
+def wait_answering(
+    specs: list[HostSpec],
+    ca_file: str | Path,
+    timeout: float,
+    *,
+    each_try: Callable[[], None] | None = None,
+) -> HostSpec | None:
+    """Poll each host's ``/_lab/health`` over verified HTTPS until it answers 200; returns the
+    first spec still silent when ``timeout`` runs out, else None. ``each_try`` runs before every
+    attempt (it may raise to give up early)."""
+    deadline = time.monotonic() + timeout
+    with lab_session(ca_file) as session:
+
+        def healthy(spec: HostSpec) -> bool:
+            if each_try is not None:
+                each_try()
+            try:
+                return session.get(spec.base_url + "/_lab/health", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        for spec in specs:
+            try:
+                wait_until(lambda s=spec: healthy(s), max(0.0, deadline - time.monotonic()), 0.02)
+            except WaitTimeout:
+                return spec
+    return None
