@@ -69,9 +69,14 @@ def capture(lab: Lab, action: Callable[[], dict[str, str]]) -> Capture:
 
 
 def sign_in(lab: Lab, name: str, driver=None) -> dict[str, str]:
-    outcome: Outcome = sign_in_microsoft(
-        _journey(lab, driver or browser_like(lab), person(lab, name))
-    )
+    """``name`` signs in at the Microsoft 365 portal (through a browser-like agent by default)."""
+    own = driver is None
+    driver = driver or browser_like(lab)
+    try:
+        outcome: Outcome = sign_in_microsoft(_journey(lab, driver, person(lab, name)))
+    finally:
+        if own:
+            driver.close()
     return {name: outcome.outcome}
 
 
@@ -91,8 +96,14 @@ def driver_signin(lab) -> Capture:
     ca = str(lab.ctx.ca_file)
 
     def both() -> dict[str, str]:
-        first = sign_in(lab, "alice", HttpDriver(ca, trace="studio-driver-trace"))
-        return {**first, **sign_in(lab, "nora", HttpDriver(ca, trace="studio-driver-trace"))}
+        outcomes: dict[str, str] = {}
+        for name in ("alice", "nora"):
+            driver = HttpDriver(ca, trace="studio-driver-trace")
+            try:
+                outcomes.update(sign_in(lab, name, driver))
+            finally:
+                driver.close()
+        return outcomes
 
     return capture(lab, both)
 
@@ -154,12 +165,12 @@ def msal_signin(lab) -> Capture:
             instance_discovery=False,
         )
         flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=redirect_uri)
-        agent = UserAgent(ca)
-        agent.headers.pop(TRACE_HEADER)
-        page = agent.get(flow["auth_uri"])
-        page = page.form("credentials").fill(loginfmt=MSAL_USER["userPrincipalName"]).submit()
-        page = page.form("credentials").fill(passwd=MSAL_USER["password"]).submit()
-        page = page.form("consent").submit("accept")
+        with UserAgent(ca) as agent:
+            agent.headers.pop(TRACE_HEADER)
+            page = agent.get(flow["auth_uri"])
+            page = page.form("credentials").fill(loginfmt=MSAL_USER["userPrincipalName"]).submit()
+            page = page.form("credentials").fill(passwd=MSAL_USER["password"]).submit()
+            page = page.form("consent").submit("accept")
         response = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
         result = app.acquire_token_by_auth_code_flow(flow, response)
         return {"megan": "ok" if "access_token" in result else str(result)}
