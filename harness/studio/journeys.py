@@ -61,6 +61,8 @@ _GRANT = re.compile(r"(?:^|&)grant_type=([A-Za-z_:.-]+)")
 _LOGINFMT = re.compile(r"(?:^|&)(?:loginfmt|login_hint|username|email)=([^&]+)")
 _HREF = re.compile(r"href=[\"'](/[^\"'?#]*)")
 _JWT_CLAIMS = re.compile(r"\beyJ[A-Za-z0-9_-]+\.(eyJ[A-Za-z0-9_-]+)\.")
+_CSRF_FORM = re.compile(r"name=[\"']csrf_token[\"'][^>]*value=[\"']([^\"']+)")
+_CSRF_SENT = re.compile(r"(?:^|&)csrf_token=([^&]+)")
 _SAML_APP = re.compile(r"/saml2/([^/?]+)")
 _CLIENT_ID = re.compile(r"[?&]client_id=([^&]+)")
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -150,6 +152,10 @@ class _Facts:
     """The absolute URL a redirect points to, else ``""``."""
     agent: tuple
     hrefs: frozenset[str]
+    form: str | None
+    """The CSRF token of a form the page shows (a session value: ties only the next submit)."""
+    submitted: str | None
+    """The CSRF token a form post sent."""
     signin: bool
     error: str | None
     sub_reason: str | None
@@ -227,6 +233,8 @@ def _read(entry: dict) -> _Facts:
         target="",
         agent=(host, request_headers.get("User-Agent")),
         hrefs=frozenset(),
+        form=None,
+        submitted=None,
         signin=False,
         error=None,
         sub_reason=None,
@@ -285,11 +293,20 @@ def _read_request(entry: dict, request_headers: dict, facts: _Facts) -> None:
     facts.error = _page_error(response)
     if not location and response.startswith("<") and "href=" in response:
         facts.hrefs = frozenset(_HREF.findall(response))
+    if "csrf_token" in response:
+        shown = _CSRF_FORM.search(response)
+        facts.form = shown.group(1) if shown else None
+    if "csrf_token=" in body:
+        sent = _CSRF_SENT.search(body)
+        facts.submitted = unquote(sent.group(1)) if sent else None
     path = _path(url)
     status = int(entry.get("status") or 0)
-    facts.signin = bool(_SIGNIN_PATH.search(path))
-    facts.success = (path == "/landing" and 300 <= status < 400) or (
-        path.endswith("/token") and status == 200 and "authorization_code" in body
+    method = entry.get("method")
+    facts.signin = bool(_SIGNIN_PATH.search(path)) and (method == "POST" or bool(tokens))
+    facts.success = (
+        (path == "/landing" and 300 <= status < 400)
+        or (path.endswith("/token") and status == 200 and "authorization_code" in body)
+        or (path == "/userconsole/" and status == 200 and method == "GET")
     )
     match = _LOGINFMT.search(body) if "=" in body else None
     if match and match.group(1):
@@ -297,10 +314,13 @@ def _read_request(entry: dict, request_headers: dict, facts: _Facts) -> None:
     parts = path.split("/")
     if facts.host == "login" and len(parts) > 1 and _GUID.match(parts[1]):
         facts.tenant = (1, parts[1])
-    elif path.endswith("/token") and "eyJ" in response:
-        tenant = _token_tenant(response)
-        facts.tenant = (2, tenant) if tenant else None
     facts.app = _app_of(facts.host, url)
+    if path.endswith("/token") and "eyJ" in response:
+        claims = _token_claims(response)
+        if claims.get("tid") and facts.tenant is None:
+            facts.tenant = (2, str(claims["tid"]))
+        if claims.get("app_displayname") and (facts.app is None or facts.app[0] > 1):
+            facts.app = (1, str(claims["app_displayname"]))
 
 
 def _app_of(host: str, url: str) -> tuple[int, str] | None:
@@ -310,7 +330,9 @@ def _app_of(host: str, url: str) -> tuple[int, str] | None:
     if match:
         return (1, match.group(1))
     match = _CLIENT_ID.search(url)
-    return (2, match.group(1)) if match else None
+    if match:
+        return (2, match.group(1))
+    return (3, "JumpCloud User Portal") if "/userconsole" in url else None
 
 
 def _decision_error(decision: dict) -> str | None:
@@ -332,18 +354,17 @@ def _page_error(body: str) -> str | None:
     return f"AADSTS{match.group(1)}" if match else None
 
 
-def _token_tenant(body: str) -> str | None:
-    """The ``tid`` claim of a token an exchange issued (the journal keeps JWT claims)."""
+def _token_claims(body: str) -> dict:
+    """The claims of the first token a reply carries (the journal keeps JWT claims)."""
     match = _JWT_CLAIMS.search(body)
     if match is None:
-        return None
+        return {}
     part = match.group(1)
     try:
         claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
     except (ValueError, binascii.Error):
-        return None
-    tid = claims.get("tid") if isinstance(claims, dict) else None
-    return str(tid) if tid else None
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
 def _path(url: str) -> str:
@@ -466,6 +487,7 @@ def _link_navigation(facts: list[_Facts], union: _Union) -> None:
     """A request for a URL a redirect pointed to, or a link of the start page just shown."""
     redirects: dict[str, tuple[int, float]] = {}
     last_page: dict[tuple, int] = {}
+    forms: dict[str, int] = {}
     for i, fact in enumerate(facts):
         if fact.decision:
             continue
@@ -476,6 +498,10 @@ def _link_navigation(facts: list[_Facts], union: _Union) -> None:
         page = last_page.pop(fact.agent, None) if last_page else None
         if page is not None and _path(fact.url) in facts[page].hrefs:
             union.join(page, i)
+        if fact.submitted and fact.submitted in forms:
+            union.join(forms.pop(fact.submitted), i)  # the form post of the page shown
+        if fact.form:
+            forms[fact.form] = i
         if fact.target:
             redirects[fact.target] = (i, fact.end)
         if fact.hrefs and not redirected and not fact.tokens:
