@@ -170,7 +170,8 @@ _cache: dict[tuple, _Facts] = {}
 
 
 def _key(entry: dict) -> tuple:
-    return (entry.get("host"), entry.get("seq"), entry.get("wall_time") or entry.get("time"))
+    get = entry.get
+    return (get("host"), get("seq"), get("wall_time") or get("time"), get("trace"))
 
 
 def _saml_ids(value: str, deflated: bool) -> list[str]:
@@ -399,7 +400,7 @@ def _order(entries: Iterable[dict]) -> tuple[list[dict], list[_Facts]]:
     cache, pairs = _cache, []
     for entry in entries:  # _facts inlined: this loop runs over the whole journal
         get = entry.get
-        fact = cache.get((get("host"), get("seq"), get("wall_time") or get("time")))
+        fact = cache.get((get("host"), get("seq"), get("wall_time") or get("time"), get("trace")))
         if fact is None:
             fact = _facts(entry)
         if fact.usable:
