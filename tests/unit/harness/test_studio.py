@@ -162,27 +162,28 @@ def federated_signin(journal: Journal, who: str, n: int, *, trace=None, name_id=
         response_body=f'<form><input type="hidden" name="code" value="{code}">'
         f'<input type="hidden" name="state" value="{state}"></form>',
     )
-    landing = journal.add(
-        "portal",
-        "POST",
-        f"{PORTAL}/landing",
-        302,
-        trace=trace,
-        ms=50,
-        request_body=f"code={code}&state={state}",
-        response_headers={"Location": f"{PORTAL}/"},
-    )
-    # the portal redeems the code while it serves /landing: same trace, inside its time
-    token = journal.add(
+    # the portal redeems the code while it serves /landing: same trace, inside its time, and
+    # recorded first (it ends first)
+    served = trace or f"landing-{who}-{n}"
+    journal.add(
         "login",
         "POST",
         f"{LOGIN}/organizations/oauth2/v2.0/token",
-        trace=landing["trace"],
+        trace=served,
         ms=5,
         request_body=f"grant_type=authorization_code&code={code}",
         response_body=json.dumps({"access_token": _jwt({"tid": "tenant-1"})}),
     )
-    token["wall_time"] = landing["wall_time"] - 0.001
+    journal.add(
+        "portal",
+        "POST",
+        f"{PORTAL}/landing",
+        302,
+        trace=served,
+        ms=50,
+        request_body=f"code={code}&state={state}",
+        response_headers={"Location": f"{PORTAL}/"},
+    )
     journal.add("portal", "GET", f"{PORTAL}/", trace=trace)  # fmt: skip
 
 
