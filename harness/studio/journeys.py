@@ -229,7 +229,7 @@ def _read(entry: dict) -> _Facts:
         end=end,
         start=end - float(entry.get("duration_ms") or 0.0) / 1000,
         decision=entry.get("method") == "DECISION" and not entry.get("wall_time"),
-        usable=host != "dashboard" and "/_lab/" not in url[:80],
+        usable=host != "dashboard" and "/_lab/" not in url[:80] and "/favicon.ico" not in url,
         url=url,
         netloc=url.split("/", 3)[2] if url.startswith(("https://", "http://")) else "",
         tokens=frozenset(),
@@ -537,8 +537,9 @@ def _link_navigation(facts: list[_Facts], union: _Union) -> None:
 def group_journeys(entries: list[dict]) -> list[Journey]:
     """One journey per sign-in in ``entries`` (journal entries of any processes), oldest first.
 
-    Entries that belong to no sign-in (API calls, the control plane, the dashboard) are left
-    out. A journey's ``id`` depends only on its first exchange, so it is stable across calls.
+    Entries that belong to no sign-in (API calls, the control plane, the dashboard, a
+    browser's favicon requests) are left out. A journey's ``id`` depends only on its first
+    exchange, so it is stable across calls.
     """
     ordered, facts = _order(entries)
     union = _Union(len(ordered))

@@ -119,9 +119,13 @@ def test_msal_authorization_code_flow_is_one_journey(msal_signin):
 
 def test_chromium_signin_is_one_journey(chromium_signin):
     assert chromium_signin.outcomes == {"alice": "ok"}
-    journey = next(j for j in group_journeys(chromium_signin.entries) if j.who)
+    journey = _only(chromium_signin.entries)
     assert journey.title == "alice → Microsoft 365: signed in"
     assert "POST SAMLResponse" in _labels(journey)
+    # every request but Chromium's favicon requests, the home page included
+    wanted = [e["seq"] for e in _requests(chromium_signin.entries) if "favicon" not in e["url"]]
+    assert sorted(x.seq for x in journey.exchanges) == wanted
+    assert not any(x.is_error for x in journey.exchanges)
 
 
 def test_ids_are_stable_as_the_journal_grows(browser_signins):
