@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 import zlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
@@ -168,6 +169,8 @@ class _Facts:
 
 _cache: dict[tuple, _Facts] = {}
 """Facts by (host, seq, time, trace): entries read again over HTTP are new dicts."""
+_journeys: dict[tuple, Journey] = {}
+"""The last call's journeys, by (first entry, last entry, count): reused while unchanged."""
 _by_id: dict[int, tuple[dict, _Facts]] = {}
 """Facts by the entry object itself (the journal hands out the same dicts every time)."""
 
@@ -393,9 +396,15 @@ class _Union:
         return i
 
     def join(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+        parent = self.parent
+        while parent[a] != a:  # find, inlined: this runs tens of thousands of times a call
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        if a != b:
+            parent[max(a, b)] = min(a, b)
 
 
 def _order(entries: Iterable[dict]) -> tuple[list[dict], list[_Facts]]:
@@ -458,46 +467,54 @@ def _decisions_in_place(pairs: list[tuple[dict, _Facts]]) -> list[tuple[dict, _F
 def _link(facts: list[_Facts], union: _Union) -> None:
     """Join entries that carry the same protocol value, trace or redirect target."""
     by_token: dict[str, int] = {}
+    setdefault, join = by_token.setdefault, union.join
     for i, fact in enumerate(facts):
-        for token in fact.tokens:
-            first = by_token.setdefault(token, i)
-            if first != i:
-                union.join(first, i)
+        if fact.tokens:
+            for token in fact.tokens:
+                first = setdefault(token, i)
+                if first != i:
+                    join(first, i)
     _link_traces(facts, union)
     _link_navigation(facts, union)
 
 
 def _link_traces(facts: list[_Facts], union: _Union) -> None:
     """A decision joins its request; a server-to-server call joins the request it served."""
+    traces = [fact.trace for fact in facts]
+    shared = {trace for trace, n in Counter(traces).items() if n > 1 and trace}
     by_trace: dict[str, list[int]] = {}
-    for i, fact in enumerate(facts):
-        if fact.trace:
-            by_trace.setdefault(fact.trace, []).append(i)
+    for i, trace in enumerate(traces):
+        if trace in shared:  # most browser requests have a trace of their own
+            by_trace.setdefault(trace, []).append(i)
     for members in by_trace.values():
-        if len(members) < 2:
-            continue
+        host = facts[members[0]].host
+        hosts = any(facts[j].host != host for j in members)  # else no call served another
         for pos, i in enumerate(members):
             fact = facts[i]
             if fact.decision:
                 other = _next_request(facts, members, pos)
-            else:
+            elif hosts:
                 other = _serving(facts, members, pos)
+            else:
+                continue
             if other is not None:
                 union.join(i, other)
 
 
 def _next_request(facts: list[_Facts], members: list[int], pos: int) -> int | None:
     host = facts[members[pos]].host
-    for j in members[pos + 1 :]:
-        if not facts[j].decision and facts[j].host == host:
-            return j
+    for k in range(pos + 1, len(members)):
+        other = facts[members[k]]
+        if not other.decision and other.host == host:
+            return members[k]
     return None
 
 
 def _serving(facts: list[_Facts], members: list[int], pos: int) -> int | None:
     """The request on another host that was in flight all the while this one was served."""
     fact = facts[members[pos]]
-    for j in members[pos + 1 : pos + 40]:
+    for k in range(pos + 1, min(pos + 40, len(members))):
+        j = members[k]
         other = facts[j]
         if other.decision or other.host == fact.host:
             continue
@@ -542,6 +559,7 @@ def group_journeys(entries: list[dict]) -> list[Journey]:
     exchange, so it is stable across calls.
     """
     ordered, facts = _order(entries)
+    fresh: dict[tuple, Journey] = {}
     union = _Union(len(ordered))
     _link(facts, union)
     groups: dict[int, list[int]] = {}
@@ -554,10 +572,18 @@ def group_journeys(entries: list[dict]) -> list[Journey]:
             hosts[fact.netloc] = fact.host
     journeys = []
     for members in groups.values():
-        if any(facts[i].signin for i in members):
-            journeys.append(
-                _journey([ordered[i] for i in members], [facts[i] for i in members], hosts)
-            )
+        if not any(facts[i].signin for i in members):
+            continue
+        group = [ordered[i] for i in members]
+        # a sign-in whose entries are the same objects as last time is the same journey
+        memo = (id(group[0]), id(group[-1]), len(group))
+        journey = _journeys.get(memo)
+        if journey is None or journey.entries[0] is not group[0] or journey._hosts != hosts:
+            journey = _journey(group, [facts[i] for i in members], hosts)
+        fresh[memo] = journey
+        journeys.append(journey)
+    _journeys.clear()
+    _journeys.update(fresh)
     journeys.sort(key=lambda j: j.wall_started)
     return journeys
 
