@@ -69,7 +69,7 @@ class Journal:
             "time": "2030-01-01T00:00:00Z",
             "wall_time": self.clock,
             "duration_ms": ms,
-            "trace": trace or f"t{len(self.entries)}",
+            "trace": trace or f"t{self.clock}",  # a browser's: one per request
             "host": host,
             "method": method,
             "url": url,
@@ -340,3 +340,22 @@ def test_authn_request_and_jwt_fields():
     assert claims["exp"].ok is False  # 1893456000 is 2030-01-01T00:00:00Z: not after now
     broken = decode_exchange({"url": f"{SSO}/saml2/app?SAMLRequest=%%%"})
     assert all(m.fields for m in broken)
+
+
+def test_entries_merged_from_two_processes_as_the_dashboard_merges_them():
+    """Each process numbers its entries from 1 and decisions carry no wall time."""
+    a, b = Journal(), Journal()
+    b.clock = a.clock + 0.005  # the two sign-ins run at the same time
+    federated_signin(a, "ann", 5)
+    federated_signin(b, "bo", 6)
+    merged = sorted(a.entries + b.entries, key=lambda e: (e.get("wall_time", 0), e["seq"]))
+    journeys = {j.who: j for j in group_journeys(merged)}
+    assert sorted(journeys) == ["ann@contoso.com", "bo@contoso.com"]
+    for who, journal in (("ann@contoso.com", a), ("bo@contoso.com", b)):
+        journey = journeys[who]
+        signin = {id(e) for e in journey.entries if not e["url"].endswith("/")}
+        assert journey.ok and signin <= {id(e) for e in journal.entries}  # home pages look alike
+        (decided,) = [x for x in journey.exchanges if x.decisions]
+        assert decided.label == "302 → JumpCloud (AuthnRequest)"
+        anchors = [x.anchor for x in journey.exchanges]
+        assert len(anchors) == len(set(anchors))
