@@ -54,7 +54,7 @@ pre{background:#f6f8fa;padding:.5rem;overflow:auto;max-height:30rem;white-space:
 .timeline .ok{color:#1a7f37}.decoded{margin:.25rem 0}
 .label{color:#57606a;font-size:.8rem}table.fields th{font-weight:500;width:14rem}
 tr.deciding th{font-weight:700}section.journey{margin:.75rem 0}.diagram{overflow-x:auto}
-dl.explanation{background:#fff8c5;border:1px solid #d4a72c66;border-radius:6px;padding:.5rem}
+dl.explanation{color:#1f2328;background:#fff8c5;border:1px solid #d4a72c66;border-radius:6px;padding:.5rem}
 dl.explanation dt{font-weight:600}
 img.shot{max-width:100%;border:1px solid #d0d7de;margin:.25rem 0}
 .meta{color:#57606a;font-size:.85rem}
