@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 from collections.abc import Callable
-from typing import Any as Journey
 
+import requests
+
+from harness.studio.diagram import sequence_svg
+from harness.studio.journeys import LANE_TITLES, Exchange, Journey, group_journeys
 from harness.studio.lab_api import LabApi
+from harness.studio.messages import Facts, Message, decode_exchange, facts_from_lab
+from simulators.core.explanations import Explanation, explain
+
+log = logging.getLogger("m365lab.studio")
+RAW_CAP = 4000
 
 
 class JourneyIndex:
@@ -24,8 +34,6 @@ class JourneyIndex:
         with self._lock:
             found = self._cache.get(key)
         if found is None:
-            from harness.studio.journeys import group_journeys
-
             found = sorted(group_journeys(entries), key=lambda j: j.started, reverse=True)
             with self._lock:
                 self._cache.clear()
@@ -58,13 +66,74 @@ def journey_rows(journeys: list[Journey]) -> list[dict]:
     ]
 
 
+def _lab_facts(api: LabApi) -> Facts | None:
+    try:
+        return facts_from_lab(api.data)
+    except (requests.RequestException, KeyError, ValueError) as exc:
+        log.info("the journey page shows messages without expectations: %s", exc)
+        return None
+
+
+def _raw(entry: dict, side: str) -> str:
+    headers = entry.get(f"{side}_headers") or {}
+    lines = [f"{k}: {v}" for k, v in headers.items()]
+    body = entry.get(f"{side}_body") or ""
+    text = "\n".join(lines) + ("\n\n" + body if body else "")
+    return text if len(text) <= RAW_CAP else text[:RAW_CAP] + "…"
+
+
+def exchange_view(exchange: Exchange, facts: Facts | None) -> dict:
+    """One exchange as the page lists it, with its decoded messages."""
+    entry = exchange.entry
+    messages: list[Message] = decode_exchange(exchange, facts)
+    return {
+        "anchor": exchange.anchor,
+        "source": LANE_TITLES.get(exchange.source, exchange.source),
+        "target": LANE_TITLES.get(exchange.target, exchange.target),
+        "label": exchange.label,
+        "is_error": exchange.is_error,
+        "error_code": exchange.error_code,
+        "open": exchange.is_error or any(f.ok is False for m in messages for f in m.fields),
+        "method": entry.get("method", ""),
+        "url": entry.get("url", ""),
+        "status": entry.get("status", ""),
+        "messages": messages,
+        "request": _raw(entry, "request"),
+        "response": _raw(entry, "response"),
+        "decisions": [json.dumps(d.get("decision", d), indent=1) for d in exchange.decisions],
+    }
+
+
+def explanation_of(journey: Journey, facts: Facts | None, api: LabApi) -> dict | None:
+    """ "Why it failed" for a journey that failed: the catalogue's entry, filled in."""
+    if journey.ok or not journey.outcome:
+        return None
+    who = journey.who or ""
+    user = facts.users.get(who.lower()) if facts and who else None
+    values = {
+        "user": who or None,
+        "upn": who or None,
+        "domain": who.partition("@")[2] or None,
+        "immutable_id": user.immutable_id if user else None,
+        "jumpcloud_id": user.jumpcloud_id if user else None,
+        "sub_reason": journey.sub_reason,
+    }
+    found: Explanation = explain(journey.outcome, values)
+    link = None
+    if found.fix_link:
+        host, _, path = found.fix_link.partition(":")
+        urls = api.data.get("urls", {})
+        link = urls[host].rstrip("/") + path if host in urls else None
+    return {"code": journey.outcome, "found": found, "fix_url": link}
+
+
 def journey_detail(journey: Journey, api: LabApi) -> dict:
     """The template values of one journey's page."""
-    from harness.studio.diagram import sequence_svg
-
+    facts = _lab_facts(api)
     return {
         "journey": journey,
         "outcome": outcome_text(journey),
         "svg": sequence_svg(journey),
-        "exchanges": journey.exchanges,
+        "exchanges": [exchange_view(x, facts) for x in journey.exchanges],
+        "explanation": explanation_of(journey, facts, api),
     }
