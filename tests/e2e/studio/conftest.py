@@ -34,9 +34,7 @@ def browser(lab):
 
     with sync_playwright() as p:
         spki = lab.descriptor()["tls"]["server_spki_sha256"]
-        chromium = p.chromium.launch(
-            executable_path=chromium_executable(p), args=launch_args(spki)
-        )
+        chromium = p.chromium.launch(executable_path=chromium_executable(p), args=launch_args(spki))
         yield chromium
         chromium.close()
 

@@ -7,13 +7,18 @@ import pytest
 from .conftest import screenshot
 
 pytestmark = pytest.mark.browser
+NAV = (
+    ("People", "studio.people"),
+    ("Journeys", "studio.journeys"),
+    ("Failure switches", "studio.switches"),
+    ("Timeline", "dashboard.timeline"),
+)
 
 
 def test_the_token_link_works_once_and_the_nav_reaches_every_page(lab, browser, dashboard):
     assert dashboard.url == lab.ctx.url("dashboard") + "/"  # the token left the address
     assert dashboard.inner_text("#dashboard-title") == "m365lab timeline"
-    for label, page_id in (("People", "studio.people"), ("Journeys", "studio.journeys"),
-                           ("Failure switches", "studio.switches"), ("Timeline", "dashboard.timeline")):  # fmt: skip
+    for label, page_id in NAV:
         dashboard.click(f"#studio-nav >> text={label}")
         assert dashboard.evaluate("document.body.dataset.page") == page_id
     screenshot(dashboard, "token-link")

@@ -99,9 +99,7 @@ def test_rejecting_the_idps_mfa_makes_entra_ask_for_its_own(lab, browser, dashbo
     assert outcome(browser, dashboard, lab, "dave") == "ok"
 
 
-def test_throttled_graph_answers_429_with_retry_after_and_the_sync_retries(
-    lab, dashboard, admin
-):
+def test_throttled_graph_answers_429_with_retry_after_and_the_sync_retries(lab, dashboard, admin):
     press(lab, dashboard, "throttle-graph", count="3")
     rules = admin.get(lab.ctx.url("graph") + "/_lab/faults").json()["rules"]
     assert rules[0]["status"] == 429 and rules[0]["count"] == 3
@@ -111,9 +109,7 @@ def test_throttled_graph_answers_429_with_retry_after_and_the_sync_retries(
         assert time.monotonic() < deadline, "the sync did not get through the throttling"
         time.sleep(0.5)
         dashboard.reload()
-    throttled = [
-        e for e in lab.ctx.journal.query(host="graph") if e["status"] == 429
-    ]
+    throttled = [e for e in lab.ctx.journal.query(host="graph") if e["status"] == 429]
     assert len(throttled) == 3
     assert throttled[0]["response_headers"].get("Retry-After") == "2"
     press(lab, dashboard, "unbind-nora", "/people")
