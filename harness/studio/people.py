@@ -40,6 +40,7 @@ class WorldState:
     integration: dict
     faults: list[dict]
     clock: dict
+    security_defaults: bool | None
 
 
 def sign_in_url(portal: str, upn: str) -> str:
@@ -127,15 +128,17 @@ def world_state(api: LabApi) -> WorldState:
         _person_state(p, jc_users.get(p.username), ms_users.get(p.email.lower()), facts, portal)
         for p in PEOPLE
     ]
-    integration, faults, clock = {}, [], {}
+    integration, faults, clock, defaults = {}, [], {}, None
     try:
+        policy = api.graph("GET", "/policies/identitySecurityDefaultsEnforcementPolicy")
+        defaults = bool(policy.get("isEnabled"))
         directories = api.jumpcloud("GET", "/v2/directories")
         integration = next((d for d in directories if d.get("type") == "office_365"), {})
         faults = api.lab("GET", "graph", "/faults")["rules"]
         clock = api.lab("GET", "sso", "/clock")
     except LabApiError as exc:
         problems.append(str(exc))
-    return WorldState(people, problems, federation, integration, faults, clock)
+    return WorldState(people, problems, federation, integration, faults, clock, defaults)
 
 
 def find_person(username: str) -> Person | None:

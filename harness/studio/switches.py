@@ -131,6 +131,24 @@ def set_mfa_behavior(api: LabApi, behavior: str) -> str:
     return f"{domain}'s federatedIdpMfaBehavior is {behavior}"
 
 
+SECURITY_DEFAULTS = "/policies/identitySecurityDefaultsEnforcementPolicy"
+
+
+def _security_defaults(api: LabApi, enabled: bool) -> str:
+    api.graph("PATCH", SECURITY_DEFAULTS, json={"isEnabled": enabled})
+    if enabled:
+        return "security defaults are on: Entra requires MFA of everyone"
+    return "security defaults are off"
+
+
+def require_mfa(api: LabApi, _: str) -> str:
+    return _security_defaults(api, True)
+
+
+def stop_requiring_mfa(api: LabApi, _: str) -> str:
+    return _security_defaults(api, False)
+
+
 def _skew(api: LabApi, seconds: int) -> str:
     # JumpCloud's process only: in a split lab its assertions then fall outside Entra's
     # window; in one process every host moves, and authenticator apps (real time) disagree.
@@ -200,6 +218,8 @@ SWITCHES = (
     Switch("clock-reset", "Reset the clocks", "", clock_reset),
     Switch("revoke-consent", "Revoke the integration's consent", "", revoke_consent),
     Switch("throttle-graph", "Throttle Graph (429)", "count", throttle_graph),
+    Switch("require-mfa", "Require MFA in Entra (security defaults)", "", require_mfa),
+    Switch("stop-requiring-mfa", "Turn security defaults off", "", stop_requiring_mfa),
     Switch("mfa-behavior", "Set federatedIdpMfaBehavior", "behavior", set_mfa_behavior),
     Switch("reset-world", "Reset the world", "", reset_world),
 )  # fmt: skip

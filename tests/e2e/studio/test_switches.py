@@ -92,11 +92,18 @@ def test_a_skewed_clock_breaks_daves_totp_and_reset_mends_it(lab, browser, dashb
 
 
 def test_rejecting_the_idps_mfa_makes_entra_ask_for_its_own(lab, browser, dashboard):
+    press(lab, dashboard, "require-mfa")
+    assert dashboard.inner_text("#fact-mfa") == "security defaults on"
+    assert outcome(browser, dashboard, lab, "dave") == "ok"  # JumpCloud's TOTP counts
+    assert outcome(browser, dashboard, lab, "alice").startswith("ms.signin.mfa")  # no IdP MFA
     press(lab, dashboard, "mfa-behavior", behavior="rejectMfaByFederatedIdp")
     assert "rejectMfaByFederatedIdp" in dashboard.inner_text("#fact-federation")
+    screenshot(dashboard, "switch-mfa-behavior")
     assert outcome(browser, dashboard, lab, "dave").startswith("ms.signin.mfa")
     press(lab, dashboard, "mfa-behavior", behavior="acceptIfMfaDoneByFederatedIdp")
     assert outcome(browser, dashboard, lab, "dave") == "ok"
+    press(lab, dashboard, "stop-requiring-mfa")
+    assert outcome(browser, dashboard, lab, "alice") == "ok"
 
 
 def test_throttled_graph_answers_429_with_retry_after_and_the_sync_retries(lab, dashboard, admin):
