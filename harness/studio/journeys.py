@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import re
 import zlib
 from collections.abc import Iterable
@@ -59,6 +60,7 @@ _ERROR_CODES_JSON = re.compile(r"\"error_codes\"\s*:\s*\[\s*(\d+)")
 _GRANT = re.compile(r"(?:^|&)grant_type=([A-Za-z_:.-]+)")
 _LOGINFMT = re.compile(r"(?:^|&)(?:loginfmt|login_hint|username|email)=([^&]+)")
 _HREF = re.compile(r"href=[\"'](/[^\"'?#]*)")
+_JWT_CLAIMS = re.compile(r"\beyJ[A-Za-z0-9_-]+\.(eyJ[A-Za-z0-9_-]+)\.")
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _SIGNIN_PATH = re.compile(
     r"/oauth2/(?:v2\.0/)?authorize|/login\.srf|/common/login|/saml2/|/userconsole/(?:login|mfa)"
@@ -279,24 +281,29 @@ def _order(entries: Iterable[dict]) -> list[dict]:
 
 
 def _decisions_in_place(entries: list[dict]) -> list[dict]:
-    """Decision records have no wall time: put each just before the request of its trace."""
-    if not any(e.get("method") == "DECISION" and not e.get("wall_time") for e in entries):
+    """Decision records have no wall time: put each just before the next request of its host
+    and trace (by sequence number: one host's entries come from one process)."""
+    if not any(_is_decision(e) for e in entries):
         return entries
     pending: dict[tuple, list[dict]] = {}
-    out: list[dict] = []
-    for entry in sorted(entries, key=lambda e: (e.get("host", ""), e.get("seq", 0))):
-        if entry.get("method") == "DECISION" and not entry.get("wall_time"):
+    for entry in sorted(entries, key=lambda e: e.get("seq", 0), reverse=True):
+        if _is_decision(entry):
             pending.setdefault((entry.get("host"), entry.get("trace")), []).append(entry)
+    out: list[dict] = []
     for entry in entries:
-        if entry.get("method") == "DECISION" and not entry.get("wall_time"):
+        if _is_decision(entry):
             continue
-        waiting = pending.pop((entry.get("host"), entry.get("trace")), None)
-        if waiting:
-            out.extend(waiting)
+        waiting = pending.get((entry.get("host"), entry.get("trace")))
+        while waiting and waiting[-1].get("seq", 0) < entry.get("seq", 0):
+            out.append(waiting.pop())
         out.append(entry)
     for rest in pending.values():
-        out.extend(rest)
+        out.extend(reversed(rest))
     return out
+
+
+def _is_decision(entry: dict) -> bool:
+    return entry.get("method") == "DECISION" and not entry.get("wall_time")
 
 
 def _link(entries: list[dict], facts: list[_Facts], union: _Union) -> None:
@@ -364,7 +371,8 @@ def _link_navigation(entries: list[dict], facts: list[_Facts], union: _Union) ->
             continue
         url = entry.get("url") or ""
         target = redirects.pop(url, None)
-        if target is not None and _end(entry) - target[1] <= _NAV_WINDOW_S:
+        redirected = target is not None and _end(entry) - target[1] <= _NAV_WINDOW_S
+        if redirected:
             union.join(target[0], i)
         agent = (entry.get("host"), (entry.get("request_headers") or {}).get("User-Agent"))
         page = last_page.pop(agent, None)
@@ -373,7 +381,8 @@ def _link_navigation(entries: list[dict], facts: list[_Facts], union: _Union) ->
         fact = facts[i]
         if fact.location:
             redirects[urljoin(url, fact.location)] = (i, _end(entry))
-        if fact.hrefs:
+        if fact.hrefs and not redirected and not fact.tokens:
+            # a page reached by itself (a start page) leads into the sign-in its link starts
             last_page[agent] = i
 
 
@@ -629,7 +638,22 @@ def _world(entries: list[dict]) -> str | None:
         if entry.get("host") == "login" and len(parts) > 1 and _GUID.match(parts[1]):
             return parts[1]
     for entry in entries:
-        org = (entry.get("decision") or {}).get("org_id") if entry.get("decision") else None
-        if org:
-            return str(org)
+        tenant = _token_tenant(entry)
+        if tenant:
+            return tenant
     return None
+
+
+def _token_tenant(entry: dict) -> str | None:
+    """The ``tid`` claim of a token an exchange issued (the journal keeps JWT claims)."""
+    body = entry.get("response_body") or ""
+    match = _JWT_CLAIMS.search(body) if "eyJ" in body else None
+    if match is None:
+        return None
+    part = match.group(1)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    tid = claims.get("tid") if isinstance(claims, dict) else None
+    return str(tid) if tid else None

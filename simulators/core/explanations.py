@@ -581,6 +581,15 @@ JUMPCLOUD: dict[str, Explanation] = {
         "the matching key.",
         APPLICATIONS,
     ),
+    "invalid_acs_url": _e(
+        "The ACS URL is not the application's",
+        "AssertionConsumerServiceURL of the request vs the ACS URLs of {app}",
+        "The service provider asked JumpCloud to send the assertion to an address the "
+        "application does not list.",
+        "Add the URL to the application's ACS URLs (Console → Applications → {app}), or send "
+        "the configured one.",
+        APPLICATIONS,
+    ),
     "no_passive": _e(
         "No session for a passive sign-in",
         "IsPassive=true vs a JumpCloud session",
@@ -705,6 +714,52 @@ SYNC: dict[str, Explanation] = {
         "password for them.",
         "Nothing to fix.",
     ),
+    "Synced": _e(
+        "Synced",
+        "the JumpCloud user vs its Microsoft 365 account",
+        "The integration pushed the user's attributes (and, in a managed domain, the password).",
+        "Nothing to fix.",
+    ),
+    "Bound": _e(
+        "Bound to an existing Microsoft 365 user",
+        "the user's email vs the UPNs and mail of Microsoft 365 users",
+        "A Microsoft 365 user with the same UPN or mail existed; JumpCloud took it over and set "
+        "its immutable ID.",
+        "Nothing to fix; if the account was managed by another system, that system's "
+        "federation no longer signs it in.",
+    ),
+    "Queued": _e(
+        "Queued",
+        "the change vs Graph's throttling",
+        "Graph asked JumpCloud to wait (throttling); the change is pushed after the delay.",
+        "Nothing to fix; it goes through by itself.",
+    ),
+    "Waiting": _e(
+        "Waiting for members",
+        "the group's members vs at least one",
+        "A group is exported to Microsoft 365 once it has at least one member.",
+        "Add a member to the group.",
+        DIRECTORIES,
+    ),
+    "WillRetry": _e(
+        "Will retry",
+        "the change vs Graph's answer",
+        "Graph failed for a while (a server error or timeout); JumpCloud retries.",
+        "Nothing to fix unless it lasts; check the lab's fault rules (/_lab/faults).",
+    ),
+    "InternalError": _e(
+        "Internal sync error",
+        "the change vs the sync engine",
+        "The lab's sync engine hit an internal error: {detail}",
+        "See the server log and the journal.",
+    ),
+    "ManagerNotSet": _e(
+        "Synced without the manager",
+        "the user's manager vs the users bound to this instance",
+        "The manager is not bound to the Microsoft 365 directory, so the link cannot be set.",
+        "Bind the manager too.",
+        USERS,
+    ),
     "GraphError": _e(
         "Microsoft 365 refused the change",
         "the change vs Graph's answer",
@@ -741,6 +796,38 @@ GENERIC: dict[str, Explanation] = {
         ("error", "Error", "The request failed.", "See the message."),
     )
 }  # fmt: skip
+
+_SYNC_MESSAGES = (
+    ("synchronized from on-premises", "OnPremisesSyncEnabled"),
+    ("refused the immutable ID", "ImmutableIdRefused"),
+    ("password not synced (federated", "FederatedSkipped"),
+    ("manager not set", "ManagerNotSet"),
+    ("Exported", "Exported"),
+    ("Bound to", "Bound"),
+    ("Synced", "Synced"),
+    ("Queued", "Queued"),
+    ("Paused", "Paused"),
+    ("Waiting", "Waiting"),
+    ("Will retry", "WillRetry"),
+    ("Internal sync error", "InternalError"),
+)
+
+
+def sync_code(status: Mapping[str, object]) -> str:
+    """The catalogue key (``sync:<name>``) of a ``syncStatus`` object ``{code, message,
+    details}`` of the Microsoft 365 directory integration."""
+    details = status.get("details")
+    if isinstance(details, list):
+        for detail in details:
+            code = detail.get("code") if isinstance(detail, dict) else None
+            if isinstance(code, str) and code in SYNC:
+                return f"sync:{code}"
+    message = str(status.get("message") or "")
+    for text, name in _SYNC_MESSAGES:
+        if text in message[:200] if text[0].islower() else message.startswith(text):
+            return f"sync:{name}"
+    return "sync:GraphError"
+
 
 _AADSTS = re.compile(r"^AADSTS(\d+)$", re.IGNORECASE)
 UNKNOWN = _e(
