@@ -10,9 +10,10 @@ from collections.abc import Callable
 import requests
 
 from harness.studio.diagram import sequence_svg
+from harness.studio.facts import Facts, facts_from_lab
 from harness.studio.journeys import LANE_TITLES, Exchange, Journey, group_journeys
 from harness.studio.lab_api import LabApi
-from harness.studio.messages import Facts, Message, decode_exchange, facts_from_lab
+from harness.studio.messages import Message, decode_exchange
 from simulators.core.explanations import Explanation, explain
 
 log = logging.getLogger("m365lab.studio")
