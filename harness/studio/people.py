@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from harness.default_world import PEOPLE, Person
@@ -28,6 +28,8 @@ class PersonState:
     account_enabled: bool | None
     password_authority: str
     sign_in_url: str
+    password: str | None = None
+    totp_secret: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,15 @@ def world_state(api: LabApi) -> WorldState:
     ms_users, federated, federation = _graph_facts(api, problems)
     facts = (bound_ids, assigned_ids, federated, bool(jc_users))
     portal = api.descriptor.url("portal")
+    creds = {c["upn"]: c for c in api.data.get("people") or []}
     people = [
-        _person_state(p, jc_users.get(p.username), ms_users.get(p.email.lower()), facts, portal)
+        replace(
+            _person_state(
+                p, jc_users.get(p.username), ms_users.get(p.email.lower()), facts, portal
+            ),
+            password=creds.get(p.email, {}).get("password"),
+            totp_secret=creds.get(p.email, {}).get("totp_secret"),
+        )
         for p in PEOPLE
     ]
     integration, faults, clock, defaults = {}, [], {}, None
