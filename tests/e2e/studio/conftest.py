@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,10 @@ import pytest
 from harness.drivers.browser import chromium_available, chromium_executable, launch_args
 from harness.lab import Lab, LabOptions
 
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "reports" / "screenshots"
+ROOT = Path(__file__).resolve().parents[3]
+SCREENSHOTS = ROOT / "reports" / "screenshots"
+DOC_IMAGES = {"people": "people", "journey-nora": "journey-nora", "switch-reset": "switches"}
+"""Screenshot name -> docs/img/ picture, refreshed when M365LAB_DOCS_IMG is set."""
 STEP_TIMEOUT_MS = 10_000
 MAX_STEPS = 12
 DONE_PAGES = {"portal.signedin", "ms.error", "jc.error", "lab.error"}
@@ -56,6 +60,8 @@ def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("M365LAB_DOCS_IMG") and name in DOC_IMAGES:
+        page.screenshot(path=str(ROOT / "docs" / "img" / f"{DOC_IMAGES[name]}.png"))
     return path
 
 
