@@ -54,18 +54,19 @@ class DashboardSystem(System):
         if known is not None:
             return known
         found: dict[str, str] = {}
-        answered = 0
+        silent: list[str] = []
         with lab_session(self.ctx.ca_file) as session:
             for host in REMOTE_HOSTS:
                 try:
                     reply = session.get(self.ctx.url(host) + "/_lab/health", timeout=3)
                     process = reply.json()["process"]
-                except (requests.RequestException, ValueError, KeyError):
+                except (requests.RequestException, ValueError, KeyError) as exc:
+                    silent.append(f"{host}: {type(exc).__name__}")
                     continue
-                answered += 1
                 if process != self.ctx.instance_id:
                     found.setdefault(process, host)
-        if answered == len(REMOTE_HOSTS):  # processes do not move: ask once
+        self.__dict__["_silent"] = silent
+        if not silent:  # processes do not move: ask once
             self.__dict__["_remote"] = found
         return found
 
@@ -76,8 +77,8 @@ class DashboardSystem(System):
         trace's, or the last ``limit``."""
         ctx = self.ctx
         entries = ctx.journal.query(trace=trace, limit=None if trace else limit)
-        problems = []
         remote = self.remote_processes()
+        problems = list(self.__dict__.get("_silent", []))
         if remote:
             with lab_session(ctx.ca_file) as session:
                 session.headers["Authorization"] = f"Bearer {ctx.admin_token}"

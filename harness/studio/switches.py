@@ -38,6 +38,8 @@ class Switch:
     label: str
     needs: str  # "person", "count", "behavior" or ""
     action: Callable[[LabApi, str], str]
+    effect: str = ""
+    """What the next sign-in (or sync) shows, for the trainer."""
 
 
 def _jc_user_id(api: LabApi, username: str) -> str:
@@ -205,23 +207,40 @@ def reset_world(api: LabApi, _: str) -> str:
 
 
 SWITCHES = (
-    Switch("suspend", "Suspend in JumpCloud", "person", suspend),
-    Switch("activate", "Activate in JumpCloud", "person", activate),
-    Switch("bind", "Bind to Microsoft 365", "person", bind),
-    Switch("unbind", "Unbind from Microsoft 365", "person", unbind),
-    Switch("disable-account", "Disable the Microsoft account", "person", disable_account),
-    Switch("enable-account", "Enable the Microsoft account", "person", enable_account),
-    Switch("rotate-certificate", "Rotate the IdP certificate", "", rotate_certificate),
-    Switch("trust-next-certificate", "Fix: set nextSigningCertificate", "", trust_next_certificate),
-    Switch("clock-ahead", "JumpCloud clock +10 min", "", clock_ahead),
-    Switch("clock-behind", "JumpCloud clock -10 min", "", clock_behind),
-    Switch("clock-reset", "Reset the clocks", "", clock_reset),
-    Switch("revoke-consent", "Revoke the integration's consent", "", revoke_consent),
-    Switch("throttle-graph", "Throttle Graph (429)", "count", throttle_graph),
-    Switch("require-mfa", "Require MFA in Entra (security defaults)", "", require_mfa),
-    Switch("stop-requiring-mfa", "Turn security defaults off", "", stop_requiring_mfa),
-    Switch("mfa-behavior", "Set federatedIdpMfaBehavior", "behavior", set_mfa_behavior),
-    Switch("reset-world", "Reset the world", "", reset_world),
+    Switch("suspend", "Suspend in JumpCloud", "person", suspend,
+           "JumpCloud refuses the person's SSO (jumpcloud:suspended)"),
+    Switch("activate", "Activate in JumpCloud", "person", activate,
+           "the person may use SSO again"),
+    Switch("bind", "Bind to Microsoft 365", "person", bind,
+           "JumpCloud exports the person and sets the immutable ID Entra matches the NameID with"),
+    Switch("unbind", "Unbind from Microsoft 365", "person", unbind,
+           "JumpCloud stops managing the Microsoft account"),
+    Switch("disable-account", "Disable the Microsoft account", "person", disable_account,
+           "Entra refuses the sign-in (AADSTS50057)"),
+    Switch("enable-account", "Enable the Microsoft account", "person", enable_account,
+           "Entra lets the person in again"),
+    Switch("rotate-certificate", "Rotate the IdP certificate", "", rotate_certificate,
+           "JumpCloud signs with a new key Entra does not know: federated sign-ins fail"),
+    Switch("trust-next-certificate", "Fix: set nextSigningCertificate", "",
+           trust_next_certificate,
+           "Entra trusts the IdP's new certificate too: federated sign-ins work again"),
+    Switch("clock-ahead", "JumpCloud clock +10 min", "", clock_ahead,
+           "TOTP codes from a phone no longer match; in a split lab assertions are out of time"),
+    Switch("clock-behind", "JumpCloud clock -10 min", "", clock_behind,
+           "the same, ten minutes the other way"),
+    Switch("clock-reset", "Reset the clocks", "", clock_reset, "every clock shows real time"),
+    Switch("revoke-consent", "Revoke the integration's consent", "", revoke_consent,
+           "once its access token expires, JumpCloud's pushes to Microsoft 365 fail"),
+    Switch("throttle-graph", "Throttle Graph (429)", "count", throttle_graph,
+           "the next N Graph calls get 429 with Retry-After; the integration retries"),
+    Switch("require-mfa", "Require MFA in Entra (security defaults)", "", require_mfa,
+           "Entra wants MFA: from JumpCloud's claim (Dave) or its own (everyone else)"),
+    Switch("stop-requiring-mfa", "Turn security defaults off", "", stop_requiring_mfa,
+           "Entra no longer requires MFA"),
+    Switch("mfa-behavior", "Set federatedIdpMfaBehavior", "behavior", set_mfa_behavior,
+           "whether Entra accepts, demands or ignores the IdP's MFA (when MFA is required)"),
+    Switch("reset-world", "Reset the world", "", reset_world,
+           "wipe the lab and build the default world again (a few seconds)"),
 )  # fmt: skip
 BY_NAME = {s.name: s for s in SWITCHES}
 

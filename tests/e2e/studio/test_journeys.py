@@ -47,6 +47,7 @@ def test_sign_in_as_opens_the_portal_in_a_new_tab_with_the_account_filled_in(lab
     # the hint lets Entra skip its account page and send alice straight to her IdP
     assert page.evaluate("document.body.dataset.page") == "jc.userportal.signin"
     assert drive_sign_in(page, who).page_id == "portal.signedin"
+    screenshot(page, "sign-in-as-tab")
     page.close()
     journey = _new_journey(dashboard, lab, who["upn"], before)
     assert journey["title"] == CASES["alice"][0]

@@ -77,6 +77,7 @@ def test_every_page_and_switch_works_without_javascript(lab, browser):
         page.click("#switch-suspend-bob")
         assert page.locator("#flash.ok").count() == 1
         assert page.locator("#person-bob td.suspended").inner_text() == "suspended"
+        screenshot(page, "no-javascript")
         page.click("#switch-activate-bob")
         assert page.locator("#person-bob td.suspended").inner_text() == "active"
     finally:
@@ -92,3 +93,4 @@ def test_a_forged_switch_post_is_refused(lab, dashboard):
     assert status == 403
     dashboard.goto(lab.ctx.url("dashboard") + "/people")
     assert dashboard.locator("#person-alice td.suspended").inner_text() == "active"
+    screenshot(dashboard, "csrf-refused")

@@ -59,6 +59,7 @@ def test_bind_gives_nora_her_immutable_id_and_unbind_takes_the_binding_away(
     assert outcome(browser, dashboard, lab, "nora") == "AADSTS51004"
     press(lab, dashboard, "bind-nora", "/people")
     assert len(dashboard.locator("#person-nora td.immutable-id").inner_text()) == 24
+    screenshot(dashboard, "switch-bind")
     assert outcome(browser, dashboard, lab, "nora") == "ok"
     press(lab, dashboard, "unbind-nora", "/people")
     assert dashboard.locator("#person-nora td.bound").inner_text() == "no"
@@ -66,6 +67,7 @@ def test_bind_gives_nora_her_immutable_id_and_unbind_takes_the_binding_away(
 
 def test_disable_the_microsoft_account(lab, browser, dashboard):
     press(lab, dashboard, "disable-account-alice", "/people")
+    screenshot(dashboard, "switch-disable-account")
     assert outcome(browser, dashboard, lab, "alice") == "AADSTS50057"
     press(lab, dashboard, "enable-account-alice", "/people")
     assert outcome(browser, dashboard, lab, "alice") == "ok"
@@ -86,6 +88,7 @@ def test_rotating_the_idp_certificate_breaks_sso_until_entra_trusts_the_next_one
 def test_a_skewed_clock_breaks_daves_totp_and_reset_mends_it(lab, browser, dashboard):
     press(lab, dashboard, "clock-ahead")
     assert "offset 600" in dashboard.inner_text("#fact-clock")
+    screenshot(dashboard, "switch-clock")
     assert outcome(browser, dashboard, lab, "dave") == "jumpcloud:invalid_otp"  # phone vs lab
     press(lab, dashboard, "clock-reset")
     assert outcome(browser, dashboard, lab, "dave") == "ok"
@@ -116,6 +119,7 @@ def test_throttled_graph_answers_429_with_retry_after_and_the_sync_retries(lab, 
         assert time.monotonic() < deadline, "the sync did not get through the throttling"
         time.sleep(0.5)
         dashboard.reload()
+    screenshot(dashboard, "switch-throttle")
     throttled = [e for e in lab.ctx.journal.query(host="graph") if e["status"] == 429]
     assert len(throttled) == 3
     assert throttled[0]["response_headers"].get("Retry-After") == "2"
@@ -128,6 +132,7 @@ def test_revoked_consent_pauses_the_sync_once_the_token_expires(lab, dashboard, 
     press(lab, dashboard, "suspend-bob", "/people")  # a change JumpCloud must push
     dashboard.goto(lab.ctx.url("dashboard") + "/switches")
     assert dashboard.inner_text("#fact-integration").startswith("error")
+    screenshot(dashboard, "switch-revoke-consent")
     dashboard.goto(lab.ctx.url("dashboard") + "/people")
     assert dashboard.locator("#person-bob td.account").inner_text() == "enabled"  # not pushed
     press(lab, dashboard, "reset-world")  # a new consent is the way back
