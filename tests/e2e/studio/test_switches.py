@@ -79,6 +79,12 @@ def test_rotating_the_idp_certificate_breaks_sso_until_entra_trusts_the_next_one
     press(lab, dashboard, "rotate-certificate")
     code = outcome(browser, dashboard, lab, "alice")
     assert code.startswith("AADSTS"), code
+    dashboard.goto(lab.ctx.url("dashboard") + "/journeys")
+    dashboard.locator("li.journey a").first.click()
+    assert dashboard.inner_text("#why-title").startswith(code)
+    certificate = dashboard.locator("tr.field", has=dashboard.locator("th", has_text="certificate"))
+    assert "mismatch" in certificate.first.get_attribute("class").split()
+    screenshot(dashboard, "journey-rotated-certificate")
     press(lab, dashboard, "trust-next-certificate")
     assert "set" in dashboard.inner_text("#fact-federation")
     screenshot(dashboard, "switch-certificate")
