@@ -37,11 +37,12 @@ def _x(index: int) -> int:
     return MARGIN + LANE_WIDTH // 2 + index * LANE_WIDTH
 
 
-def sequence_svg(journey: Journey) -> str:
+def sequence_svg(journey: Journey, *, anchor_prefix: str = "") -> str:
     """Lanes left to right, one labelled arrow per exchange (red when it failed).
 
-    Each arrow is an ``<a href="#exchange-<seq>">`` whose group has the id
-    ``arrow-exchange-<seq>``, so a page can show the exchange's details next to the diagram.
+    Each arrow is an ``<a href="#exchange-<seq>">`` with the id ``arrow-exchange-<seq>``, so a
+    page can show the exchange's details next to the diagram; ``anchor_prefix`` goes in front
+    of both when one page shows several journals' journeys (the scenario report).
     """
     lanes = {lane: i for i, (lane, _) in enumerate(LANES)}
     extra = sorted(
@@ -69,18 +70,18 @@ def sequence_svg(journey: Journey) -> str:
             f"<line class='lifeline' x1='{x}' y1='34' x2='{x}' y2='{height - 8}'/></g>"
         )
     for row, exchange in enumerate(journey.exchanges):
-        parts.append(_arrow(exchange, row, lanes))
+        parts.append(_arrow(exchange, row, lanes, anchor_prefix))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _arrow(exchange, row: int, lanes: dict[str, int]) -> str:
+def _arrow(exchange, row: int, lanes: dict[str, int], prefix: str) -> str:
     y = TOP + ROW * row + ROW // 2
     x1, x2 = _x(lanes[exchange.source]), _x(lanes[exchange.target])
     colour = ERROR_COLOUR if exchange.is_error else OK_COLOUR
     marker = "head-error" if exchange.is_error else "head"
     css = "arrow error" if exchange.is_error else "arrow"
-    anchor = escape(exchange.anchor, quote=True)
+    anchor = escape(prefix + exchange.anchor, quote=True)
     label = escape(exchange.label)
     if x1 == x2:  # a call to itself: a small loop
         shape = (
@@ -98,8 +99,13 @@ def _arrow(exchange, row: int, lanes: dict[str, int]) -> str:
         anchor_text = "middle"
     return (
         f"<a href='#{anchor}' class='{css}' id='arrow-{anchor}'>"
-        f"<title>{escape(exchange.entry.get('method', ''))} "
-        f"{escape(exchange.entry.get('url', '')[:200])} → {exchange.entry.get('status', '')}"
-        f"</title>{shape}"
+        f"<title>{escape(_request_line(exchange.entry))}</title>{shape}"
         f"<text x='{text_x}' y='{y - 5}' style='text-anchor:{anchor_text}'>{label}</text></a>"
     )
+
+
+def _request_line(entry: dict) -> str:
+    """``GET /path → 302`` (the path without its query, which the details show)."""
+    url = str(entry.get("url", ""))
+    path = url.split("?", 1)[0].split("/", 3)[-1] if "://" in url else url
+    return f"{entry.get('method', '')} /{path[:80]} → {entry.get('status', '')}"

@@ -88,6 +88,10 @@ class Message:
     fields: list[Field]
     raw: str = ""
     """Pretty XML or JSON of the whole message."""
+    carrier: str = ""
+    """What carried it: ``SAMLRequest``, ``SAMLResponse`` (a parameter) or ``JWT``."""
+    encoded: str = ""
+    """The value as it travelled (base64, or the token), to tell repeated messages apart."""
 
     @property
     def problems(self) -> list[Field]:
@@ -111,15 +115,17 @@ def decode_exchange(exchange: Exchange | dict, facts: Facts | None = None) -> li
         if value in seen:
             continue
         seen.add(value)
-        found.append(
-            _safely(kind, where, lambda k=kind, v=value, w=where: _saml(k, v, w, facts, when))
-        )
+        message = _safely(kind, where, lambda k=kind, v=value, w=where: _saml(k, v, w, facts, when))
+        message.carrier, message.encoded = kind, value
+        found.append(message)
     for where, text in _texts(entry):
         for token in _JWT.findall(text):
             if token in seen:
                 continue
             seen.add(token)
-            found.append(_safely("JWT", where, lambda t=token, w=where: decode_jwt(t, w, when)))
+            message = _safely("JWT", where, lambda t=token, w=where: decode_jwt(t, w, when))
+            message.carrier, message.encoded = "JWT", token
+            found.append(message)
     return found
 
 

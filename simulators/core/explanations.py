@@ -16,6 +16,9 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from flask import current_app, has_app_context
+from markupsafe import Markup
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -31,10 +34,10 @@ class Explanation:
         known = _Values({k: str(v) for k, v in values.items() if v not in (None, "")})
         return replace(
             self,
-            title=_format(self.title, known),
+            title=_sentence(_format(self.title, known)),
             compared=_format(self.compared, known),
-            cause=_format(self.cause, known),
-            fix=_format(self.fix, known),
+            cause=_sentence(_format(self.cause, known)),
+            fix=_sentence(_format(self.fix, known)),
             fix_link=_format(self.fix_link, known) if self.fix_link else None,
         )
 
@@ -42,7 +45,7 @@ class Explanation:
 _DEFAULTS = {
     "user": "the user",
     "upn": "the user's UPN",
-    "name_id": "the NameID",
+    "name_id": "(the NameID JumpCloud sent)",
     "immutable_id": "(none)",
     "issuer": "the Issuer",
     "expected_issuer": "the issuerUri of the domain",
@@ -68,6 +71,12 @@ _DEFAULTS = {
 class _Values(dict):
     def __missing__(self, key: str) -> str:
         return _DEFAULTS.get(key, f"the {key.replace('_', ' ')}")
+
+
+def _sentence(text: str) -> str:
+    """A sentence that starts with a neutral phrase ("the user …") starts with a capital; one
+    that starts with a name ("nora …") keeps it as written."""
+    return "T" + text[1:] if text.startswith("the ") else text
 
 
 def _format(template: str, values: _Values) -> str:
@@ -879,3 +888,28 @@ def explain(code: str, values: Mapping[str, object] | None = None) -> Explanatio
     if sub:
         values.setdefault("sub_reason_text", SUB_REASON_TEXT.get(str(sub), str(sub)))
     return template.fill(values)
+
+
+def more_details_html(code: str | None, **values: object) -> Markup:
+    """The "More details" block of an error page (a ``<details>``: no script needed); empty
+    without a code. Pages call it as the Jinja global ``more_details``."""
+    if not code:
+        return Markup("")
+    text = explain(str(code), {k: v for k, v in values.items() if v})
+    link = ""
+    if text.fix_link:
+        host, _, path = text.fix_link.partition(":")
+        ctx = current_app.extensions.get("m365lab.ctx") if has_app_context() else None
+        try:
+            href = ctx.url(host) + path if ctx is not None else None
+        except (KeyError, ValueError):
+            href = None
+        if href:
+            link = Markup(" <a id='more-fix-link' href='{}'>Open</a>").format(href)
+    return Markup(
+        "<details id='more-details'><summary>More details</summary>"
+        "<p id='more-title'><strong>{}</strong></p><dl>"
+        "<dt>Compared</dt><dd id='more-compared'>{}</dd>"
+        "<dt>Cause</dt><dd id='more-cause'>{}</dd>"
+        "<dt>Fix</dt><dd id='more-fix'>{}{}</dd></dl></details>"
+    ).format(text.title, text.compared, text.cause, text.fix, link)

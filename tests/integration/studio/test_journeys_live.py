@@ -237,3 +237,10 @@ def test_the_outcome_has_an_explanation_filled_from_the_journey(browser_signins)
     assert "nora is not bound" in text.cause and "Directories" in text.fix
     carol = _only(browser_signins["carol"].entries)
     assert "Activate" in explain(carol.outcome, {"user": "carol"}).fix
+
+
+def test_error_pages_show_more_details(browser_signins):
+    nora = _only(browser_signins["nora"].entries).exchanges[-1].entry["response_body"]
+    assert "<details id='more-details'>" in nora and "Console → Users" in nora
+    carol = _only(browser_signins["carol"].entries).exchanges[-1].entry["response_body"]
+    assert "is suspended in JumpCloud" in carol and "id='more-fix-link' href='https://" in carol

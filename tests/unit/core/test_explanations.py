@@ -17,6 +17,7 @@ from simulators.core.explanations import (
     UNKNOWN,
     explain,
     lookup,
+    more_details_html,
     sync_code,
 )
 from simulators.microsoft.entra import aadsts
@@ -130,7 +131,9 @@ def test_nora_is_told_to_bind_her_user():
     )
     assert text.cause.startswith("nora is not bound to the Microsoft 365 directory in JumpCloud")
     assert text.fix.startswith("Bind nora: Console → Users → nora → Directories")
-    assert text.compared == "NameID the NameID vs onPremisesImmutableId of nora@contoso.com: (none)"
+    assert text.compared == (
+        "NameID (the NameID JumpCloud sent) vs onPremisesImmutableId of nora@contoso.com: (none)"
+    )
     assert text.fix_link == "console:/users"
 
 
@@ -151,3 +154,11 @@ def test_sync_codes_of_real_statuses():
     )
     assert sync_code({"code": 202, "message": "Paused: authorize sync"}) == "sync:Paused"
     assert sync_code({"code": 200, "message": "Synced; manager not set"}) == "sync:ManagerNotSet"
+
+
+def test_more_details_block_is_escaped_and_empty_without_a_code():
+    assert more_details_html(None) == ""
+    html = str(more_details_html("jumpcloud:not_assigned", app="<b>x</b>"))
+    assert html.startswith("<details id='more-details'><summary>More details</summary>")
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x" not in html
+    assert "id='more-fix'" in html and "more-fix-link" not in html  # no app: no lab URL

@@ -157,7 +157,8 @@ def test_html_report_is_self_contained_with_timeline_and_decoded_messages(tmp_pa
     assert "breaks &lt;b&gt;" in html  # escaped
     assert "id='timeline-2'" in html
     assert "SAMLRequest (query)" in html and "SAMLResponse (form)" in html
-    assert "&quot;roles&quot;" in html  # JWT claims shown
+    assert "<th>roles</th>" in html and '"roles": [' in html  # JWT claims: fields and source
+    assert "<section class='journey'" in html and "<svg class='sequence'" in html
     assert "data:image/png;base64," in html
     assert "class='expected'" in html and "class='actual'" in html
     assert "id='count-passed'>1 passed" in html
