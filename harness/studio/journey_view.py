@@ -35,7 +35,8 @@ class JourneyIndex:
         with self._lock:
             found = self._cache.get(key)
         if found is None:
-            found = sorted(group_journeys(entries), key=lambda j: j.started, reverse=True)
+            # group_journeys orders by real start time (across processes); the list is newest first
+            found = list(reversed(group_journeys(entries)))
             with self._lock:
                 self._cache.clear()
                 self._cache[key] = found
