@@ -10,6 +10,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urlsplit
 
 from flask import (
@@ -203,13 +204,14 @@ def journeys_json() -> Response:
     return jsonify(journeys=journey_rows(studio().journeys.all()))
 
 
+def _rows(index: JourneyIndex) -> list[dict]:
+    return journey_rows(index.all())
+
+
 @bp.get("/events")
 def events() -> Response:
     current = studio()
-    listing = None
-    if request.args.get("journeys"):
-        index = current.journeys
-        listing = lambda: journey_rows(index.all())  # noqa: E731
+    listing = partial(_rows, current.journeys) if request.args.get("journeys") else None
     body = live.stream(current.feed, listing, current.ctx.stopping.is_set)
     response = Response(stream_with_context(body), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-store"
