@@ -61,6 +61,29 @@
     }));
   }
 
+  const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+  let refreshTimer = null;
+
+  // A page showing the world's state (people, switches) reads it again after any admin write.
+  function refreshSoon(e) {
+    const admin = e.host === "graph" || /\/api\/|\/_lab\//.test(e.url || "");
+    if (!WRITES.has(e.method) || !admin) return;
+    if (!document.querySelector('[data-live="refresh"]')) return;
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(function () {
+      fetch(location.pathname, {credentials: "same-origin"})
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (text) {
+          if (!text) return;
+          const fresh = new DOMParser().parseFromString(text, "text/html");
+          document.querySelectorAll('[data-live="refresh"]').forEach(function (old) {
+            const found = old.id && fresh.getElementById(old.id);
+            if (found) old.replaceWith(document.importNode(found, true));
+          });
+        });
+    }, 400);
+  }
+
   function openTarget() {
     const id = decodeURIComponent(location.hash.slice(1));
     const details = id && document.getElementById(id);
@@ -78,7 +101,11 @@
     const source = new EventSource("/events" + (wantJourneys ? "?journeys=1" : ""));
     source.onopen = function () { status.textContent = "live"; status.className = "on"; };
     source.onerror = function () { status.textContent = "reconnecting"; status.className = ""; };
-    source.addEventListener("exchange", function (ev) { addExchange(JSON.parse(ev.data)); });
+    source.addEventListener("exchange", function (ev) {
+      const e = JSON.parse(ev.data);
+      addExchange(e);
+      refreshSoon(e);
+    });
     source.addEventListener("journeys", function (ev) { showJourneys(JSON.parse(ev.data)); });
   }
 

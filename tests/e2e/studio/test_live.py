@@ -50,6 +50,22 @@ def test_a_new_journey_shows_in_the_open_list_within_a_second(lab, browser, dash
     screenshot(dashboard, "live-journeys")
 
 
+def test_the_people_panel_follows_a_change_made_elsewhere(lab, dashboard):
+    dashboard.goto(lab.ctx.url("dashboard") + "/people")
+    _wait_live(dashboard)
+    jc = lab.descriptor()["jumpcloud"]
+    with lab_session(lab.ctx.ca_file) as api:  # another admin, JumpCloud's API
+        api.headers["x-api-key"] = jc["api_key"]
+        base = lab.ctx.url("console") + "/api/systemusers"
+        bob = next(u for u in api.get(base, timeout=5).json()["results"] if u["username"] == "bob")
+        api.put(f"{base}/{bob['_id']}", json={"state": "SUSPENDED"}, timeout=5)
+        cell = "document.querySelector('#person-bob td.suspended').textContent.trim()"
+        dashboard.wait_for_function(f"() => {cell} === 'suspended'", timeout=3000)
+        screenshot(dashboard, "live-people")
+        api.put(f"{base}/{bob['_id']}", json={"state": "ACTIVATED"}, timeout=5)
+        dashboard.wait_for_function(f"() => {cell} === 'active'", timeout=3000)
+
+
 def sign_in_as_elsewhere(browser, lab, username: str) -> str:
     """Sign in in a browser of its own, leaving the dashboard page open and untouched."""
     from .conftest import drive_sign_in, person
