@@ -109,7 +109,14 @@
     source.addEventListener("journeys", function (ev) { showJourneys(JSON.parse(ev.data)); });
   }
 
+  function fold() {
+    document.querySelectorAll("details.exchange:not([data-keep-open])").forEach(function (d) {
+      d.open = false;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    fold();
     connect();
     openTarget();
     window.addEventListener("hashchange", openTarget);

@@ -96,6 +96,15 @@ def test_every_page_and_switch_works_without_javascript(lab, browser):
         screenshot(page, "no-javascript")
         page.click("#switch-activate-bob")
         assert page.locator("#person-bob td.suspended").inner_text() == "active"
+        sign_in_as_elsewhere(browser, lab, "nora")
+        page.goto(lab.ctx.url("dashboard") + "/journeys")
+        page.locator("li.journey a").first.click()
+        arrow = page.locator("#diagram a[id^=arrow-]").last
+        anchor = arrow.get_attribute("href").lstrip("#")
+        arrow.click()
+        assert page.url.endswith("#" + anchor)
+        assert page.locator(f"details#{anchor}").get_attribute("open") is not None
+        assert page.locator(f"details#{anchor} .message").count() >= 1
     finally:
         context.close()
 
