@@ -167,10 +167,14 @@ class _Facts:
 
 
 _cache: dict[tuple, _Facts] = {}
+"""Facts by (host, seq, time, trace): entries read again over HTTP are new dicts."""
+_by_id: dict[int, tuple[dict, _Facts]] = {}
+"""Facts by the entry object itself (the journal hands out the same dicts every time)."""
 
 
 def _key(entry: dict) -> tuple:
-    return (entry.get("host"), entry.get("seq"), entry.get("wall_time") or entry.get("time"))
+    get = entry.get
+    return (get("host"), get("seq"), get("wall_time") or get("time"), get("trace"))
 
 
 def _saml_ids(value: str, deflated: bool) -> list[str]:
@@ -396,15 +400,36 @@ class _Union:
 
 def _order(entries: Iterable[dict]) -> tuple[list[dict], list[_Facts]]:
     """Sign-in traffic, oldest first; decision records just before the request they decided."""
-    cache, pairs = _cache, []
-    for entry in entries:  # _facts inlined: this loop runs over the whole journal
-        get = entry.get
-        fact = cache.get((get("host"), get("seq"), get("wall_time") or get("time")))
-        if fact is None:
-            fact = _facts(entry)
-        if fact.usable:
-            pairs.append((entry, fact))
-    pairs.sort(key=lambda p: (p[1].end, p[1].seq))
+    by_id, cache = _by_id, _cache
+    kept: list[dict] = []
+    facts: list[_Facts] = []
+    in_order, last_seq = True, -1
+    for entry in entries:  # runs over the whole journal: _facts inlined, cheapest lookup first
+        hit = by_id.get(id(entry))
+        if hit is not None and hit[0] is entry:
+            fact = hit[1]
+        else:
+            get = entry.get
+            fact = cache.get(
+                (get("host"), get("seq"), get("wall_time") or get("time"), get("trace"))
+            )
+            if fact is None:
+                fact = _facts(entry)
+            if len(by_id) >= _CACHE_MAX:
+                by_id.clear()
+            by_id[id(entry)] = (entry, fact)  # holds the entry: its id cannot be reused
+        if not fact.usable:
+            continue
+        # one journal's entries come in sequence order (its recording order), each decision
+        # before its request; entries merged from several processes do not
+        if fact.seq <= last_seq:
+            in_order = False
+        last_seq = fact.seq
+        kept.append(entry)
+        facts.append(fact)
+    if in_order:
+        return kept, facts
+    pairs = sorted(zip(kept, facts, strict=True), key=lambda p: (p[1].end, p[1].seq))
     if pairs and pairs[0][1].decision:
         pairs = _decisions_in_place(pairs)
     return [p[0] for p in pairs], [p[1] for p in pairs]

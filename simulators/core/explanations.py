@@ -15,9 +15,9 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from html import escape
 
 from flask import current_app, has_app_context
-from markupsafe import Markup
 
 
 @dataclass(frozen=True)
@@ -890,11 +890,12 @@ def explain(code: str, values: Mapping[str, object] | None = None) -> Explanatio
     return template.fill(values)
 
 
-def more_details_html(code: str | None, **values: object) -> Markup:
-    """The "More details" block of an error page (a ``<details>``: no script needed); empty
-    without a code. Pages call it as the Jinja global ``more_details``."""
+def more_details_html(code: str | None, **values: object) -> str:
+    """The "More details" block of an error page, as HTML (a ``<details>``: no script needed);
+    empty without a code. Pages call it as the Jinja global ``more_details`` (``|safe``: every
+    value in it is escaped here)."""
     if not code:
-        return Markup("")
+        return ""
     text = explain(str(code), {k: v for k, v in values.items() if v})
     link = ""
     if text.fix_link:
@@ -905,11 +906,11 @@ def more_details_html(code: str | None, **values: object) -> Markup:
         except (KeyError, ValueError):
             href = None
         if href:
-            link = Markup(" <a id='more-fix-link' href='{}'>Open</a>").format(href)
-    return Markup(
+            link = f" <a id='more-fix-link' href='{escape(href)}'>Open</a>"
+    return (
         "<details id='more-details'><summary>More details</summary>"
-        "<p id='more-title'><strong>{}</strong></p><dl>"
-        "<dt>Compared</dt><dd id='more-compared'>{}</dd>"
-        "<dt>Cause</dt><dd id='more-cause'>{}</dd>"
-        "<dt>Fix</dt><dd id='more-fix'>{}{}</dd></dl></details>"
-    ).format(text.title, text.compared, text.cause, text.fix, link)
+        f"<p id='more-title'><strong>{escape(text.title)}</strong></p><dl>"
+        f"<dt>Compared</dt><dd id='more-compared'>{escape(text.compared)}</dd>"
+        f"<dt>Cause</dt><dd id='more-cause'>{escape(text.cause)}</dd>"
+        f"<dt>Fix</dt><dd id='more-fix'>{escape(text.fix)}{link}</dd></dl></details>"
+    )
