@@ -301,6 +301,8 @@ class Journal:
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self._render_lock = threading.Lock()
+        self._grown = threading.Condition(self._lock)
+        self.last_seq = 0
         self.dropped = 0
 
     @staticmethod
@@ -319,8 +321,9 @@ class Journal:
         """
         size = self._size(entry)
         with self._lock:
-            entry["seq"] = next(self._seq)
+            entry["seq"] = self.last_seq = next(self._seq)
             self._entries.append((size, entry))
+            self._grown.notify_all()
             self._bytes += size
             while self._entries and (
                 len(self._entries) > self.max_entries or self._bytes > self.max_bytes
@@ -355,6 +358,13 @@ class Journal:
             and (host is None or e.get("host") == host)
         ]
         return out[-limit:] if limit else out
+
+    def wait_newer(self, seq: int, timeout: float) -> int:
+        """Block until an entry newer than ``seq`` is recorded (or ``timeout`` seconds pass);
+        the newest sequence number (the dashboard's live feed waits here)."""
+        with self._grown:
+            self._grown.wait_for(lambda: self.last_seq > seq, timeout)
+            return self.last_seq
 
     def clear(self) -> None:
         with self._lock:
