@@ -131,6 +131,9 @@ def build_parser() -> Parser:
     add_run_parser(sub)
     add_report_parser(sub)
     add_federate_parser(sub)
+    from harness.studio.commands import add_studio_parsers
+
+    add_studio_parsers(sub)
     return parser
 
 
@@ -145,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": cmd_run,
         "report": cmd_report,
         "federate": cmd_federate,
-    }[args.command]
+    }.get(args.command) or args.handler
     try:
         return handler(args)
     except (CliError, PortInUseError) as exc:

@@ -8,6 +8,7 @@ import requests
 from flask import Flask, Response, jsonify, request
 
 from harness.dashboard_access import DashboardAccess
+from harness.studio import classroom, demo
 from simulators.core.context import System
 from simulators.core.httpclient import lab_session
 
@@ -55,6 +56,8 @@ class DashboardSystem(System):
         self.access.install(app)
         app.add_url_rule("/", "timeline", self.timeline_page)
         app.add_url_rule("/api/timeline", "timeline_json", self.timeline_json)
+        demo.register(app, self)
+        classroom.register(app, self)
 
     def collect(self, trace: str | None) -> tuple[list[dict], list[str]]:
         """Entries from this process and every other process of the lab, merged by time."""

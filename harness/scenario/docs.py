@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 from harness.scenario.registry import REGISTRY, Param, Registry, StepSpec, load_steps_module
 
-
 STEP_KEYS_TEXT = """Beside its `<name>: <arguments>` pair, every step may carry:
 
 - `id: NAME` — names its result for later steps (`${steps.NAME…}`);
