@@ -24,6 +24,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 
 from harness.default_world import Cast, build
 from harness.studio.frame import JournalSource, journey_list, lab_journeys, page
+from harness.studio.journeys import Journey
 from simulators.core.files import write_private
 from simulators.jumpcloud.web import qr_png_data_uri
 
@@ -150,9 +151,9 @@ def seat_for_world(world: str | None) -> int | None:
     return _host().classroom.seat_of(world)
 
 
-def journeys_of_seat(journeys: Sequence[Any], seat: int) -> list[Any]:
+def journeys_of_seat(journeys: Sequence[Journey], seat: int) -> list[Journey]:
     """Only the journeys whose ``world`` is seat ``seat``'s (call inside a dashboard request)."""
-    return [j for j in journeys if seat_for_world(getattr(j, "world", None)) == seat]
+    return [j for j in journeys if seat_for_world(j.world) == seat]
 
 
 @blueprint.get("/handouts")

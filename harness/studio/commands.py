@@ -102,7 +102,8 @@ def _demo(lab: Any, scenario: Any, args: argparse.Namespace) -> int:
     controller = controller_for(dashboard)
     lines = _read_terminal(controller) if args.pause else None
     print(f"Demo: {scenario.name} ({len(scenario.steps)} steps)")
-    print(f"Dashboard: {dashboard.signin_link().replace('/?token=', '/demo?token=')}", flush=True)
+    print(f"Dashboard: {dashboard.signin_link().replace('/?token=', '/demo?token=')}")
+    print(f"Descriptor: {lab.descriptor_path}", flush=True)
 
     def before_step(step) -> None:
         print(f"Step {step.index}/{len(scenario.steps)}: {step.name}", flush=True)

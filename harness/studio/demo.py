@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
 
 from harness.studio.frame import JournalSource, journey_href, journey_label, lab_journeys, page
+from harness.studio.journeys import Journey
 
 EXTENSION = "m365lab.studio.demo"
 
@@ -102,8 +103,8 @@ class DemoController:
             state = self._state
             if state.phase is not Phase.WAITING or (index is not None and index != state.index):
                 return Advance.NOT_WAITING
-            self._released = True
-            self._set(advanced_by=source)
+            self._released = True  # running from now: a second Next finds nothing waiting
+            self._set(phase=Phase.RUNNING, advanced_by=source)
             return Advance.RELEASED
 
     def finish(self, status: str) -> None:
@@ -204,7 +205,7 @@ def demo_json() -> Response:
     return jsonify(body)
 
 
-def _newest_journey(host: DemoHost) -> Any | None:
+def _newest_journey(host: DemoHost) -> Journey | None:
     if host.controller.state.phase is Phase.IDLE:
         return None
     journeys = lab_journeys(host.journal)
@@ -219,7 +220,7 @@ PHASE_TEXT = {
 }
 
 
-def _demo_body(state: DemoState, journey: Any | None) -> str:
+def _demo_body(state: DemoState, journey: Journey | None) -> str:
     esc = html.escape
     parts = [f"<h1 id='demo-scenario'>{esc(state.scenario or 'No demo running')}</h1>"]
     parts.append(

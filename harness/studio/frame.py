@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from flask import Response
+
+from harness.studio.journeys import Journey, group_journeys
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1f2328;max-width:60rem}
@@ -40,29 +42,23 @@ def page(title: str, page_id: str, body: str, *, status: int = 200, script: str 
     return Response(text, status=status, mimetype="text/html")
 
 
-def lab_journeys(source: JournalSource) -> list[Any]:
+def lab_journeys(source: JournalSource) -> list[Journey]:
     """The lab's journeys, oldest first (``harness.studio.journeys.group_journeys``)."""
-    try:
-        from harness.studio.journeys import group_journeys
-    except ImportError:  # the studio core (journeys) is not in this build: no journeys to link
-        return []
     entries, _ = source.collect(None)
     return list(group_journeys(entries))
 
 
-def journey_href(journey: Any) -> str:
+def journey_href(journey: Journey) -> str:
     """Where the dashboard shows one journey."""
-    return f"/journeys/{html.escape(str(journey.id))}"
+    return f"/journeys/{html.escape(journey.id)}"
 
 
-def journey_label(journey: Any) -> str:
-    """One line naming a journey: its title (or id) and its outcome when it has one."""
-    title = getattr(journey, "title", None) or f"journey {journey.id}"
-    outcome = getattr(journey, "outcome", None)
-    return f"{title} — {outcome}" if outcome else str(title)
+def journey_label(journey: Journey) -> str:
+    """One line naming a journey: its title and who signed in."""
+    return f"{journey.title} ({journey.who})" if journey.who else journey.title
 
 
-def journey_list(journeys: Sequence[Any], list_id: str, empty: str) -> str:
+def journey_list(journeys: Sequence[Journey], list_id: str, empty: str) -> str:
     """An HTML list of links to journeys, newest first."""
     items = "".join(
         f"<li><a href='{journey_href(j)}'>{html.escape(journey_label(j))}</a></li>"
