@@ -97,22 +97,25 @@ def lab_of(descriptor_path: str | Path) -> dict:
 
 @pytest.fixture
 def chromium() -> Iterator:
-    """A Playwright Chromium; ``chromium(pin)`` gives a page trusting exactly that key."""
+    """``chromium(pin)``: a page of a new Chromium trusting exactly that key."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browsers = []
+    started: list = []  # Playwright starts at the first page: a test may drive others before
+    browsers: list = []
 
-        def page_for(pin: str):
-            browser = p.chromium.launch(
-                executable_path=chromium_executable(p), args=launch_args(pin)
-            )
-            browsers.append(browser)
-            return browser.new_page()
+    def page_for(pin: str):
+        if not started:
+            started.append(sync_playwright().start())
+        p = started[0]
+        browser = p.chromium.launch(executable_path=chromium_executable(p), args=launch_args(pin))
+        browsers.append(browser)
+        return browser.new_page()
 
-        yield page_for
-        for browser in browsers:
-            browser.close()
+    yield page_for
+    for browser in browsers:
+        browser.close()
+    for p in started:
+        p.stop()
 
 
 __all__ = ["NEEDS_CHROMIUM", "SCREENSHOTS", "Command", "lab_of"]
