@@ -188,6 +188,12 @@ def demo_page() -> Response:
 
 @blueprint.post("/demo/next")
 def demo_next() -> Response:
+    origin = request.headers.get("Origin")
+    if origin and origin != request.host_url.rstrip("/"):
+        # another page (another lab host shares the cookie: cookies ignore ports) may not
+        # drive the demo; scripts send no Origin and sign in with the bearer token
+        refusal = "<p id='demo-refused'>Next is taken from the demo page only.</p>"
+        return page("Refused", "studio.demo.refused", refusal, status=403)
     raw = request.form.get("step", "")
     index = int(raw) if raw.isdigit() else None
     outcome = _host().controller.advance("dashboard", index)
