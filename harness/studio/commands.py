@@ -95,6 +95,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _demo(lab: Any, scenario: Any, args: argparse.Namespace) -> int:
     from harness.descriptor import LabDescriptor
+    from harness.drivers import release_thread_resources
     from harness.scenario.runner import Runner, RunOptions
     from harness.studio.demo import controller_for
 
@@ -122,6 +123,7 @@ def _demo(lab: Any, scenario: Any, args: argparse.Namespace) -> int:
         result = Runner(descriptor, options).run(scenario)
     finally:
         controller.close()
+        release_thread_resources()  # this thread's Chromium
     controller.finish(result.status)
     print(f"{result.status.upper()}: {scenario.name} ({result.duration:.1f}s)", flush=True)
     if not result.ok:
