@@ -172,9 +172,20 @@ def handouts_index() -> Response:
             else "<p id='seats'>No classroom: start one with "
             "<code>m365lab classroom --seats N</code>.</p>"
         )
-        + "<p class='meta'><a href='/ca.pem' id='ca-download'>The lab's CA certificate</a></p>"
+        + "<p class='meta'><a href='/handouts/print' id='print-all'>Every handout, to print"
+        "</a> · <a href='/ca.pem' id='ca-download'>The lab's CA certificate</a></p>"
     )
     return page("Handouts", "studio.handouts", body)
+
+
+@blueprint.get("/handouts/print")
+def handouts_print() -> Response:
+    """Every seat's handout on one page, one seat per printed sheet."""
+    host = _host()
+    trust = Trust(host.ctx.ca_file, host.classroom.key_pin, request.host_url.rstrip("/"))
+    urls = host.ctx.topology.urls()
+    body = "".join(handout_html(seat, urls, trust) for seat in host.classroom.seats)
+    return page("Handouts", "studio.handouts.print", body or "<p>No classroom.</p>")
 
 
 @blueprint.get("/handouts/<int:number>")
@@ -233,9 +244,9 @@ def handout_html(seat: Seat, urls: dict[str, str], trust: Trust) -> str:
     )
     return (
         f"<section class='handout' id='handout-{seat.number}'>"
-        f"<h1 id='handout-title'>Seat {seat.number}: {esc(ms.get('initial_domain', ''))}</h1>"
-        f"<h2>Where</h2><table id='handout-urls'>{url_rows}</table>"
-        f"<h2>Administrators</h2><table id='handout-admins'>{admins}</table>"
+        f"<h1 class='handout-title'>Seat {seat.number}: {esc(ms.get('initial_domain', ''))}</h1>"
+        f"<h2>Where</h2><table class='handout-urls'>{url_rows}</table>"
+        f"<h2>Administrators</h2><table class='handout-admins'>{admins}</table>"
         f"<h2>People</h2>{_people_table(seat.world.get('people', []))}"
         f"{_totp_block(seat)}{_trust_block(trust)}</section>"
     )
@@ -251,7 +262,7 @@ def _people_table(people: Sequence[dict]) -> str:
         for p in people
     )
     return (
-        "<table id='handout-people'><tr><th>user</th><th>JumpCloud username</th>"
+        "<table class='handout-people'><tr><th>user</th><th>JumpCloud username</th>"
         f"<th>password</th><th>shows</th><th>signing in gives</th></tr>{rows}</table>"
     )
 
@@ -266,11 +277,11 @@ def _totp_block(seat: Seat) -> str:
     )
     image = qr_png_data_uri(uri, scale=4)
     esc = html.escape
-    picture = f"<img id='totp-qr' alt='TOTP QR code' src='{image}'>" if image else ""
+    picture = f"<img class='totp-qr' alt='TOTP QR code' src='{image}'>" if image else ""
     return (
         f"<h2>MFA</h2><p>{esc(person['upn'])} signs in with a JumpCloud TOTP code. "
         f"Scan this with an authenticator app, or type the secret "
-        f"<code id='totp-secret'>{esc(person['totp_secret'])}</code>.</p>{picture}"
+        f"<code class='totp-secret'>{esc(person['totp_secret'])}</code>.</p>{picture}"
     )
 
 
@@ -280,17 +291,17 @@ def _trust_block(trust: Trust) -> str:
     esc = html.escape
     link = f"{trust.dashboard}/ca.pem"
     pin = (
-        f"<p>Or pin the lab's server key in Chromium: <code id='spki-pin'>"
+        f"<p>Or pin the lab's server key in Chromium: <code class='spki-pin'>"
         f"--ignore-certificate-errors-spki-list={esc(trust.key_pin)}</code></p>"
         if trust.key_pin
         else ""
     )
     return (
         "<h2>Trusting the lab</h2><p>Every host speaks HTTPS with a certificate of the lab's own "
-        f"CA. Download it from <a id='ca-link' href='{esc(link)}'>{esc(link)}</a> and add it to "
+        f"CA. Download it from <a class='ca-link' href='{esc(link)}'>{esc(link)}</a> and add it to "
         "your browser's or system's trusted authorities (Firefox: Settings → Privacy & "
         "Security → Certificates → Import; Python clients: <code>REQUESTS_CA_BUNDLE</code>). "
-        f"Its SHA-256 fingerprint: <code id='ca-fingerprint'>{fingerprint}</code>.</p>{pin}"
+        f"Its SHA-256 fingerprint: <code class='ca-fingerprint'>{fingerprint}</code>.</p>{pin}"
     )
 
 

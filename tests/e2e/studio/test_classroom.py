@@ -58,20 +58,26 @@ def test_three_seats_keep_their_journeys_apart_and_have_handouts(command, chromi
     assert "alice@" not in page.inner_text("#seat-journeys")
 
     page.goto(lab["urls"]["dashboard"] + "/handouts/1")
-    assert page.inner_text("#handout-title") == "Seat 1: contososeat1.onmicrosoft.com"
-    people = page.inner_text("#handout-people")
+    assert page.inner_text(".handout-title") == "Seat 1: contososeat1.onmicrosoft.com"
+    people = page.inner_text(".handout-people")
     for person in seats["1"]["people"]:
         assert person["upn"] in people and person["password"] in people
-    admins = page.inner_text("#handout-admins")
+    admins = page.inner_text(".handout-admins")
     assert seats["1"]["microsoft"]["global_admin"]["password"] in admins
-    assert lab["urls"]["portal"] in page.inner_text("#handout-urls")
+    assert lab["urls"]["portal"] in page.inner_text(".handout-urls")
     dave = next(p for p in seats["1"]["people"] if p.get("totp_secret"))
-    assert page.inner_text("#totp-secret") == dave["totp_secret"]
-    assert page.evaluate("document.getElementById('totp-qr').naturalWidth") > 100
-    assert lab["tls"]["server_spki_sha256"] in page.inner_text("#spki-pin")
+    assert page.inner_text(".totp-secret") == dave["totp_secret"]
+    assert page.evaluate("document.querySelector('.totp-qr').naturalWidth") > 100
+    assert lab["tls"]["server_spki_sha256"] in page.inner_text(".spki-pin")
     page.screenshot(path=str(SCREENSHOTS / "classroom-handout-seat-1.png"), full_page=True)
 
-    ca_link = page.get_attribute("#ca-link", "href")
+    page.goto(lab["urls"]["dashboard"] + "/handouts")
+    page.click("#print-all")
+    titles = page.locator(".handout-title").all_inner_texts()
+    assert titles == [f"Seat {n}: contososeat{n}.onmicrosoft.com" for n in (1, 2, 3)]
+    assert page.locator("#seat-journeys").count() == 0  # on paper: no journeys
+
+    ca_link = page.get_attribute(".ca-link", "href")
     fresh = chromium(lab["tls"]["server_spki_sha256"])  # nobody signed in: the CA is public
     fresh.goto(lab["urls"]["dashboard"] + "/handouts/1")
     assert fresh.evaluate("document.body.dataset.page") == "dashboard.signin"
