@@ -61,6 +61,14 @@ class Command:
             if match:
                 return match
 
+    def output(self, timeout: float = 15) -> str:
+        """Everything printed, once the process has ended."""
+        while True:
+            line = self.lines.get(timeout=timeout)
+            if line is None:
+                return "\n".join(self.seen)
+            self.seen.append(line)
+
     def type(self, text: str) -> None:
         assert self.process.stdin is not None
         self.process.stdin.write(text)

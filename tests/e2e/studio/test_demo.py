@@ -66,3 +66,13 @@ def test_without_pause_the_demo_runs_through_and_exits(command, tmp_path):
     demo.wait_for(r"^  Alice opens the portal\.$")
     demo.wait_for(r"^PASSED: Narrated demo")
     assert demo.process.wait(30) == 0
+
+
+def test_ctrl_c_while_a_step_waits_stops_the_lab_quietly(command, tmp_path):
+    scenario = tmp_path / "narrated.yaml"
+    scenario.write_text(textwrap.dedent(SCENARIO).lstrip())
+    demo = command("demo", str(scenario), "--pause")
+    demo.wait_for(r"^Step 1/3: value$")
+    demo.wait_for(r"Press Enter")
+    assert demo.stop() == 130
+    assert "Traceback" not in demo.output()
