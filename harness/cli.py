@@ -12,14 +12,11 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from harness.errors import CliError
 from simulators.core.server import ENGINES, PortInUseError
 from simulators.core.topology import HOSTS, SYSTEM_HOSTS
 
 EXIT_USAGE = 2
-
-
-class CliError(Exception):
-    """An error reported as one line, exit status 1."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -133,7 +130,7 @@ def build_parser() -> Parser:
     add_federate_parser(sub)
     from harness.studio.commands import add_studio_parsers
 
-    add_studio_parsers(sub)
+    add_studio_parsers(sub, _add_lab_options)
     return parser
 
 

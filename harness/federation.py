@@ -221,8 +221,8 @@ def add_federate_parser(sub) -> argparse.ArgumentParser:
 
 def cmd_federate(args) -> int:
     """Run ``m365lab federate``; a failure is reported as ``CliError`` (one line, exit 1)."""
-    from harness.cli import CliError
     from harness.descriptor import DescriptorError
+    from harness.errors import CliError
 
     try:
         return _federate_from_args(args)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import queue
+import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +37,9 @@ def _seats(value: str) -> int:
     return count
 
 
-def add_studio_parsers(subparsers: Any) -> None:
-    """Add ``demo`` and ``classroom`` to the ``m365lab`` command's subparsers."""
-    from harness.cli import _add_lab_options
-
+def add_studio_parsers(subparsers: Any, add_lab_options: Callable[[Any], None]) -> None:
+    """Add ``demo`` and ``classroom`` to the ``m365lab`` command's subparsers; the classroom
+    takes ``up``'s lab options (``add_lab_options``)."""
     demo = subparsers.add_parser("demo", help="step through one scenario in a browser, narrated")
     demo.add_argument("scenario", type=Path, help="one scenario file (YAML)")
     demo.add_argument("--headed", action="store_true", help="show the browser")
@@ -54,7 +55,7 @@ def add_studio_parsers(subparsers: Any) -> None:
 
     room = subparsers.add_parser("classroom", help="start the lab with one world per seat")
     room.add_argument("--seats", type=_seats, required=True, help=f"seats (1-{MAX_SEATS})")
-    _add_lab_options(room)
+    add_lab_options(room)
     room.set_defaults(handler=cmd_classroom)
 
 
@@ -163,27 +164,55 @@ def _drain(lines: queue.Queue[str | None]) -> None:
 
 def cmd_classroom(args: argparse.Namespace) -> int:
     """Start the lab like ``up``, add one world per seat, serve their handouts until Ctrl-C."""
-    from harness.cli import CliError, _banner, _run_until_signal, _start
     from harness.default_world import DefaultWorldError
+    from harness.descriptor import DescriptorError
+    from harness.lab import Lab, LabError, LabOptions
     from harness.studio.classroom import build_seats, classroom_for
 
-    lab = _start(args, ("microsoft", "jumpcloud", "dashboard"), True, True)
+    options = LabOptions(
+        state_dir=args.state_dir,
+        seed=args.seed,
+        host=args.host,
+        port_base=args.port_base,
+        names=args.hostnames,
+        bind=args.bind,
+        engine=args.server,
+        publish=True,
+    )
+    try:
+        lab = Lab(options).start()
+    except (LabError, DescriptorError, OSError) as exc:
+        _err(f"classroom: cannot start the lab: {exc}")
+        return EXIT_FAILED
     try:
         print(f"m365lab: building {args.seats} seat world(s)…", file=sys.stderr, flush=True)
         descriptor = lab.descriptor()
         seats = build_seats(descriptor, args.seats, lab.ctx.state_dir)
+        dashboard = lab.system("dashboard")
+        classroom_for(dashboard).set_seats(seats, descriptor["tls"]["server_spki_sha256"])
+        _classroom_banner(lab, dashboard.signin_link(), len(seats))
+        _wait_for_signal()
     except DefaultWorldError as exc:
+        _err(f"classroom: cannot build the seats' worlds: {exc}")
+        return EXIT_FAILED
+    finally:
         lab.stop()
-        raise CliError(f"cannot build the classroom's worlds: {exc}") from exc
-    except BaseException:
-        lab.stop()
-        raise
-    dashboard = lab.system("dashboard")
-    classroom_for(dashboard).set_seats(seats, descriptor["tls"]["server_spki_sha256"])
+    print("m365lab: stopped", file=sys.stderr)
+    return EXIT_OK
 
-    def banner() -> None:
-        _banner(lab)
-        handouts = dashboard.signin_link().replace("/?token=", "/handouts?token=")
-        print(f"Classroom: {len(seats)} seat(s); handouts: {handouts}", flush=True)
 
-    return _run_until_signal(lab, banner)
+def _classroom_banner(lab: Any, link: str, seats: int) -> None:
+    from harness.report_console import print_lab_table
+
+    print_lab_table(lab.descriptor(), lab.descriptor_path, dashboard_link=link)
+    handouts = link.replace("/?token=", "/handouts?token=")
+    print(f"Classroom: {seats} seat(s); handouts: {handouts}", flush=True)
+
+
+def _wait_for_signal() -> None:
+    """Until SIGINT or SIGTERM (``up`` stops on either)."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
