@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import re
 import zlib
 from collections.abc import Iterable
@@ -59,6 +60,9 @@ _ERROR_CODES_JSON = re.compile(r"\"error_codes\"\s*:\s*\[\s*(\d+)")
 _GRANT = re.compile(r"(?:^|&)grant_type=([A-Za-z_:.-]+)")
 _LOGINFMT = re.compile(r"(?:^|&)(?:loginfmt|login_hint|username|email)=([^&]+)")
 _HREF = re.compile(r"href=[\"'](/[^\"'?#]*)")
+_JWT_CLAIMS = re.compile(r"\beyJ[A-Za-z0-9_-]+\.(eyJ[A-Za-z0-9_-]+)\.")
+_SAML_APP = re.compile(r"/saml2/([^/?]+)")
+_CLIENT_ID = re.compile(r"[?&]client_id=([^&]+)")
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _SIGNIN_PATH = re.compile(
     r"/oauth2/(?:v2\.0/)?authorize|/login\.srf|/common/login|/saml2/|/userconsole/(?:login|mfa)"
@@ -88,9 +92,13 @@ class Exchange:
         return int(self.entry.get("seq", 0))
 
 
-@dataclass
+@dataclass(eq=False)
 class Journey:
-    """One sign-in, from its first exchange to its outcome."""
+    """One sign-in, from its first exchange to its outcome.
+
+    The summary (title, outcome, who, world) is computed for every journey; ``exchanges`` (labels,
+    lanes) only when first read, so listing a full journal's journeys stays cheap.
+    """
 
     id: str
     title: str
@@ -99,34 +107,57 @@ class Journey:
     """``None`` when signed in (or not finished), else ``AADSTSnnnnn`` or ``jumpcloud:<code>``."""
     ok: bool
     world: str | None
-    """The tenant id (else the JumpCloud org id) the sign-in belongs to."""
+    """The tenant id the sign-in belongs to (a classroom filters its seats by it)."""
     app: str
     started: str
     ended: str
-    exchanges: list[Exchange]
+    entries: list[dict] = field(repr=False)
+    """Its journal entries in order: requests and the decision records that precede them."""
     traces: list[str] = field(default_factory=list)
+    sub_reason: str | None = None
+    """Entra's sub-reason of the outcome (``#error-subreason``), when it gave one."""
+    wall_started: float = 0.0
+    """Real time (epoch seconds) of its first exchange, to order journeys across processes."""
+    _hosts: dict[str, str] = field(default_factory=dict, repr=False)
+    _exchanges: list[Exchange] | None = field(default=None, repr=False)
 
     @property
-    def sub_reason(self) -> str | None:
-        for exchange in reversed(self.exchanges):
-            for decision in exchange.decisions:
-                sub = (decision.get("decision") or {}).get("sub_reason")
-                if sub:
-                    return sub
-        return None
+    def exchanges(self) -> list[Exchange]:
+        if self._exchanges is None:
+            self._exchanges = _exchanges(self.entries, self._hosts)
+        return self._exchanges
 
 
 # -- what one entry carries ----------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Facts:
-    """What grouping needs of one entry, computed once per entry (cached)."""
+    """What grouping needs of one entry, computed once per entry (cached by host, seq, time)."""
 
+    host: str
+    trace: str | None
+    seq: int
+    end: float
+    start: float
+    decision: bool
+    usable: bool
+    url: str
+    netloc: str
     tokens: frozenset[str]
     location: str
-    error_code: str | None
+    target: str
+    """The absolute URL a redirect points to, else ``""``."""
+    agent: tuple
     hrefs: frozenset[str]
+    signin: bool
+    error: str | None
+    sub_reason: str | None
+    success: bool
+    who: tuple[int, str] | None
+    tenant: tuple[int, str] | None
+    app: tuple[int, str] | None
+    time: str
 
 
 _cache: dict[tuple, _Facts] = {}
@@ -167,56 +198,126 @@ def _params(text: str, out: set[str], depth: int = 0) -> None:
 def _facts(entry: dict) -> _Facts:
     key = _key(entry)
     found = _cache.get(key)
-    if found is not None:
-        return found
-    tokens: set[str] = set()
-    decision = entry.get("decision")
-    location = ""
-    error = None
-    hrefs: frozenset[str] = frozenset()
-    if isinstance(decision, dict):
-        for name in ("request_id", "in_response_to"):
-            if decision.get(name):
-                tokens.add(f"saml:{decision[name]}")
-        error = _decision_error(decision)
-    else:
-        url = entry.get("url") or ""
-        if "?" in url:
-            _params(url[url.index("?") :], tokens)
-        headers = entry.get("response_headers") or {}
-        location = headers.get("Location") or headers.get("location") or ""
-        if location and "?" in location:
-            _params(location[location.index("?") :], tokens)
-        request_headers = entry.get("request_headers") or {}
-        referer = request_headers.get("Referer") or ""
-        if "?" in referer:
-            _params(referer[referer.index("?") :], tokens)
-        for name in ("client-request-id", "Client-Request-Id"):
-            if request_headers.get(name):
-                tokens.add(request_headers[name])
-        body = entry.get("request_body") or ""
-        if "=" in body and not body.startswith(("{", "[", "<")):
-            _params(body, tokens)
-        response = entry.get("response_body") or ""
-        if "name=" in response:
-            for name, value in _HIDDEN.findall(response):
-                _params(f"{name}={value}", tokens)
-        error = _page_error(response)
-        if not location and response.startswith("<") and "href=" in response:
-            hrefs = frozenset(_HREF.findall(response))
-    found = _Facts(frozenset(tokens), location, error, hrefs)
-    if len(_cache) >= _CACHE_MAX:
-        _cache.clear()
-    _cache[key] = found
+    if found is None:
+        found = _read(entry)
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[key] = found
     return found
 
 
+def _read(entry: dict) -> _Facts:
+    decision = entry.get("decision")
+    url = entry.get("url") or ""
+    end = float(entry.get("wall_time") or 0.0)
+    host = entry.get("host") or "?"
+    request_headers = entry.get("request_headers") or {}
+    facts = _Facts(
+        host=host,
+        trace=entry.get("trace"),
+        seq=int(entry.get("seq") or 0),
+        end=end,
+        start=end - float(entry.get("duration_ms") or 0.0) / 1000,
+        decision=entry.get("method") == "DECISION" and not entry.get("wall_time"),
+        usable=host != "dashboard" and "/_lab/" not in url[:80],
+        url=url,
+        netloc=url.split("/", 3)[2] if url.startswith(("https://", "http://")) else "",
+        tokens=frozenset(),
+        location="",
+        target="",
+        agent=(host, request_headers.get("User-Agent")),
+        hrefs=frozenset(),
+        signin=False,
+        error=None,
+        sub_reason=None,
+        success=False,
+        who=None,
+        tenant=None,
+        app=None,
+        time=entry.get("time") or "",
+    )
+    if isinstance(decision, dict):
+        _read_decision(decision, facts)
+    else:
+        _read_request(entry, request_headers, facts)
+    return facts
+
+
+def _read_decision(decision: dict, facts: _Facts) -> None:
+    tokens = {f"saml:{decision[n]}" for n in ("request_id", "in_response_to") if decision.get(n)}
+    facts.tokens = frozenset(tokens)
+    facts.error = _decision_error(decision)
+    facts.sub_reason = decision.get("sub_reason") or None
+    facts.success = decision.get("event") == "signin" and decision.get("result") == "success"
+    who = decision.get("user") or decision.get("upn")
+    if isinstance(who, str) and "@" in who:
+        facts.who = (0, who)
+    if decision.get("tenant"):
+        facts.tenant = (0, str(decision["tenant"]))
+
+
+def _read_request(entry: dict, request_headers: dict, facts: _Facts) -> None:
+    tokens: set[str] = set()
+    url = facts.url
+    if "?" in url:
+        _params(url[url.index("?") :], tokens)
+    headers = entry.get("response_headers") or {}
+    location = headers.get("Location") or headers.get("location") or ""
+    if location:
+        facts.location = location
+        facts.target = urljoin(url, location) if not location.startswith("https://") else location
+        if "?" in location:
+            _params(location[location.index("?") :], tokens)
+    referer = request_headers.get("Referer") or ""
+    if "?" in referer:
+        _params(referer[referer.index("?") :], tokens)
+    for name in ("client-request-id", "Client-Request-Id"):
+        if request_headers.get(name):
+            tokens.add(request_headers[name])
+    body = entry.get("request_body") or ""
+    if "=" in body and not body.startswith(("{", "[", "<")):
+        _params(body, tokens)
+    response = entry.get("response_body") or ""
+    if "name=" in response:
+        for name, value in _HIDDEN.findall(response):
+            _params(f"{name}={value}", tokens)
+    facts.tokens = frozenset(tokens)
+    facts.error = _page_error(response)
+    if not location and response.startswith("<") and "href=" in response:
+        facts.hrefs = frozenset(_HREF.findall(response))
+    path = _path(url)
+    status = int(entry.get("status") or 0)
+    facts.signin = bool(_SIGNIN_PATH.search(path))
+    facts.success = (path == "/landing" and 300 <= status < 400) or (
+        path.endswith("/token") and status == 200 and "authorization_code" in body
+    )
+    match = _LOGINFMT.search(body) if "=" in body else None
+    if match and match.group(1):
+        facts.who = (1, unquote(match.group(1).replace("+", " ")))
+    parts = path.split("/")
+    if facts.host == "login" and len(parts) > 1 and _GUID.match(parts[1]):
+        facts.tenant = (1, parts[1])
+    elif path.endswith("/token") and "eyJ" in response:
+        tenant = _token_tenant(response)
+        facts.tenant = (2, tenant) if tenant else None
+    facts.app = _app_of(facts.host, url)
+
+
+def _app_of(host: str, url: str) -> tuple[int, str] | None:
+    if host == "portal" or OFFICE_HOME_CLIENT in url:
+        return (0, "Microsoft 365")
+    match = _SAML_APP.search(url)
+    if match:
+        return (1, match.group(1))
+    match = _CLIENT_ID.search(url)
+    return (2, match.group(1)) if match else None
+
+
 def _decision_error(decision: dict) -> str | None:
-    body = decision.get("decision") if isinstance(decision.get("decision"), dict) else decision
-    if body.get("aadsts"):
-        return f"AADSTS{body['aadsts']}"
-    if body.get("ok") is False and body.get("reason"):
-        reason = str(body["reason"])
+    if decision.get("aadsts"):
+        return f"AADSTS{decision['aadsts']}"
+    if decision.get("ok") is False and decision.get("reason"):
+        reason = str(decision["reason"])
         return reason if reason.startswith(("AADSTS", "jumpcloud:")) else f"jumpcloud:{reason}"
     return None
 
@@ -229,6 +330,27 @@ def _page_error(body: str) -> str | None:
         return match.group(1)
     match = _ERROR_CODES_JSON.search(body)
     return f"AADSTS{match.group(1)}" if match else None
+
+
+def _token_tenant(body: str) -> str | None:
+    """The ``tid`` claim of a token an exchange issued (the journal keeps JWT claims)."""
+    match = _JWT_CLAIMS.search(body)
+    if match is None:
+        return None
+    part = match.group(1)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    tid = claims.get("tid") if isinstance(claims, dict) else None
+    return str(tid) if tid else None
+
+
+def _path(url: str) -> str:
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return url
 
 
 # -- grouping -----------------------------------------------------------------------------------
@@ -251,55 +373,43 @@ class _Union:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _end(entry: dict) -> float:
-    return float(entry.get("wall_time") or 0.0)
+def _order(entries: Iterable[dict]) -> tuple[list[dict], list[_Facts]]:
+    """Sign-in traffic, oldest first; decision records just before the request they decided."""
+    cache, pairs = _cache, []
+    for entry in entries:  # _facts inlined: this loop runs over the whole journal
+        get = entry.get
+        fact = cache.get((get("host"), get("seq"), get("wall_time") or get("time")))
+        if fact is None:
+            fact = _facts(entry)
+        if fact.usable:
+            pairs.append((entry, fact))
+    pairs.sort(key=lambda p: (p[1].end, p[1].seq))
+    if pairs and pairs[0][1].decision:
+        pairs = _decisions_in_place(pairs)
+    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
-def _start(entry: dict) -> float:
-    return _end(entry) - float(entry.get("duration_ms") or 0.0) / 1000
-
-
-def _path(url: str) -> str:
-    try:
-        return urlsplit(url).path
-    except ValueError:
-        return url
-
-
-def _usable(entry: dict) -> bool:
-    url = entry.get("url") or ""
-    return entry.get("host") != "dashboard" and "/_lab/" not in url[:80]
-
-
-def _order(entries: Iterable[dict]) -> list[dict]:
-    """Sign-in traffic, oldest first (decisions keep their place before their request)."""
-    kept = [e for e in entries if _usable(e)]
-    kept.sort(key=lambda e: (_end(e) or 0.0, e.get("seq", 0)))
-    return _decisions_in_place(kept)
-
-
-def _decisions_in_place(entries: list[dict]) -> list[dict]:
-    """Decision records have no wall time: put each just before the request of its trace."""
-    if not any(e.get("method") == "DECISION" and not e.get("wall_time") for e in entries):
-        return entries
-    pending: dict[tuple, list[dict]] = {}
-    out: list[dict] = []
-    for entry in sorted(entries, key=lambda e: (e.get("host", ""), e.get("seq", 0))):
-        if entry.get("method") == "DECISION" and not entry.get("wall_time"):
-            pending.setdefault((entry.get("host"), entry.get("trace")), []).append(entry)
-    for entry in entries:
-        if entry.get("method") == "DECISION" and not entry.get("wall_time"):
+def _decisions_in_place(pairs: list[tuple[dict, _Facts]]) -> list[tuple[dict, _Facts]]:
+    """Decision records have no wall time: put each just before the next request of its host
+    and trace (by sequence number: one host's entries come from one process)."""
+    pending: dict[tuple, list[tuple[dict, _Facts]]] = {}
+    for pair in sorted((p for p in pairs if p[1].decision), key=lambda p: -p[1].seq):
+        pending.setdefault((pair[1].host, pair[1].trace), []).append(pair)
+    out: list[tuple[dict, _Facts]] = []
+    for pair in pairs:
+        fact = pair[1]
+        if fact.decision:
             continue
-        waiting = pending.pop((entry.get("host"), entry.get("trace")), None)
-        if waiting:
-            out.extend(waiting)
-        out.append(entry)
+        waiting = pending.get((fact.host, fact.trace))
+        while waiting and waiting[-1][1].seq < fact.seq:
+            out.append(waiting.pop())
+        out.append(pair)
     for rest in pending.values():
-        out.extend(rest)
+        out.extend(reversed(rest))
     return out
 
 
-def _link(entries: list[dict], facts: list[_Facts], union: _Union) -> None:
+def _link(facts: list[_Facts], union: _Union) -> None:
     """Join entries that carry the same protocol value, trace or redirect target."""
     by_token: dict[str, int] = {}
     for i, fact in enumerate(facts):
@@ -307,74 +417,70 @@ def _link(entries: list[dict], facts: list[_Facts], union: _Union) -> None:
             first = by_token.setdefault(token, i)
             if first != i:
                 union.join(first, i)
-    _link_traces(entries, union)
-    _link_navigation(entries, facts, union)
+    _link_traces(facts, union)
+    _link_navigation(facts, union)
 
 
-def _link_traces(entries: list[dict], union: _Union) -> None:
+def _link_traces(facts: list[_Facts], union: _Union) -> None:
     """A decision joins its request; a server-to-server call joins the request it served."""
     by_trace: dict[str, list[int]] = {}
-    for i, entry in enumerate(entries):
-        trace = entry.get("trace")
-        if trace:
-            by_trace.setdefault(trace, []).append(i)
+    for i, fact in enumerate(facts):
+        if fact.trace:
+            by_trace.setdefault(fact.trace, []).append(i)
     for members in by_trace.values():
         if len(members) < 2:
             continue
         for pos, i in enumerate(members):
-            entry = entries[i]
-            if entry.get("method") == "DECISION":
-                request = _next_request(entries, members, pos, entry.get("host"))
-                if request is not None:
-                    union.join(i, request)
-                continue
-            parent = _serving(entries, members, pos)
-            if parent is not None:
-                union.join(i, parent)
+            fact = facts[i]
+            if fact.decision:
+                other = _next_request(facts, members, pos)
+            else:
+                other = _serving(facts, members, pos)
+            if other is not None:
+                union.join(i, other)
 
 
-def _next_request(entries: list[dict], members: list[int], pos: int, host) -> int | None:
+def _next_request(facts: list[_Facts], members: list[int], pos: int) -> int | None:
+    host = facts[members[pos]].host
     for j in members[pos + 1 :]:
-        if entries[j].get("method") != "DECISION" and entries[j].get("host") == host:
+        if not facts[j].decision and facts[j].host == host:
             return j
     return None
 
 
-def _serving(entries: list[dict], members: list[int], pos: int) -> int | None:
+def _serving(facts: list[_Facts], members: list[int], pos: int) -> int | None:
     """The request on another host that was in flight all the while this one was served."""
-    entry = entries[members[pos]]
-    start, end = _start(entry), _end(entry)
+    fact = facts[members[pos]]
     for j in members[pos + 1 : pos + 40]:
-        other = entries[j]
-        if other.get("method") == "DECISION" or other.get("host") == entry.get("host"):
+        other = facts[j]
+        if other.decision or other.host == fact.host:
             continue
-        if _start(other) <= start and _end(other) >= end:
+        if other.start <= fact.start and other.end >= fact.end:
             return j
-        if _start(other) > end:
+        if other.start > fact.end:
             break
     return None
 
 
-def _link_navigation(entries: list[dict], facts: list[_Facts], union: _Union) -> None:
-    """A request for a URL a redirect pointed to, or a link of the page just shown."""
+def _link_navigation(facts: list[_Facts], union: _Union) -> None:
+    """A request for a URL a redirect pointed to, or a link of the start page just shown."""
     redirects: dict[str, tuple[int, float]] = {}
     last_page: dict[tuple, int] = {}
-    for i, entry in enumerate(entries):
-        if entry.get("method") == "DECISION":
+    for i, fact in enumerate(facts):
+        if fact.decision:
             continue
-        url = entry.get("url") or ""
-        target = redirects.pop(url, None)
-        if target is not None and _end(entry) - target[1] <= _NAV_WINDOW_S:
+        target = redirects.pop(fact.url, None) if redirects else None
+        redirected = target is not None and fact.end - target[1] <= _NAV_WINDOW_S
+        if redirected:
             union.join(target[0], i)
-        agent = (entry.get("host"), (entry.get("request_headers") or {}).get("User-Agent"))
-        page = last_page.pop(agent, None)
-        if page is not None and _path(url) in facts[page].hrefs:
+        page = last_page.pop(fact.agent, None) if last_page else None
+        if page is not None and _path(fact.url) in facts[page].hrefs:
             union.join(page, i)
-        fact = facts[i]
-        if fact.location:
-            redirects[urljoin(url, fact.location)] = (i, _end(entry))
-        if fact.hrefs:
-            last_page[agent] = i
+        if fact.target:
+            redirects[fact.target] = (i, fact.end)
+        if fact.hrefs and not redirected and not fact.tokens:
+            # a page reached by itself (a start page) leads into the sign-in its link starts
+            last_page[fact.agent] = i
 
 
 def group_journeys(entries: list[dict]) -> list[Journey]:
@@ -383,62 +489,47 @@ def group_journeys(entries: list[dict]) -> list[Journey]:
     Entries that belong to no sign-in (API calls, the control plane, the dashboard) are left
     out. A journey's ``id`` depends only on its first exchange, so it is stable across calls.
     """
-    ordered = _order(entries)
-    facts = [_facts(e) for e in ordered]
+    ordered, facts = _order(entries)
     union = _Union(len(ordered))
-    _link(ordered, facts, union)
+    _link(facts, union)
     groups: dict[int, list[int]] = {}
+    find = union.find
     for i in range(len(ordered)):
-        groups.setdefault(union.find(i), []).append(i)
-    hosts = _host_names(ordered)
+        groups.setdefault(find(i), []).append(i)
+    hosts: dict[str, str] = {}
+    for fact in facts:
+        if fact.netloc and fact.netloc not in hosts:
+            hosts[fact.netloc] = fact.host
     journeys = []
     for members in groups.values():
-        if not any(_is_signin(ordered[i]) for i in members):
-            continue
-        journeys.append(_journey([ordered[i] for i in members], [facts[i] for i in members], hosts))
-    journeys.sort(key=lambda j: j.exchanges[0].entry.get("wall_time") or 0.0)
+        if any(facts[i].signin for i in members):
+            journeys.append(
+                _journey([ordered[i] for i in members], [facts[i] for i in members], hosts)
+            )
+    journeys.sort(key=lambda j: j.wall_started)
     return journeys
-
-
-def _is_signin(entry: dict) -> bool:
-    if entry.get("method") == "DECISION":
-        return False
-    return bool(_SIGNIN_PATH.search(_path(entry.get("url") or "")))
-
-
-def _host_names(entries: list[dict]) -> dict[str, str]:
-    """netloc → lab host name, learnt from the entries themselves."""
-    names: dict[str, str] = {}
-    for entry in entries:
-        url = entry.get("url") or ""
-        if url.startswith("https://") or url.startswith("http://"):
-            netloc = url.split("/", 3)[2]
-            names.setdefault(netloc, entry.get("host") or "")
-    return names
 
 
 # -- one journey --------------------------------------------------------------------------------
 
 
+def _best(values: Iterable[tuple[int, str] | None]) -> str | None:
+    found = [v for v in values if v]
+    return min(found, key=lambda v: v[0])[1] if found else None
+
+
 def _journey(entries: list[dict], facts: list[_Facts], hosts: dict[str, str]) -> Journey:
-    exchanges: list[Exchange] = []
-    waiting: list[dict] = []
-    for entry, fact in zip(entries, facts, strict=True):
-        if entry.get("method") == "DECISION":
-            waiting.append(entry)
-            continue
-        exchange = _exchange(entry, fact, entries, hosts)
-        exchange.decisions = [d for d in waiting if d.get("trace") == entry.get("trace")]
-        waiting = [d for d in waiting if d.get("trace") != entry.get("trace")]
-        exchanges.append(exchange)
-    _anchors(exchanges)
-    outcome, ok = _outcome(exchanges)
-    who = _who(entries)
-    app = _app(entries)
-    first = exchanges[0].entry
-    ident = hashlib.sha1(
-        f"{first.get('host')}:{first.get('seq')}:{first.get('wall_time')}".encode()
-    ).hexdigest()[:12]
+    requests = [f for f in facts if not f.decision]
+    first, last = requests[0], requests[-1]
+    outcome, ok, sub_reason = None, False, None
+    for fact in facts:
+        if fact.error:
+            outcome, ok = fact.error, False
+            sub_reason = fact.sub_reason or sub_reason
+        elif fact.success:
+            outcome, ok, sub_reason = None, True, None
+    who = _best(f.who for f in facts)
+    app = _best(f.app for f in facts) or "sign-in"
     name = (who or "someone").split("@")[0]
     if ok:
         title = f"{name} → {app}: signed in"
@@ -446,60 +537,69 @@ def _journey(entries: list[dict], facts: list[_Facts], hosts: dict[str, str]) ->
         title = f"{name} → {outcome}"
     else:
         title = f"{name} → {app}: not finished"
-    return Journey(
-        id=f"j-{ident}",
+    ident = hashlib.sha1(f"{first.host}:{first.seq}:{first.end or first.time}".encode())
+    journey = Journey(
+        id=f"j-{ident.hexdigest()[:12]}",
         title=title,
         who=who,
         outcome=outcome,
         ok=ok,
-        world=_world(entries),
+        world=_best(f.tenant for f in facts),
         app=app,
-        started=first.get("time", ""),
-        ended=exchanges[-1].entry.get("time", ""),
-        exchanges=exchanges,
-        traces=sorted({e.get("trace") for e in entries if e.get("trace")}),
+        started=first.time,
+        ended=last.time,
+        entries=entries,
+        traces=sorted({f.trace for f in facts if f.trace}),
+        sub_reason=sub_reason,
+        wall_started=first.end,
+        _hosts=hosts,
     )
+    return journey
 
 
-def _anchors(exchanges: list[Exchange]) -> None:
+def _exchanges(entries: list[dict], hosts: dict[str, str]) -> list[Exchange]:
+    out: list[Exchange] = []
+    waiting: list[dict] = []
     seen: set[str] = set()
-    for exchange in exchanges:
-        anchor = f"exchange-{exchange.seq}"
+    for entry in entries:
+        fact = _facts(entry)
+        if fact.decision:
+            waiting.append(entry)
+            continue
+        parent = _parent(fact, entries)
+        decisions = [d for d in waiting if d.get("trace") == fact.trace]
+        waiting = [d for d in waiting if d.get("trace") != fact.trace]
+        error = fact.error or next((e for d in decisions if (e := _facts(d).error)), None)
+        anchor = f"exchange-{fact.seq}"
         if anchor in seen:  # entries of two processes may share a sequence number
-            anchor = f"exchange-{exchange.entry.get('host')}-{exchange.seq}"
+            anchor = f"exchange-{fact.host}-{fact.seq}"
         seen.add(anchor)
-        exchange.anchor = anchor
+        status = int(entry.get("status") or 0)
+        out.append(
+            Exchange(
+                entry=entry,
+                source=parent.host if parent is not None else BROWSER,
+                target=fact.host,
+                label=exchange_label(entry, fact.location, error, hosts),
+                is_error=status >= 400 or error is not None,
+                error_code=error,
+                decisions=decisions,
+                anchor=anchor,
+            )
+        )
+    return out
 
 
-def _exchange(entry: dict, fact: _Facts, group: list[dict], hosts: dict[str, str]) -> Exchange:
-    host = entry.get("host") or "?"
-    target = host if host in LANE_TITLES else "console" if host.startswith("console") else host
-    parent = _parent(entry, group)
-    source = parent.get("host", BROWSER) if parent is not None else BROWSER
-    decision_error = None
-    error = fact.error_code or decision_error
-    status = int(entry.get("status") or 0)
-    return Exchange(
-        entry=entry,
-        source=source,
-        target=target,
-        label=exchange_label(entry, fact.location, error, hosts),
-        is_error=status >= 400 or error is not None,
-        error_code=error,
-    )
-
-
-def _parent(entry: dict, group: list[dict]) -> dict | None:
-    trace = entry.get("trace")
-    start, end = _start(entry), _end(entry)
-    for other in group:
+def _parent(fact: _Facts, entries: list[dict]) -> _Facts | None:
+    for entry in entries:
+        other = _facts(entry)
         if (
-            other is not entry
-            and other.get("trace") == trace
-            and other.get("method") != "DECISION"
-            and other.get("host") != entry.get("host")
-            and _start(other) <= start
-            and _end(other) >= end
+            other is not fact
+            and not other.decision
+            and other.trace == fact.trace
+            and other.host != fact.host
+            and other.start <= fact.start
+            and other.end >= fact.end
         ):
             return other
     return None
@@ -555,81 +655,4 @@ def _redirect_kind(location: str) -> str | None:
         return "code"
     if "error=" in location:
         return "error"
-    return None
-
-
-def _outcome(exchanges: list[Exchange]) -> tuple[str | None, bool]:
-    """The last error unless a success came after it; success is a code redeemed or shown."""
-    outcome: str | None = None
-    ok = False
-    for exchange in exchanges:
-        codes = [exchange.error_code] + [_decision_error(d) for d in exchange.decisions]
-        code = next((c for c in codes if c), None)
-        if code:
-            outcome, ok = code, False
-        elif _succeeded(exchange):
-            outcome, ok = None, True
-    return outcome, ok
-
-
-def _succeeded(exchange: Exchange) -> bool:
-    entry = exchange.entry
-    status = int(entry.get("status") or 0)
-    path = _path(entry.get("url") or "")
-    for decision in exchange.decisions:
-        body = decision.get("decision") or {}
-        if body.get("event") == "signin" and body.get("result") == "success":
-            return True
-    if (
-        path.endswith("/token")
-        and status == 200
-        and "authorization_code" in (entry.get("request_body") or "")
-    ):
-        return True
-    return path == "/landing" and 300 <= status < 400
-
-
-def _who(entries: list[dict]) -> str | None:
-    for entry in entries:
-        decision = entry.get("decision")
-        if isinstance(decision, dict):
-            who = decision.get("user") or decision.get("upn")
-            if isinstance(who, str) and "@" in who:
-                return who
-    for entry in entries:
-        body = entry.get("request_body") or ""
-        match = _LOGINFMT.search(body) if "=" in body else None
-        if match and match.group(1):
-            return unquote(match.group(1).replace("+", " "))
-    return None
-
-
-def _app(entries: list[dict]) -> str:
-    for entry in entries:
-        if entry.get("host") == "portal" or OFFICE_HOME_CLIENT in (entry.get("url") or ""):
-            return "Microsoft 365"
-    for entry in entries:
-        match = re.search(r"/saml2/([^/?]+)", entry.get("url") or "")
-        if match:
-            return match.group(1)
-    for entry in entries:
-        match = re.search(r"[?&]client_id=([^&]+)", entry.get("url") or "")
-        if match:
-            return match.group(1)
-    return "sign-in"
-
-
-def _world(entries: list[dict]) -> str | None:
-    for entry in entries:
-        decision = entry.get("decision")
-        if isinstance(decision, dict) and decision.get("tenant"):
-            return str(decision["tenant"])
-    for entry in entries:
-        parts = _path(entry.get("url") or "").split("/")
-        if entry.get("host") == "login" and len(parts) > 1 and _GUID.match(parts[1]):
-            return parts[1]
-    for entry in entries:
-        org = (entry.get("decision") or {}).get("org_id") if entry.get("decision") else None
-        if org:
-            return str(org)
     return None

@@ -18,15 +18,33 @@ import hashlib
 import json
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
 
+from harness.studio.facts import (
+    MICROSOFT_AUDIENCE,
+    DomainFacts,
+    Facts,
+    UserFacts,
+    facts_from_lab,
+    parse_time,
+)
 from harness.studio.journeys import Exchange
 
-MICROSOFT_AUDIENCE = "urn:federation:MicrosoftOnline"
+__all__ = [
+    "MICROSOFT_AUDIENCE",
+    "DomainFacts",
+    "Facts",
+    "Field",
+    "Message",
+    "decode_exchange",
+    "decode_jwt",
+    "facts_from_lab",
+]
+
 MULTIPLE_AUTHN = "http://schemas.microsoft.com/claims/multipleauthn"
 _SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 _SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -76,60 +94,6 @@ class Message:
         return [f for f in self.fields if f.ok is False]
 
 
-@dataclass
-class UserFacts:
-    """What Microsoft 365 (and JumpCloud) hold for one person."""
-
-    upn: str
-    immutable_id: str | None = None
-    account_enabled: bool | None = None
-    jumpcloud_id: str | None = None
-    jumpcloud_state: str | None = None
-
-
-@dataclass
-class DomainFacts:
-    """A Microsoft 365 domain and, when federated, its federation configuration."""
-
-    name: str
-    authentication_type: str = "Managed"
-    issuer_uri: str | None = None
-    signing_certificate: str | None = None
-    """Base64 DER, as Graph's ``signingCertificate``."""
-    next_signing_certificate: str | None = None
-    passive_sign_in_uri: str | None = None
-    federated_idp_mfa_behavior: str | None = None
-
-
-@dataclass
-class Facts:
-    """What the side receiving a message expects; supplied by the caller or ``facts_from_lab``."""
-
-    users: dict[str, UserFacts] = field(default_factory=dict)
-    """By lower-case UPN."""
-    domains: dict[str, DomainFacts] = field(default_factory=dict)
-    """By lower-case domain name."""
-    now: dt.datetime | None = None
-    """The lab clock, for messages whose exchange time is unknown."""
-    audience: str = MICROSOFT_AUDIENCE
-    acs_url: str | None = None
-    """Entra's assertion consumer service (``…/login.srf``)."""
-
-    def user(self, upn: str | None) -> UserFacts | None:
-        return self.users.get((upn or "").lower()) if upn else None
-
-    def user_by_immutable_id(self, immutable_id: str | None) -> UserFacts | None:
-        for user in self.users.values():
-            if immutable_id and user.immutable_id == immutable_id:
-                return user
-        return None
-
-    def domain_of(self, upn: str | None) -> DomainFacts | None:
-        if not upn or "@" not in upn:
-            return None
-        return self.domains.get(upn.rsplit("@", 1)[1].lower())
-
-
 # -- entry points -------------------------------------------------------------------------------
 
 
@@ -140,7 +104,7 @@ def decode_exchange(exchange: Exchange | dict, facts: Facts | None = None) -> li
     """
     entry = exchange.entry if isinstance(exchange, Exchange) else exchange
     facts = facts or Facts()
-    when = _parse_time(entry.get("time")) or facts.now
+    when = parse_time(entry.get("time")) or facts.now
     found: list[Message] = []
     seen: set[str] = set()
     for kind, value, where in _saml_values(entry):
@@ -344,7 +308,7 @@ def _attributes(assertion: etree._Element) -> dict[str, list[str]]:
 def _window(name: str, value: str | None, when: dt.datetime | None, *, before: bool) -> Field:
     if not value:
         return Field(name, "(not set)")
-    moment = _parse_time(value)
+    moment = parse_time(value)
     if moment is None or when is None:
         return Field(name, value, deciding=True)
     ok = when >= moment if before else when < moment
@@ -490,33 +454,3 @@ def _eq(value: str | None, expected: str | None) -> bool | None:
     if expected is None:
         return None
     return (value or "") == expected
-
-
-def _parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-# -- facts from a running lab -------------------------------------------------------------------
-
-
-def facts_from_lab(
-    lab: dict, *, microsoft: dict | None = None, jumpcloud: dict | None = None
-) -> Facts:
-    """The expectations of one world, read through public APIs only.
-
-    ``lab`` is ``lab.json`` (urls, ``ca_bundle``, ``admin_token``); ``microsoft`` and
-    ``jumpcloud`` are the world's credentials as ``lab.json`` or ``POST /_lab/worlds`` give them
-    (default: the default world's). Graph is read with the world's app (client credentials),
-    JumpCloud with its API key, the clock with the admin token.
-    """
-    from harness.studio.labfacts import gather  # requests and the lab client load lazily
-
-    return gather(
-        lab, microsoft or lab.get("microsoft") or {}, jumpcloud or lab.get("jumpcloud") or {}
-    )

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from simulators.core.context import LabContext, System
 from simulators.core.control import control_blueprint
 from simulators.core.errors import code_for_status, render_error
+from simulators.core.explanations import more_details_html
 from simulators.core.journal import BODY_CAP, TRACE_HEADER, RawExchange, current_trace, new_trace_id
 from simulators.core.jsonbody import SafeJSONProvider
 from simulators.core.sessions import LabSessionInterface
@@ -50,6 +51,7 @@ def create_host_app(
     app.extensions["m365lab.host"] = host
     app.extensions["m365lab.error_renderers"] = []
     app.extensions["m365lab.json_host"] = any(host in s.json_hosts for s in systems)
+    app.jinja_env.globals["more_details"] = more_details_html  # error pages explain their code
 
     @app.before_request
     def _begin():

@@ -16,6 +16,9 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from flask import current_app, has_app_context
+from markupsafe import Markup
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -31,10 +34,10 @@ class Explanation:
         known = _Values({k: str(v) for k, v in values.items() if v not in (None, "")})
         return replace(
             self,
-            title=_format(self.title, known),
+            title=_sentence(_format(self.title, known)),
             compared=_format(self.compared, known),
-            cause=_format(self.cause, known),
-            fix=_format(self.fix, known),
+            cause=_sentence(_format(self.cause, known)),
+            fix=_sentence(_format(self.fix, known)),
             fix_link=_format(self.fix_link, known) if self.fix_link else None,
         )
 
@@ -42,7 +45,7 @@ class Explanation:
 _DEFAULTS = {
     "user": "the user",
     "upn": "the user's UPN",
-    "name_id": "the NameID",
+    "name_id": "(the NameID JumpCloud sent)",
     "immutable_id": "(none)",
     "issuer": "the Issuer",
     "expected_issuer": "the issuerUri of the domain",
@@ -68,6 +71,12 @@ _DEFAULTS = {
 class _Values(dict):
     def __missing__(self, key: str) -> str:
         return _DEFAULTS.get(key, f"the {key.replace('_', ' ')}")
+
+
+def _sentence(text: str) -> str:
+    """A sentence that starts with a neutral phrase ("the user …") starts with a capital; one
+    that starts with a name ("nora …") keeps it as written."""
+    return "T" + text[1:] if text.startswith("the ") else text
 
 
 def _format(template: str, values: _Values) -> str:
@@ -581,6 +590,15 @@ JUMPCLOUD: dict[str, Explanation] = {
         "the matching key.",
         APPLICATIONS,
     ),
+    "invalid_acs_url": _e(
+        "The ACS URL is not the application's",
+        "AssertionConsumerServiceURL of the request vs the ACS URLs of {app}",
+        "The service provider asked JumpCloud to send the assertion to an address the "
+        "application does not list.",
+        "Add the URL to the application's ACS URLs (Console → Applications → {app}), or send "
+        "the configured one.",
+        APPLICATIONS,
+    ),
     "no_passive": _e(
         "No session for a passive sign-in",
         "IsPassive=true vs a JumpCloud session",
@@ -705,6 +723,52 @@ SYNC: dict[str, Explanation] = {
         "password for them.",
         "Nothing to fix.",
     ),
+    "Synced": _e(
+        "Synced",
+        "the JumpCloud user vs its Microsoft 365 account",
+        "The integration pushed the user's attributes (and, in a managed domain, the password).",
+        "Nothing to fix.",
+    ),
+    "Bound": _e(
+        "Bound to an existing Microsoft 365 user",
+        "the user's email vs the UPNs and mail of Microsoft 365 users",
+        "A Microsoft 365 user with the same UPN or mail existed; JumpCloud took it over and set "
+        "its immutable ID.",
+        "Nothing to fix; if the account was managed by another system, that system's "
+        "federation no longer signs it in.",
+    ),
+    "Queued": _e(
+        "Queued",
+        "the change vs Graph's throttling",
+        "Graph asked JumpCloud to wait (throttling); the change is pushed after the delay.",
+        "Nothing to fix; it goes through by itself.",
+    ),
+    "Waiting": _e(
+        "Waiting for members",
+        "the group's members vs at least one",
+        "A group is exported to Microsoft 365 once it has at least one member.",
+        "Add a member to the group.",
+        DIRECTORIES,
+    ),
+    "WillRetry": _e(
+        "Will retry",
+        "the change vs Graph's answer",
+        "Graph failed for a while (a server error or timeout); JumpCloud retries.",
+        "Nothing to fix unless it lasts; check the lab's fault rules (/_lab/faults).",
+    ),
+    "InternalError": _e(
+        "Internal sync error",
+        "the change vs the sync engine",
+        "The lab's sync engine hit an internal error: {detail}",
+        "See the server log and the journal.",
+    ),
+    "ManagerNotSet": _e(
+        "Synced without the manager",
+        "the user's manager vs the users bound to this instance",
+        "The manager is not bound to the Microsoft 365 directory, so the link cannot be set.",
+        "Bind the manager too.",
+        USERS,
+    ),
     "GraphError": _e(
         "Microsoft 365 refused the change",
         "the change vs Graph's answer",
@@ -741,6 +805,38 @@ GENERIC: dict[str, Explanation] = {
         ("error", "Error", "The request failed.", "See the message."),
     )
 }  # fmt: skip
+
+_SYNC_MESSAGES = (
+    ("synchronized from on-premises", "OnPremisesSyncEnabled"),
+    ("refused the immutable ID", "ImmutableIdRefused"),
+    ("password not synced (federated", "FederatedSkipped"),
+    ("manager not set", "ManagerNotSet"),
+    ("Exported", "Exported"),
+    ("Bound to", "Bound"),
+    ("Synced", "Synced"),
+    ("Queued", "Queued"),
+    ("Paused", "Paused"),
+    ("Waiting", "Waiting"),
+    ("Will retry", "WillRetry"),
+    ("Internal sync error", "InternalError"),
+)
+
+
+def sync_code(status: Mapping[str, object]) -> str:
+    """The catalogue key (``sync:<name>``) of a ``syncStatus`` object ``{code, message,
+    details}`` of the Microsoft 365 directory integration."""
+    details = status.get("details")
+    if isinstance(details, list):
+        for detail in details:
+            code = detail.get("code") if isinstance(detail, dict) else None
+            if isinstance(code, str) and code in SYNC:
+                return f"sync:{code}"
+    message = str(status.get("message") or "")
+    for text, name in _SYNC_MESSAGES:
+        if text in message[:200] if text[0].islower() else message.startswith(text):
+            return f"sync:{name}"
+    return "sync:GraphError"
+
 
 _AADSTS = re.compile(r"^AADSTS(\d+)$", re.IGNORECASE)
 UNKNOWN = _e(
@@ -792,3 +888,28 @@ def explain(code: str, values: Mapping[str, object] | None = None) -> Explanatio
     if sub:
         values.setdefault("sub_reason_text", SUB_REASON_TEXT.get(str(sub), str(sub)))
     return template.fill(values)
+
+
+def more_details_html(code: str | None, **values: object) -> Markup:
+    """The "More details" block of an error page (a ``<details>``: no script needed); empty
+    without a code. Pages call it as the Jinja global ``more_details``."""
+    if not code:
+        return Markup("")
+    text = explain(str(code), {k: v for k, v in values.items() if v})
+    link = ""
+    if text.fix_link:
+        host, _, path = text.fix_link.partition(":")
+        ctx = current_app.extensions.get("m365lab.ctx") if has_app_context() else None
+        try:
+            href = ctx.url(host) + path if ctx is not None else None
+        except (KeyError, ValueError):
+            href = None
+        if href:
+            link = Markup(" <a id='more-fix-link' href='{}'>Open</a>").format(href)
+    return Markup(
+        "<details id='more-details'><summary>More details</summary>"
+        "<p id='more-title'><strong>{}</strong></p><dl>"
+        "<dt>Compared</dt><dd id='more-compared'>{}</dd>"
+        "<dt>Cause</dt><dd id='more-cause'>{}</dd>"
+        "<dt>Fix</dt><dd id='more-fix'>{}{}</dd></dl></details>"
+    ).format(text.title, text.compared, text.cause, text.fix, link)

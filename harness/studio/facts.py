@@ -1,18 +1,99 @@
-"""``facts_from_lab``'s reads: Graph with the world's app, JumpCloud with its API key, the clock
+"""What the receiving side of a sign-in expects, and ``facts_from_lab`` to read it from a running
+lab through public APIs only: Graph with the world's app, JumpCloud with its API key, the clock
 with the admin token. Nothing here opens the lab's databases."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import requests
 
-from harness.studio.messages import DomainFacts, Facts, UserFacts, _parse_time
 from simulators.core.httpclient import lab_session
 
+MICROSOFT_AUDIENCE = "urn:federation:MicrosoftOnline"
 TIMEOUT = 10
 _USER_FIELDS = "id,userPrincipalName,onPremisesImmutableId,accountEnabled"
+
+
+@dataclass
+class UserFacts:
+    """What Microsoft 365 (and JumpCloud) hold for one person."""
+
+    upn: str
+    immutable_id: str | None = None
+    account_enabled: bool | None = None
+    jumpcloud_id: str | None = None
+    jumpcloud_state: str | None = None
+
+
+@dataclass
+class DomainFacts:
+    """A Microsoft 365 domain and, when federated, its federation configuration."""
+
+    name: str
+    authentication_type: str = "Managed"
+    issuer_uri: str | None = None
+    signing_certificate: str | None = None
+    """Base64 DER, as Graph's ``signingCertificate``."""
+    next_signing_certificate: str | None = None
+    passive_sign_in_uri: str | None = None
+    federated_idp_mfa_behavior: str | None = None
+
+
+@dataclass
+class Facts:
+    """What the side receiving a message expects; supplied by the caller or ``facts_from_lab``."""
+
+    users: dict[str, UserFacts] = field(default_factory=dict)
+    """By lower-case UPN."""
+    domains: dict[str, DomainFacts] = field(default_factory=dict)
+    """By lower-case domain name."""
+    now: dt.datetime | None = None
+    """The lab clock, for messages whose exchange time is unknown."""
+    audience: str = MICROSOFT_AUDIENCE
+    acs_url: str | None = None
+    """Entra's assertion consumer service (``…/login.srf``)."""
+
+    def user(self, upn: str | None) -> UserFacts | None:
+        return self.users.get((upn or "").lower()) if upn else None
+
+    def user_by_immutable_id(self, immutable_id: str | None) -> UserFacts | None:
+        for user in self.users.values():
+            if immutable_id and user.immutable_id == immutable_id:
+                return user
+        return None
+
+    def domain_of(self, upn: str | None) -> DomainFacts | None:
+        if not upn or "@" not in upn:
+            return None
+        return self.domains.get(upn.rsplit("@", 1)[1].lower())
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def facts_from_lab(
+    lab: dict, *, microsoft: dict | None = None, jumpcloud: dict | None = None
+) -> Facts:
+    """The expectations of one world, read through public APIs only.
+
+    ``lab`` is ``lab.json`` (urls, ``ca_bundle``, ``admin_token``); ``microsoft`` and
+    ``jumpcloud`` are the world's credentials as ``lab.json`` or ``POST /_lab/worlds`` give them
+    (default: the default world's). Graph is read with the world's app (client credentials),
+    JumpCloud with its API key, the clock with the admin token.
+    """
+    return gather(
+        lab, microsoft or lab.get("microsoft") or {}, jumpcloud or lab.get("jumpcloud") or {}
+    )
 
 
 def gather(lab: dict, microsoft: dict, jumpcloud: dict) -> Facts:
@@ -33,7 +114,7 @@ def _clock(session: requests.Session, login: str, admin_token: str | None) -> dt
     reply = session.get(
         f"{login}/_lab/clock", headers={"Authorization": f"Bearer {admin_token}"}, timeout=TIMEOUT
     )
-    return _parse_time(reply.json().get("now")) if reply.ok else None
+    return parse_time(reply.json().get("now")) if reply.ok else None
 
 
 def _graph_token(session: requests.Session, login: str, microsoft: dict) -> str:
