@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyotp
 
+from harness.clients.useragent import UserAgent
 from harness.drivers.flows import Credentials, Journey, sign_in_microsoft
 from harness.drivers.http import HttpDriver
 from harness.lab import Lab, LabOptions
@@ -42,7 +43,6 @@ from harness.studio.diagram import sequence_svg
 from harness.studio.journeys import Journey as StudioJourney
 from harness.studio.journeys import group_journeys
 from harness.studio.messages import decode_exchange
-from harness.useragent import UserAgent
 from simulators.core.explanations import explain
 from simulators.core.httpclient import lab_session
 from simulators.core.journal import TRACE_HEADER

@@ -7,7 +7,7 @@ import requests
 from flask import Flask, Response, jsonify, request
 
 from harness.dashboard_access import DashboardAccess
-from harness.studio import live, web
+from harness.studio import classroom, demo, live, web
 from harness.studio.lab_api import LabApi
 from simulators.core.context import System
 from simulators.core.httpclient import lab_session
@@ -44,9 +44,11 @@ class DashboardSystem(System):
             collect=self.collect,
         )
         web.install(app, studio)
-        # Studio features with pages of their own mount here, each through its
-        # ``register(app, system)`` (and ``web.add_nav(app, path, label)`` for its link):
-        #   demo.register(app, self); classroom.register(app, self)
+        # studio features with pages of their own: each mounts itself and adds its nav link
+        demo.register(app, self)
+        web.add_nav(app, "/demo", "Demo")
+        classroom.register(app, self)
+        web.add_nav(app, "/handouts", "Handouts")
 
     def remote_processes(self) -> dict[str, str]:
         """Process id -> one of its hosts, for every lab process other than this one."""

@@ -21,6 +21,8 @@ from urllib.parse import urlencode
 from flask import Flask, Response, jsonify, redirect, request, session
 
 SESSION_KEY = "dashboard_admin"
+OPEN_PATHS = frozenset({"/signin", "/ca.pem"})
+"""Open to anyone: signing in, and the lab CA's certificate (public; classroom handouts link it)."""
 SIGNIN_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>m365lab dashboard: sign in</title>
 <style>body{{font-family:system-ui,sans-serif;margin:3rem auto;max-width:32rem;color:#222}}
@@ -66,7 +68,7 @@ class DashboardAccess:
         app.add_url_rule("/signin", "signin", self._signin, methods=["GET", "POST"])
 
     def _check(self) -> Response | None:
-        if request.path == "/signin" or request.path.startswith("/_lab/"):
+        if request.path in OPEN_PATHS or request.path.startswith("/_lab/"):
             return None  # the control plane checks the admin token itself
         header = request.headers.get("Authorization", "")
         scheme, _, value = header.partition(" ")

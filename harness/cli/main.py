@@ -19,6 +19,7 @@ from rich.table import Table
 from harness.cli.federate import add_federate_parser, cmd_federate
 from harness.cli.report_console import print_lab_table
 from harness.cli.run import add_report_parser, add_run_parser, cmd_report, cmd_run
+from harness.cli.studio import add_studio_parsers
 from harness.errors import CliError, DefaultWorldError, DescriptorError, LabError, SplitError
 from harness.lab import split
 from harness.lab.default_world import rebuild
@@ -136,6 +137,7 @@ def build_parser() -> Parser:
     add_run_parser(sub)
     add_report_parser(sub)
     add_federate_parser(sub)
+    add_studio_parsers(sub, _add_lab_options)
     return parser
 
 
@@ -150,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": cmd_run,
         "report": cmd_report,
         "federate": cmd_federate,
-    }[args.command]
+    }.get(args.command) or args.handler
     try:
         return handler(args)
     except (CliError, PortInUseError) as exc:

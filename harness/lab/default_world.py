@@ -49,6 +49,25 @@ class Person:
         return f"{self.username}@{self.domain}"
 
 
+@dataclass(frozen=True)
+class Cast:
+    """Where the people live: the default world's names, or a classroom seat's own."""
+
+    world_id: str = "default"
+    name: str = "Contoso"
+    initial_domain: str = "contoso.onmicrosoft.com"
+    federated: str = FEDERATED
+    managed: str = MANAGED
+    app_label: str = "microsoft-365"
+
+    def email(self, person: Person) -> str:
+        domain = self.federated if person.domain == FEDERATED else self.managed
+        return f"{person.username}@{domain}"
+
+
+DEFAULT_CAST = Cast()
+
+
 PEOPLE = (
     Person("alice", "Alice", "Archer", FEDERATED,
            "bound contoso.com user: SSO through JumpCloud works", "ok"),
@@ -87,9 +106,14 @@ def _totp_secret(rng: random.Random) -> str:
     return "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(32))
 
 
-def world_document(seed: int) -> tuple[dict, dict[str, dict]]:
-    """The seed document and each person's credentials (repeatable for a given seed)."""
-    rng = random.Random(f"m365lab-default-world-{seed}")
+def world_document(seed: int | None, cast: Cast = DEFAULT_CAST) -> tuple[dict, dict[str, dict]]:
+    """The seed document and each person's credentials (repeatable for a given seed; fresh
+    passwords, ids and keys for ``None``)."""
+    rng = (
+        random.Random(f"m365lab-default-world-{seed}")
+        if seed is not None
+        else random.SystemRandom()
+    )
     creds = {p.username: {"password": _password(rng)} for p in PEOPLE}
     for p in PEOPLE:
         if p.totp:
@@ -97,30 +121,31 @@ def world_document(seed: int) -> tuple[dict, dict[str, dict]]:
     m365_only = [p for p in PEOPLE if not p.bound]
     jc_people = [p for p in PEOPLE if p.jumpcloud]
     doc = {
-        "id": "default",
-        "seed": seed,
+        "id": cast.world_id,
+        **({"seed": seed} if seed is not None else {}),
         "microsoft": {
-            "tenant": {"display_name": "Contoso", "initial_domain": "contoso.onmicrosoft.com"},
-            "domains": [{"name": FEDERATED}, {"name": MANAGED}],
+            "tenant": {"display_name": cast.name, "initial_domain": cast.initial_domain},
+            "domains": [{"name": cast.federated}, {"name": cast.managed}],
             "users": [
-                {"userPrincipalName": p.email, "displayName": f"{p.first} {p.last}",
-                 "givenName": p.first, "surname": p.last, "mail": p.email,
+                {"userPrincipalName": cast.email(p), "displayName": f"{p.first} {p.last}",
+                 "givenName": p.first, "surname": p.last, "mail": cast.email(p),
                  "password": creds[p.username]["password"], "usageLocation": "US"}
                 for p in m365_only
             ],
         },
         "jumpcloud": {
-            "name": "Contoso",
+            "name": cast.name,
             "users": [
-                {"username": p.username, "email": p.email, "firstname": p.first,
+                {"username": p.username, "email": cast.email(p), "firstname": p.first,
                  "lastname": p.last, "password": creds[p.username]["password"],
                  **({"totp_secret": creds[p.username]["totp_secret"]} if p.totp else {})}
                 for p in jc_people
             ],
-            "office365": {"name": "Contoso Microsoft 365", "domains": [FEDERATED, MANAGED],
-                          "federated_domain": FEDERATED},
-            "apps": [{"kind": "office365", "label": "microsoft-365",
-                      "idpEntityId": f"https://{FEDERATED}",
+            "office365": {"name": f"{cast.name} Microsoft 365",
+                          "domains": [cast.federated, cast.managed],
+                          "federated_domain": cast.federated},
+            "apps": [{"kind": "office365", "label": cast.app_label,
+                      "idpEntityId": f"https://{cast.federated}",
                       "assign_users": [p.username for p in jc_people if p.assigned]}],
         },
     }  # fmt: skip
@@ -146,16 +171,17 @@ class _JumpCloudApi:
         return {u["username"]: u["_id"] for u in users}
 
 
-def build(descriptor: dict, seed: int) -> dict:
-    """Create the default world in a running lab; return lab.json's microsoft/jumpcloud/people."""
+def build(descriptor: dict, seed: int | None, cast: Cast = DEFAULT_CAST) -> dict:
+    """Create the default world (or ``cast``'s copy of it) in a running lab; return lab.json's
+    microsoft/jumpcloud/people."""
     try:
-        return _build(descriptor, seed)
+        return _build(descriptor, seed, cast)
     except (WorldError, ConsentError, FederationError, RuntimeError, KeyError) as exc:
         raise DefaultWorldError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _build(descriptor: dict, seed: int) -> dict:
-    doc, creds = world_document(seed)
+def _build(descriptor: dict, seed: int | None, cast: Cast) -> dict:
+    doc, creds = world_document(seed, cast)
     client = LabClient(LabDescriptor(None, descriptor))
     world: World = create_world(client, doc)
     ms, jc = world.microsoft, world.jumpcloud
@@ -188,11 +214,13 @@ def _build(descriptor: dict, seed: int) -> dict:
     )
     for person in PEOPLE:
         if person.bound and person.domain == MANAGED:  # password takeover at the User Portal
-            _portal_signin(urls["console"], ca, person.email, creds[person.username]["password"])
+            _portal_signin(
+                urls["console"], ca, cast.email(person), creds[person.username]["password"]
+            )
         if person.suspended:
             api.call("PUT", f"/systemusers/{ids[person.username]}", json={"state": "SUSPENDED"})
     people = [
-        {"upn": p.email, "jumpcloud_username": p.username if p.jumpcloud else None,
+        {"upn": cast.email(p), "jumpcloud_username": p.username if p.jumpcloud else None,
          **creds[p.username], "shows": p.shows, "sign_in": p.sign_in}
         for p in PEOPLE
     ]  # fmt: skip

@@ -54,10 +54,11 @@ pre{background:#f6f8fa;padding:.5rem;overflow:auto;max-height:30rem;white-space:
 .timeline .ok{color:#1a7f37}.decoded{margin:.25rem 0}
 .label{color:#57606a;font-size:.8rem}table.fields th{font-weight:500;width:14rem}
 tr.deciding th{font-weight:700}section.journey{margin:.75rem 0}.diagram{overflow-x:auto}
-dl.explanation{color:#1f2328;background:#fff8c5;border:1px solid #d4a72c66;border-radius:6px;padding:.5rem}
+dl.explanation{color:#1f2328;background:#fff8c5;border:1px solid #d4a72c66;border-radius:6px;
+padding:.5rem}
 dl.explanation dt{font-weight:600}
 img.shot{max-width:100%;border:1px solid #d0d7de;margin:.25rem 0}
-.meta{color:#57606a;font-size:.85rem}
+.meta{color:#57606a;font-size:.85rem}.say{font-style:italic;color:#57606a}
 """
 
 
@@ -91,9 +92,10 @@ def _artifact(label: str, path: Path) -> str:
 def _step_row(step: StepResult) -> str:
     args = step.resolved if step.resolved is not None else step.args
     message = f"<div>{escape(step.message)}</div>" if step.message else ""
+    say = f"<div class='say'>{escape(step.say)}</div>" if step.say else ""
     return (
         f"<tr class='step {step.status}'><td>{step.index}</td><td><code>{escape(step.name)}"
-        f"</code>{' #' + escape(step.step_id) if step.step_id else ''}</td>"
+        f"</code>{' #' + escape(step.step_id) if step.step_id else ''}{say}</td>"
         f"<td>{step.line or ''}</td><td class='{step.status}'>{step.status}</td>"
         f"<td>{step.duration:.3f}s</td><td><code>{escape(_inline(args))}</code>{message}</td></tr>"
     )

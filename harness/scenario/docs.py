@@ -9,6 +9,20 @@ from collections.abc import Sequence
 
 from harness.scenario.registry import REGISTRY, Param, Registry, StepSpec, load_steps_module
 
+STEP_KEYS_TEXT = """Beside its `<name>: <arguments>` pair, every step may carry:
+
+- `id: NAME` — names its result for later steps (`${steps.NAME…}`);
+- `say: TEXT` — the trainer's narration: one or two sentences saying what happens and why.
+  `m365lab demo` shows it on the dashboard's demo page before the step runs, and the HTML report
+  shows it under the step. It is text (anything else is a load error naming the file, line and
+  step) and may use `${…}` values like arguments.
+
+```yaml
+  - signin.microsoft: {username: "alice@${vars.domain}", password: "${vars.password}"}
+    say: Alice types her address at the portal; her domain is federated, so Entra sends her
+      to JumpCloud.
+```"""
+
 
 def _default(param: Param) -> str:
     if param.required:
@@ -41,6 +55,7 @@ def reference(registry: Registry = REGISTRY) -> str:
         group = spec.name.split(".", 1)[0] if "." in spec.name else "general"
         groups.setdefault(group, []).append(spec)
     out = ["## Step reference", "", f"{len(specs)} steps, generated from the registry.", ""]
+    out += [STEP_KEYS_TEXT, ""]
     for group in sorted(groups):
         out += [f"### {group}", ""]
         out += [step_markdown(spec) for spec in groups[group]]

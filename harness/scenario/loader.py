@@ -15,6 +15,8 @@ from harness.scenario.yamlnodes import YamlSyntaxError, line_of, load_with_lines
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 STEPS_MODULE_NAME = "scenario_steps.py"
+STEP_KEYS = ("id", "say")
+"""Keys a step may carry beside its ``<step name>: <arguments>`` pair."""
 
 
 @dataclass
@@ -26,6 +28,8 @@ class StepCall:
     args: dict[str, Any]
     id: str | None
     line: int | None
+    say: str | None = None
+    """The trainer's narration for this step (``say:``), shown by ``m365lab demo`` and reports."""
 
     @property
     def label(self) -> str:
@@ -112,7 +116,7 @@ def _step_of(data: Any, path: tuple) -> tuple[int | None, str | None]:
     raw = data["steps"][path[1]]
     if isinstance(raw, str):
         return path[1] + 1, raw
-    names = [k for k in raw if k != "id"] if isinstance(raw, dict) else []
+    names = [k for k in raw if k not in STEP_KEYS] if isinstance(raw, dict) else []
     return path[1] + 1, names[0] if names else None
 
 
@@ -129,10 +133,12 @@ def _step(
     base = ("steps", position)
     if isinstance(raw, str):  # a bare step name: no arguments
         raw = {raw: None}
-    names = [k for k in raw if k != "id"]
+    names = [k for k in raw if k not in STEP_KEYS]
     if len(names) != 1:
         found = ", ".join(map(str, names)) or "none"
-        message = f"a step is one '<step name>: <arguments>' pair (plus 'id'); found: {found}"
+        message = (
+            f"a step is one '<step name>: <arguments>' pair (plus 'id', 'say'); found: {found}"
+        )
         return None, [Problem(shown, line_of(lines, base), message, index, None)]
     name = names[0]
     line = line_of(lines, (*base, name))
@@ -143,6 +149,11 @@ def _step(
     step_id = raw.get("id")
     if step_id is not None and step_id in ids:
         return None, [problem(f"step id '{step_id}' is used by an earlier step")]
+    say = raw.get("say")
+    if "say" in raw and (not isinstance(say, str) or not say.strip()):
+        found = "nothing" if say is None else f"{type(say).__name__} {say!r}"
+        where = line_of(lines, (*base, "say")) or line
+        return None, [Problem(shown, where, f"say: must be text; found {found}", index, name)]
     spec = registry.get(name)
     if spec is None:
         return None, [problem(f"unknown step '{name}'{registry.suggest(name)}")]
@@ -161,7 +172,11 @@ def _step(
         (index, name),
         scalar=not isinstance(raw[name], dict),
     )
-    return StepCall(index, name, args, step_id, line), problems
+    if say:
+        problems += _check_expressions(
+            shown, base, {"say": say}, lines, ids, variables, (index, name)
+        )
+    return StepCall(index, name, args, step_id, line, say.strip() if say else None), problems
 
 
 def _check_expressions(

@@ -28,6 +28,8 @@ class StepResult:
     has_expectation: bool = False
     traceback: str = ""
     screenshots: list[Path] = field(default_factory=list)
+    say: str = ""
+    """The step's narration (``say:``) as it ran, expressions resolved."""
 
     @property
     def label(self) -> str:

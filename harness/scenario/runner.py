@@ -43,6 +43,8 @@ class RunOptions:
     slow_mo: float = 0
     artifacts_dir: Path | None = None
     """Screenshots go to ``<artifacts_dir>/<scenario>/`` (none if unset)."""
+    before_step: Callable[[StepResult], None] | None = None
+    """Called before each step runs, its narration resolved (``m365lab demo`` pauses here)."""
 
 
 class SharedExclusiveLock:
@@ -127,7 +129,10 @@ class Runner:
             driver=self.options.driver,
             tags=list(scenario.tags),
             description=scenario.description,
-            steps=[StepResult(c.index, c.name, c.line, c.args, c.id) for c in scenario.steps],
+            steps=[
+                StepResult(c.index, c.name, c.line, c.args, c.id, say=c.say or "")
+                for c in scenario.steps
+            ],
         )
         started = time.monotonic()
         client = LabClient(self.descriptor)  # untraced: the timeline shows what steps did
@@ -190,6 +195,9 @@ class Runner:
         for call, step in zip(scenario.steps, result.steps, strict=True):
             spec = self.registry.get(call.name)
             assert spec is not None, call.name  # the loader checked every name
+            step.say = _narration(call.say, ctx)
+            if self.options.before_step is not None:
+                self.options.before_step(step)
             started = time.monotonic()
             try:
                 args = resolve(call.args, ctx.scope())
@@ -222,6 +230,16 @@ class Runner:
                     result.screenshots.append((f"{step.label} failed", shot))
                 result.status = step.status
                 return
+
+
+def _narration(say: str | None, ctx: StepContext) -> str:
+    """A step's ``say:`` with its expressions resolved; as written if one names nothing yet."""
+    if not say:
+        return ""
+    try:
+        return str(resolve(say, ctx.scope()))
+    except ResolveError:
+        return say
 
 
 def _release_on_thread(barrier: threading.Barrier) -> None:

@@ -14,8 +14,8 @@ from typing import Any
 
 import requests
 
-from harness.descriptor import LabClient, LabDescriptor
-from harness.federation import graph_token
+from harness.lab.descriptor import LabClient, LabDescriptor
+from harness.lab.federation import graph_token
 from simulators.core.httpclient import lab_session
 
 TIMEOUT = 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from harness.default_world import PEOPLE, Person
+from harness.lab.default_world import PEOPLE, Person
 from harness.studio.lab_api import LabApi, LabApiError
 
 

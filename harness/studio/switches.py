@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import requests
 
-from harness.default_world import DefaultWorldError, rebuild
-from harness.federation import MFA_BEHAVIORS, read_metadata
+from harness.lab.default_world import DefaultWorldError, rebuild
+from harness.lab.federation import MFA_BEHAVIORS, read_metadata
 from harness.studio.lab_api import LabApi, LabApiError
 from harness.studio.people import find_person
 

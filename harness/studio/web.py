@@ -27,7 +27,7 @@ from flask import (
     stream_with_context,
 )
 
-from harness.federation import MFA_BEHAVIORS
+from harness.lab.federation import MFA_BEHAVIORS
 from harness.studio import live
 from harness.studio.journey_view import JourneyIndex, journey_detail, journey_rows
 from harness.studio.lab_api import LabApi

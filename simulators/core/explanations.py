@@ -650,6 +650,12 @@ JUMPCLOUD: dict[str, Explanation] = {
         "The sign-in waited too long between steps.",
         "Sign in again.",
     ),
+    "password_mismatch": _e(
+        "The new passwords do not match",
+        "the new password vs its confirmation",
+        "The two new-password fields differ, so nothing was changed.",
+        "Type the same new password in both fields.",
+    ),
     "password_policy": _e(
         "The password does not meet the policy",
         "the new password vs the organization's password policy",

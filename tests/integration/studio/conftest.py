@@ -13,10 +13,10 @@ import msal
 import pyotp
 import pytest
 
+from harness.clients.useragent import UserAgent
 from harness.drivers.flows import Credentials, Journey, Outcome, sign_in_microsoft
 from harness.drivers.http import HttpDriver
 from harness.lab import Lab, LabOptions
-from harness.useragent import UserAgent
 from simulators.core.httpclient import lab_session
 from simulators.core.journal import TRACE_HEADER
 

@@ -42,13 +42,17 @@ def lab_aadsts_codes() -> set[int]:
 
 def lab_sub_reasons() -> set[str]:
     literal = set(re.findall(r"sub_reason=\"(\w+)\"", _source()))
-    return literal | {r.value for r in Reason}
+    # a sub-reason chosen first and passed on: ``reason = "IDPEMAIL_MISMATCH"``
+    chosen = set(re.findall(r"\breason = \"([A-Z][A-Z_]+)\"", _source("microsoft")))
+    return literal | chosen | {r.value for r in Reason}
 
 
 def lab_jumpcloud_codes() -> set[str]:
     """Every reason a JumpCloud page or redirect can show as ``jumpcloud:<reason>``."""
     jc = _source("jumpcloud")
     codes: set[str] = set()
+    for block in re.findall(r"class Failure\(StrEnum\):(.*?)\n\n\n", jc, re.S):  # portal rules
+        codes |= set(re.findall(r"= \"(\w+)\"", block))
     for block in re.findall(r"MESSAGES = \{(.*?)\n\}", jc, re.S):
         codes |= set(re.findall(r"^\s+\"(\w+)\":", block, re.M))
     codes |= set(re.findall(r"SsoRefusal\(\s*\"(\w+)\"", jc))  # also over several lines

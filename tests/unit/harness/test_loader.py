@@ -175,3 +175,52 @@ def test_load_all_reports_every_file_and_runs_nothing(tmp_path):
     assert "a.yaml:3: step 1 (nope): unknown step 'nope'" in text
     assert "b.yaml:2: steps: [] should be non-empty" in text
     assert "c.yaml" not in text
+
+
+def test_say_is_narration_carried_on_the_step(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        name: narrated
+        vars: {who: alice}
+        steps:
+          - value: 1
+            say: "  ${vars.who} starts at the portal  "
+          - clock.advance: 5m
+        """,
+    )
+    scenario = load_scenario(path)
+    assert scenario.steps[0].say == "${vars.who} starts at the portal"
+    assert scenario.steps[1].say is None
+
+
+@pytest.mark.parametrize(
+    ("value", "found"), [("3", "int 3"), ("[a, b]", "list ['a', 'b']"), ("''", "str ''")]
+)
+def test_say_that_is_not_text_names_file_line_and_step(tmp_path, value, found):
+    path = write(
+        tmp_path,
+        f"""
+        name: bad narration
+        steps:
+          - value: 1
+          - clock.advance: 5m
+            say: {value}
+        """,
+    )
+    [message] = problems(path)
+    assert message.endswith(f"s.yaml:5: step 2 (clock.advance): say: must be text; found {found}")
+
+
+def test_say_expressions_are_checked_before_running(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        name: narration names nothing
+        steps:
+          - value: 1
+            say: "${steps.nope} signs in"
+        """,
+    )
+    [message] = problems(path)
+    assert "s.yaml:4: step 1 (value):" in message and "nope" in message

@@ -169,3 +169,14 @@ def test_summary_lines():
     assert text.splitlines()[0] == "... 1 earlier exchanges"
     assert "(injected fault) [JWT]" in text
     assert summarize([]) == "(no exchanges in this scenario's trace)"
+
+
+def test_html_report_shows_each_steps_narration_escaped(tmp_path):
+    narrated = ScenarioResult("narrated", Path("s/n.yaml"), "s/n.yaml", "trace-n", "http")
+    narrated.steps = [
+        StepResult(1, "value", 3, {"value": 1}, status=PASSED, say="Alice <b>signs in</b>"),
+        StepResult(2, "wait", 4, {"seconds": 0}, status=PASSED),
+    ]
+    html = render_html([narrated])
+    assert html.count("class='say'") == 1
+    assert "<div class='say'>Alice &lt;b&gt;signs in&lt;/b&gt;</div>" in html

@@ -1,0 +1,209 @@
+"""``m365lab demo`` and ``m365lab classroom``: the trainer studio's commands."""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from harness.cli.report_console import print_lab_table
+from harness.drivers import release_thread_resources
+from harness.drivers.browser import MISSING_MESSAGE, chromium_available
+from harness.errors import DefaultWorldError, DescriptorError, LabError
+from harness.lab.descriptor import LabDescriptor
+from harness.lab.lab import Lab, LabOptions
+from harness.scenario.errors import ScenarioLoadError
+from harness.scenario.loader import load_all
+from harness.scenario.runner import Runner, RunOptions
+from harness.studio.classroom import MAX_SEATS, build_seats, classroom_for
+from harness.studio.demo import DemoController, controller_for
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _slow_mo(value: str) -> float:
+    try:
+        ms = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid --slow-mo {value!r}: not a number") from None
+    if not 0 <= ms <= 60_000:
+        raise argparse.ArgumentTypeError(f"invalid --slow-mo {value}: use 0-60000 milliseconds")
+    return ms
+
+
+def _seats(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid --seats {value!r}: not a number") from None
+    if not 1 <= count <= MAX_SEATS:
+        raise argparse.ArgumentTypeError(f"invalid --seats {count}: use 1-{MAX_SEATS}")
+    return count
+
+
+def add_studio_parsers(subparsers: Any, add_lab_options: Callable[[Any], None]) -> None:
+    """Add ``demo`` and ``classroom`` to the ``m365lab`` command's subparsers; the classroom
+    takes ``up``'s lab options (``add_lab_options``)."""
+    demo = subparsers.add_parser("demo", help="step through one scenario in a browser, narrated")
+    demo.add_argument("scenario", type=Path, help="one scenario file (YAML)")
+    demo.add_argument("--headed", action="store_true", help="show the browser")
+    demo.add_argument(
+        "--slow-mo", type=_slow_mo, default=0, metavar="MS", help="slow each browser action"
+    )
+    demo.add_argument(
+        "--pause",
+        action="store_true",
+        help="wait before each step until Enter here or Next on the dashboard's /demo page",
+    )
+    demo.set_defaults(handler=cmd_demo)
+
+    room = subparsers.add_parser("classroom", help="start the lab with one world per seat")
+    room.add_argument("--seats", type=_seats, required=True, help=f"seats (1-{MAX_SEATS})")
+    add_lab_options(room)
+    room.set_defaults(handler=cmd_classroom)
+
+
+def _err(message: str) -> None:
+    print(f"m365lab: {message}", file=sys.stderr)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run one scenario with the browser driver against a lab of its own, step by step."""
+    try:
+        if args.scenario.is_dir():
+            raise ScenarioLoadError([])  # reported below as "not one file"
+        [scenario] = load_all([args.scenario])
+    except ScenarioLoadError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        _err(f"demo: {args.scenario} is not one valid scenario file; nothing was run")
+        return EXIT_USAGE
+    if not chromium_available():
+        _err(f"demo: {MISSING_MESSAGE}")
+        return EXIT_FAILED
+    try:
+        lab = Lab(LabOptions(port_base=0, default_world=False)).start()
+    except (LabError, OSError) as exc:
+        _err(f"demo: cannot start a lab: {exc}")
+        return EXIT_FAILED
+    try:
+        return _demo(lab, scenario, args)
+    finally:
+        lab.stop()
+
+
+def _demo(lab: Any, scenario: Any, args: argparse.Namespace) -> int:
+    dashboard = lab.system("dashboard")
+    controller = controller_for(dashboard)
+    lines = _read_terminal(controller) if args.pause else None
+    print(f"Demo: {scenario.name} ({len(scenario.steps)} steps)")
+    print(f"Dashboard: {dashboard.signin_link().replace('/?token=', '/demo?token=')}")
+    print(f"Descriptor: {lab.descriptor_path}", flush=True)
+
+    def before_step(step) -> None:
+        print(f"Step {step.index}/{len(scenario.steps)}: {step.name}", flush=True)
+        if step.say:
+            print(f"  {step.say}", flush=True)
+        if args.pause:
+            print("  Press Enter (or Next on the dashboard) to run it.", flush=True)
+        controller.before_step(step.index, step.name, step.say)
+
+    options = RunOptions(
+        driver="browser", headed=args.headed, slow_mo=args.slow_mo, before_step=before_step
+    )
+    controller.start(scenario.name, len(scenario.steps), pause=args.pause)
+    try:
+        descriptor = LabDescriptor(lab.descriptor_path, lab.descriptor())
+        result = Runner(descriptor, options).run(scenario)
+    finally:
+        controller.close()
+        release_thread_resources()  # this thread's Chromium
+    controller.finish(result.status)
+    print(f"{result.status.upper()}: {scenario.name} ({result.duration:.1f}s)", flush=True)
+    if not result.ok:
+        print(f"  {result.failure_message}", flush=True)
+    if lines is not None:
+        print("The lab keeps running for the dashboard: press Enter to stop it.", flush=True)
+        _drain(lines)
+        lines.get()
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _read_terminal(controller: DemoController) -> queue.Queue[str | None]:
+    """Enter in the terminal lets a waiting step run; other lines (and EOF, as None) are
+    queued for whoever waits on the terminal next."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            if controller.advance("terminal").value != "released":
+                lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, name="demo-terminal", daemon=True).start()
+    return lines
+
+
+def _drain(lines: queue.Queue[str | None]) -> None:
+    """Forget Enter presses made while steps ran (they must not stop the lab at once)."""
+    while True:
+        try:
+            if lines.get_nowait() is None:
+                lines.put(None)
+                return
+        except queue.Empty:
+            return
+
+
+def cmd_classroom(args: argparse.Namespace) -> int:
+    """Start the lab like ``up``, add one world per seat, serve their handouts until Ctrl-C."""
+    options = LabOptions(
+        state_dir=args.state_dir,
+        seed=args.seed,
+        host=args.host,
+        port_base=args.port_base,
+        names=args.hostnames,
+        bind=args.bind,
+        engine=args.server,
+        publish=True,
+    )
+    try:
+        lab = Lab(options).start()
+    except (LabError, DescriptorError, OSError) as exc:
+        _err(f"classroom: cannot start the lab: {exc}")
+        return EXIT_FAILED
+    try:
+        print(f"m365lab: building {args.seats} seat world(s)…", file=sys.stderr, flush=True)
+        descriptor = lab.descriptor()
+        seats = build_seats(descriptor, args.seats, lab.ctx.state_dir)
+        dashboard = lab.system("dashboard")
+        classroom_for(dashboard).set_seats(seats, descriptor["tls"]["server_spki_sha256"])
+        _classroom_banner(lab, dashboard.signin_link(), len(seats))
+        _wait_for_signal()
+    except DefaultWorldError as exc:
+        _err(f"classroom: cannot build the seats' worlds: {exc}")
+        return EXIT_FAILED
+    finally:
+        lab.stop()
+    print("m365lab: stopped", file=sys.stderr)
+    return EXIT_OK
+
+
+def _classroom_banner(lab: Any, link: str, seats: int) -> None:
+    print_lab_table(lab.descriptor(), lab.descriptor_path, dashboard_link=link)
+    handouts = link.replace("/?token=", "/handouts?token=")
+    print(f"Classroom: {seats} seat(s); handouts: {handouts}", flush=True)
+
+
+def _wait_for_signal() -> None:
+    """Until SIGINT or SIGTERM (``up`` stops on either)."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
