@@ -18,7 +18,6 @@ import hashlib
 import json
 import re
 import zlib
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
@@ -384,30 +383,7 @@ def _path(url: str) -> str:
 # -- grouping -----------------------------------------------------------------------------------
 
 
-class _Union:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def find(self, i: int) -> int:
-        parent = self.parent
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def join(self, a: int, b: int) -> None:
-        parent = self.parent
-        while parent[a] != a:  # find, inlined: this runs tens of thousands of times a call
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        while parent[b] != b:
-            parent[b] = parent[parent[b]]
-            b = parent[b]
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-
-
-def _order(entries: Iterable[dict]) -> tuple[list[dict], list[_Facts]]:
+def _order(entries: Iterable[dict]) -> tuple[list[dict], list[_Facts], bool]:
     """Sign-in traffic, oldest first; decision records just before the request they decided."""
     by_id, cache = _by_id, _cache
     kept: list[dict] = []
@@ -437,11 +413,11 @@ def _order(entries: Iterable[dict]) -> tuple[list[dict], list[_Facts]]:
         kept.append(entry)
         facts.append(fact)
     if in_order:
-        return kept, facts
+        return kept, facts, True
     pairs = sorted(zip(kept, facts, strict=True), key=lambda p: (p[1].end, p[1].seq))
     if pairs and pairs[0][1].decision:
         pairs = _decisions_in_place(pairs)
-    return [p[0] for p in pairs], [p[1] for p in pairs]
+    return [p[0] for p in pairs], [p[1] for p in pairs], False
 
 
 def _decisions_in_place(pairs: list[tuple[dict, _Facts]]) -> list[tuple[dict, _Facts]]:
@@ -464,84 +440,96 @@ def _decisions_in_place(pairs: list[tuple[dict, _Facts]]) -> list[tuple[dict, _F
     return out
 
 
-def _link(facts: list[_Facts], union: _Union) -> None:
-    """Join entries that carry the same protocol value, trace or redirect target."""
-    by_token: dict[str, int] = {}
-    setdefault, join = by_token.setdefault, union.join
-    for i, fact in enumerate(facts):
+class _Linker:
+    """Joins entries, one at a time in order, that carry the same protocol value, whose trace
+    ties them (a decision and its request, a call and the request it served), or that follow
+    one another in a browser (a redirect and the request for its target, a start page and its
+    link, a form and its post).
+
+    Nodes are positions in the sequence of entries it was given; it keeps its state between
+    calls, so a journal read again only adds the entries that are new.
+    """
+
+    def __init__(self) -> None:
+        self.parent: list[int] = []
+        self.facts: list[_Facts] = []
+        self.entries: list[dict] = []
+        self.by_token: dict[str, int] = {}
+        self.by_trace: dict[str, list[int]] = {}
+        self.redirects: dict[str, tuple[int, float]] = {}
+        self.last_page: dict[tuple, int] = {}
+        self.forms: dict[str, int] = {}
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(self, a: int, b: int) -> None:
+        a, b = self.find(a), self.find(b)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+    def add(self, entry: dict, fact: _Facts) -> int:
+        i = len(self.parent)
+        self.parent.append(i)
+        self.facts.append(fact)
+        self.entries.append(entry)
         if fact.tokens:
+            setdefault = self.by_token.setdefault
             for token in fact.tokens:
                 first = setdefault(token, i)
                 if first != i:
-                    join(first, i)
-    _link_traces(facts, union)
-    _link_navigation(facts, union)
+                    self.join(first, i)
+        if fact.trace:
+            self._trace(i, fact)
+        if not fact.decision:
+            self._navigation(i, fact)
+        return i
 
+    def _trace(self, i: int, fact: _Facts) -> None:
+        members = self.by_trace.get(fact.trace)
+        if members is None:
+            self.by_trace[fact.trace] = [i]
+            return
+        if not fact.decision:
+            facts = self.facts
+            decided = False
+            for m in reversed(members[-40:]):
+                other = facts[m]
+                if other.decision:  # recorded just before the request it decided
+                    if other.host == fact.host and not decided and not self._decided(m):
+                        self.join(m, i)
+                elif other.host == fact.host:
+                    decided = True  # decisions before this one belong to an earlier request
+                elif (fact.start <= other.start and other.end <= fact.end) or (
+                    other.start <= fact.start and fact.end <= other.end
+                ):
+                    self.join(m, i)  # one served the other
+        members.append(i)
 
-def _link_traces(facts: list[_Facts], union: _Union) -> None:
-    """A decision joins its request; a server-to-server call joins the request it served."""
-    traces = [fact.trace for fact in facts]
-    shared = {trace for trace, n in Counter(traces).items() if n > 1 and trace}
-    by_trace: dict[str, list[int]] = {}
-    for i, trace in enumerate(traces):
-        if trace in shared:  # most browser requests have a trace of their own
-            by_trace.setdefault(trace, []).append(i)
-    for members in by_trace.values():
-        host = facts[members[0]].host
-        hosts = any(facts[j].host != host for j in members)  # else no call served another
-        for pos, i in enumerate(members):
-            fact = facts[i]
-            if fact.decision:
-                other = _next_request(facts, members, pos)
-            elif hosts:
-                other = _serving(facts, members, pos)
-            else:
-                continue
-            if other is not None:
-                union.join(i, other)
+    def _decided(self, m: int) -> bool:
+        """Whether decision ``m`` already has its request (a later entry of its host)."""
+        fact = self.facts[m]
+        for j in self.by_trace[fact.trace]:
+            other = self.facts[j]
+            if j > m and not other.decision and other.host == fact.host:
+                return True
+        return False
 
-
-def _next_request(facts: list[_Facts], members: list[int], pos: int) -> int | None:
-    host = facts[members[pos]].host
-    for k in range(pos + 1, len(members)):
-        other = facts[members[k]]
-        if not other.decision and other.host == host:
-            return members[k]
-    return None
-
-
-def _serving(facts: list[_Facts], members: list[int], pos: int) -> int | None:
-    """The request on another host that was in flight all the while this one was served."""
-    fact = facts[members[pos]]
-    for k in range(pos + 1, min(pos + 40, len(members))):
-        j = members[k]
-        other = facts[j]
-        if other.decision or other.host == fact.host:
-            continue
-        if other.start <= fact.start and other.end >= fact.end:
-            return j
-        if other.start > fact.end:
-            break
-    return None
-
-
-def _link_navigation(facts: list[_Facts], union: _Union) -> None:
-    """A request for a URL a redirect pointed to, or a link of the start page just shown."""
-    redirects: dict[str, tuple[int, float]] = {}
-    last_page: dict[tuple, int] = {}
-    forms: dict[str, int] = {}
-    for i, fact in enumerate(facts):
-        if fact.decision:
-            continue
+    def _navigation(self, i: int, fact: _Facts) -> None:
+        redirects, last_page, forms = self.redirects, self.last_page, self.forms
         target = redirects.pop(fact.url, None) if redirects else None
         redirected = target is not None and fact.end - target[1] <= _NAV_WINDOW_S
         if redirected:
-            union.join(target[0], i)
+            self.join(target[0], i)
         page = last_page.pop(fact.agent, None) if last_page else None
-        if page is not None and _path(fact.url) in facts[page].hrefs:
-            union.join(page, i)
+        if page is not None and _path(fact.url) in self.facts[page].hrefs:
+            self.join(page, i)
         if fact.submitted and fact.submitted in forms:
-            union.join(forms.pop(fact.submitted), i)  # the form post of the page shown
+            self.join(forms.pop(fact.submitted), i)  # the form post of the page shown
         if fact.form:
             forms[fact.form] = i
         if fact.target:
@@ -551,6 +539,54 @@ def _link_navigation(facts: list[_Facts], union: _Union) -> None:
             last_page[fact.agent] = i
 
 
+_linker = _Linker()
+_LINKER_MAX = 200_000
+_node_of: dict[int, int] = {}
+"""The linker's node of an entry object (``id``; the linker holds the entry, so it stays)."""
+
+
+def clear_caches() -> None:
+    """Forget every entry seen (what a cold start has): facts, links, journeys."""
+    global _linker
+    _cache.clear()
+    _by_id.clear()
+    _journeys.clear()
+    _node_of.clear()
+    _linker = _Linker()
+
+
+def _nodes(ordered: list[dict], facts: list[_Facts], in_order: bool) -> list[int]:
+    """The linker's node of each entry: a journal read again (the same entries, some dropped
+    at the front, new ones at the end) only adds its new entries; anything else starts over."""
+    global _linker
+    start = _position(_linker, ordered, in_order)
+    if start is None:
+        _linker = _Linker()
+        _node_of.clear()
+        start = 0
+    linker = _linker
+    known = min(len(linker.entries) - start, len(ordered))
+    nodes = list(range(start, start + known))
+    for entry, fact in zip(ordered[known:], facts[known:], strict=True):
+        node = linker.add(entry, fact)
+        _node_of[id(entry)] = node
+        nodes.append(node)
+    return nodes
+
+
+def _position(linker: _Linker, ordered: list[dict], in_order: bool) -> int | None:
+    """Where ``ordered`` starts among the linker's entries, if it continues them."""
+    if not (in_order and ordered and linker.entries) or len(linker.entries) > _LINKER_MAX:
+        return None
+    start = _node_of.get(id(ordered[0]))
+    if start is None or linker.entries[start] is not ordered[0]:
+        return None
+    known = len(linker.entries) - start
+    if known > len(ordered) or linker.entries[-1] is not ordered[known - 1]:
+        return None
+    return start
+
+
 def group_journeys(entries: list[dict]) -> list[Journey]:
     """One journey per sign-in in ``entries`` (journal entries of any processes), oldest first.
 
@@ -558,14 +594,13 @@ def group_journeys(entries: list[dict]) -> list[Journey]:
     browser's favicon requests) are left out. A journey's ``id`` depends only on its first
     exchange, so it is stable across calls.
     """
-    ordered, facts = _order(entries)
+    ordered, facts, in_order = _order(entries)
     fresh: dict[tuple, Journey] = {}
-    union = _Union(len(ordered))
-    _link(facts, union)
+    nodes = _nodes(ordered, facts, in_order)
     groups: dict[int, list[int]] = {}
-    find = union.find
-    for i in range(len(ordered)):
-        groups.setdefault(find(i), []).append(i)
+    find = _linker.find
+    for i, node in enumerate(nodes):
+        groups.setdefault(find(node), []).append(i)
     hosts: dict[str, str] = {}
     for fact in facts:
         if fact.netloc and fact.netloc not in hosts:

@@ -359,3 +359,24 @@ def test_entries_merged_from_two_processes_as_the_dashboard_merges_them():
         assert decided.label == "302 → JumpCloud (AuthnRequest)"
         anchors = [x.anchor for x in journey.exchanges]
         assert len(anchors) == len(set(anchors))
+
+
+def test_a_journal_read_again_gives_what_a_fresh_read_gives():
+    """Links are kept between calls: the newest entries are added, the oldest may be gone."""
+    from harness.studio.journeys import clear_caches
+
+    journal = Journal()
+    for n, who in enumerate(("ann", "bo", "cy", "dee")):
+        federated_signin(journal, who, 10 + n)
+
+    def seen(entries: list[dict]) -> list[tuple]:
+        return [(j.title, j.id, [e["seq"] for e in j.entries]) for j in group_journeys(entries)]
+
+    group_journeys(journal.entries[:20])
+    group_journeys(journal.entries[:-3])
+    later = seen(journal.entries[9:])
+    clear_caches()
+    assert later == seen(journal.entries[9:])
+    assert [t for t, _, _ in later] == [
+        f"{w} → Microsoft 365: signed in" for w in ("bo", "cy", "dee")
+    ]
