@@ -146,6 +146,12 @@ def _host() -> ClassroomHost:
     return current_app.extensions[EXTENSION]
 
 
+def classroom_of(app: Flask) -> Classroom:
+    """The classroom a dashboard app serves (no seats when it has none)."""
+    host = app.extensions.get(EXTENSION)
+    return host.classroom if host is not None else Classroom()
+
+
 def seat_for_world(world: str | None) -> int | None:
     """The seat of ``world`` on this dashboard (for the journey list's ``?seat=N`` filter)."""
     return _host().classroom.seat_of(world)

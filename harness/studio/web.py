@@ -28,7 +28,7 @@ from flask import (
 )
 
 from harness.lab.federation import MFA_BEHAVIORS
-from harness.studio import live
+from harness.studio import classroom, live
 from harness.studio.journey_view import JourneyIndex, journey_detail, journey_rows
 from harness.studio.lab_api import LabApi
 from harness.studio.people import world_state
@@ -185,10 +185,21 @@ def flip_switch(name: str) -> Response:
     return redirect(_local(form.get("next"), "/switches"), 303)
 
 
+def _seat_filter() -> Callable[[list], list]:
+    """``?seat=N`` (a classroom seat): keep only that seat's journeys; else keep all."""
+    seat = request.args.get("seat", type=int)
+    if seat is None:
+        return lambda journeys: journeys
+    room = classroom.classroom_of(current_app)
+    return lambda journeys: [j for j in journeys if room.seat_of(j.world) == seat]
+
+
 @bp.get("/journeys")
 def journeys_page() -> str:
-    rows = journey_rows(studio().journeys.all())
-    return _page("journeys.html", "studio.journeys", journeys=rows)
+    rows = journey_rows(_seat_filter()(studio().journeys.all()))
+    seats = [s.number for s in classroom.classroom_of(current_app).seats]
+    seat = request.args.get("seat", type=int)
+    return _page("journeys.html", "studio.journeys", journeys=rows, seats=seats, seat=seat)
 
 
 @bp.get("/journeys/<journey_id>")
@@ -201,17 +212,18 @@ def journey_page(journey_id: str) -> str:
 
 @bp.get("/api/journeys")
 def journeys_json() -> Response:
-    return jsonify(journeys=journey_rows(studio().journeys.all()))
+    return jsonify(journeys=journey_rows(_seat_filter()(studio().journeys.all())))
 
 
-def _rows(index: JourneyIndex) -> list[dict]:
-    return journey_rows(index.all())
+def _rows(index: JourneyIndex, keep: Callable[[list], list]) -> list[dict]:
+    return journey_rows(keep(index.all()))
 
 
 @bp.get("/events")
 def events() -> Response:
     current = studio()
-    listing = partial(_rows, current.journeys) if request.args.get("journeys") else None
+    wanted = request.args.get("journeys")
+    listing = partial(_rows, current.journeys, _seat_filter()) if wanted else None
     body = live.stream(current.feed, listing, current.ctx.stopping.is_set)
     response = Response(stream_with_context(body), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-store"

@@ -98,7 +98,9 @@
     if (!live || !window.EventSource) return;
     const status = document.getElementById("live-status");
     const wantJourneys = live.dataset.live === "journeys";
-    const source = new EventSource("/events" + (wantJourneys ? "?journeys=1" : ""));
+    const seat = new URLSearchParams(window.location.search).get("seat");
+    const query = wantJourneys ? "?journeys=1" + (seat ? "&seat=" + encodeURIComponent(seat) : "") : "";
+    const source = new EventSource("/events" + query);
     source.onopen = function () { status.textContent = "live"; status.className = "on"; };
     source.onerror = function () { status.textContent = "reconnecting"; status.className = ""; };
     source.addEventListener("exchange", function (ev) {

@@ -56,6 +56,15 @@ def test_three_seats_keep_their_journeys_apart_and_have_handouts(command, chromi
         assert own["upn"] in journeys and other["upn"] not in journeys
     page.goto(lab["urls"]["dashboard"] + "/handouts/3")
     assert "alice@" not in page.inner_text("#seat-journeys")
+    # the dashboard's journey list, filtered by seat with its form
+    page.goto(lab["urls"]["dashboard"] + "/journeys")
+    assert page.locator("#journeys li.journey").count() >= 2
+    for seat, expected in ((1, 1), (2, 1), (3, 0)):  # each seat's alice signed in once
+        page.select_option("#seat-filter select[name=seat]", str(seat))
+        page.click("#seat-filter button[type=submit]")
+        assert page.url.endswith(f"/journeys?seat={seat}")
+        shown = page.locator("#journeys li.journey a").all_inner_texts()
+        assert shown.count("alice → Microsoft 365: signed in") == expected, (seat, shown)
 
     page.goto(lab["urls"]["dashboard"] + "/handouts/1")
     assert page.inner_text(".handout-title") == "Seat 1: contososeat1.onmicrosoft.com"
