@@ -6,9 +6,7 @@ import argparse
 import json
 import os
 import shlex
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,12 +17,13 @@ from rich.table import Table
 from harness.cli.federate import add_federate_parser, cmd_federate
 from harness.cli.report_console import print_lab_table
 from harness.cli.run import add_report_parser, add_run_parser, cmd_report, cmd_run
+from harness.cli.serving import lab_options, wait_for_signal
 from harness.cli.studio import add_studio_parsers
 from harness.errors import CliError, DefaultWorldError, DescriptorError, LabError, SplitError
 from harness.lab import split
 from harness.lab.default_world import rebuild
 from harness.lab.descriptor import LabDescriptor, find_descriptor
-from harness.lab.lab import Lab, LabOptions
+from harness.lab.lab import Lab
 from simulators.core.server import ENGINES, PortInUseError
 from simulators.core.topology import HOSTS, SYSTEM_HOSTS
 
@@ -164,14 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_until_signal(lab, banner, watch=None) -> int:
     """Serve until SIGINT/SIGTERM; ``watch()`` runs twice a second and may raise to stop."""
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     banner()
     try:
-        while not stop.wait(0.5):
-            if watch is not None:
-                watch()
+        wait_for_signal(watch)
     finally:
         lab.stop()
     print("m365lab: stopped", file=sys.stderr)
@@ -180,15 +174,9 @@ def _run_until_signal(lab, banner, watch=None) -> int:
 
 def _start(args, systems: tuple[str, ...], default_world: bool, publish: bool):
     """Start a lab from CLI options; errors become one-line CliErrors."""
-    options = LabOptions(
-        state_dir=args.state_dir,
-        seed=args.seed,
-        host=args.host,
-        port_base=args.port_base,
-        names=args.hostnames,
-        bind=args.bind,
+    options = lab_options(
+        args,
         systems=systems,
-        engine=args.server,
         default_world=default_world,
         remote_default_world=default_world and systems == ("dashboard",),
         publish=publish,

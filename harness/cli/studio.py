@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import queue
-import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.cli.report_console import print_lab_table
+from harness.cli.serving import lab_options, wait_for_signal
 from harness.drivers import release_thread_resources
 from harness.drivers.browser import MISSING_MESSAGE, chromium_available
 from harness.errors import DefaultWorldError, DescriptorError, LabError
@@ -162,16 +162,7 @@ def _drain(lines: queue.Queue[str | None]) -> None:
 
 def cmd_classroom(args: argparse.Namespace) -> int:
     """Start the lab like ``up``, add one world per seat, serve their handouts until Ctrl-C."""
-    options = LabOptions(
-        state_dir=args.state_dir,
-        seed=args.seed,
-        host=args.host,
-        port_base=args.port_base,
-        names=args.hostnames,
-        bind=args.bind,
-        engine=args.server,
-        publish=True,
-    )
+    options = lab_options(args, publish=True)
     try:
         lab = Lab(options).start()
     except (LabError, DescriptorError, OSError) as exc:
@@ -184,7 +175,7 @@ def cmd_classroom(args: argparse.Namespace) -> int:
         dashboard = lab.system("dashboard")
         classroom_for(dashboard).set_seats(seats, descriptor["tls"]["server_spki_sha256"])
         _classroom_banner(lab, dashboard.signin_link(), len(seats))
-        _wait_for_signal()
+        wait_for_signal()
     except DefaultWorldError as exc:
         _err(f"classroom: cannot build the seats' worlds: {exc}")
         return EXIT_FAILED
@@ -198,12 +189,3 @@ def _classroom_banner(lab: Any, link: str, seats: int) -> None:
     print_lab_table(lab.descriptor(), lab.descriptor_path, dashboard_link=link)
     handouts = link.replace("/?token=", "/handouts?token=")
     print(f"Classroom: {seats} seat(s); handouts: {handouts}", flush=True)
-
-
-def _wait_for_signal() -> None:
-    """Until SIGINT or SIGTERM (``up`` stops on either)."""
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
