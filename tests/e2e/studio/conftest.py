@@ -201,7 +201,9 @@ class Command:
         if self.process.poll() is None:
             self.process.send_signal(2)  # SIGINT, as Ctrl-C
             try:
-                self.process.wait(15)
+                # the lab stops first (its world torn down, its stores closed): on a busy CI
+                # machine with two test workers that took over 15 s
+                self.process.wait(60)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
