@@ -34,6 +34,8 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.clients.useragent import UserAgent
+from harness.lab.descriptor import LabClient, LabDescriptor
+from harness.lab.world import World, create_world
 from harness.testkit import Person, assert_signed_in, portal_signin
 from simulators.jumpcloud.sso.issuance import Delivery, build_signed_response
 from simulators.jumpcloud.sso.model import SamlApp, SsoUser
@@ -125,6 +127,10 @@ class RunningLab:
 
     def descriptor(self) -> dict:
         return self._data
+
+    def create_world(self, doc: dict) -> World:
+        """A new world through the lab's control plane, as ``Lab.create_world`` makes one."""
+        return create_world(LabClient(LabDescriptor(self.descriptor_path, self._data)), doc)
 
 
 def _descriptor_pid(path: Path) -> int | None:
