@@ -9,6 +9,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import requests
 from rich.console import Console
@@ -33,7 +34,7 @@ EXIT_USAGE = 2
 class Parser(argparse.ArgumentParser):
     """argparse that reports a bad option as one line (no usage dump) and exits 2."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
@@ -257,7 +258,7 @@ def cmd_env(args) -> int:
         print(json.dumps(desc.data, indent=2))
         return 0
     for name, value in (
-        ("M365LAB_DESCRIPTOR", str(desc.path.resolve())),
+        ("M365LAB_DESCRIPTOR", str(desc.path.resolve()) if desc.path is not None else ""),
         ("REQUESTS_CA_BUNDLE", desc.ca_bundle),
         ("SSL_CERT_FILE", desc.ca_bundle),
     ):

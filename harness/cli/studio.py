@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.cli.report_console import print_lab_table
 from harness.cli.serving import lab_options, wait_for_signal
+from harness.dashboard import DashboardSystem
 from harness.drivers import release_thread_resources
 from harness.drivers.browser import MISSING_MESSAGE, chromium_available
 from harness.errors import DefaultWorldError, DescriptorError, LabError
@@ -97,8 +98,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         lab.stop()
 
 
+def _dashboard(lab: Lab) -> DashboardSystem:
+    found = lab.system("dashboard")
+    if not isinstance(found, DashboardSystem):
+        raise TypeError(f"the lab's dashboard is a {type(found).__name__}")
+    return found
+
+
 def _demo(lab: Any, scenario: Any, args: argparse.Namespace) -> int:
-    dashboard = lab.system("dashboard")
+    dashboard = _dashboard(lab)
     controller = controller_for(dashboard)
     lines = _read_terminal(controller) if args.pause else None
     print(f"Demo: {scenario.name} ({len(scenario.steps)} steps)")
@@ -171,8 +179,9 @@ def cmd_classroom(args: argparse.Namespace) -> int:
     try:
         print(f"m365lab: building {args.seats} seat world(s)…", file=sys.stderr, flush=True)
         descriptor = lab.descriptor()
-        seats = build_seats(descriptor, args.seats, lab.ctx.state_dir)
-        dashboard = lab.system("dashboard")
+        state_dir = lab.descriptor_path.parent if lab.descriptor_path is not None else None
+        seats = build_seats(descriptor, args.seats, state_dir)
+        dashboard = _dashboard(lab)
         classroom_for(dashboard).set_seats(seats, descriptor["tls"]["server_spki_sha256"])
         _classroom_banner(lab, dashboard.signin_link(), len(seats))
         wait_for_signal()
