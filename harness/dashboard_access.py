@@ -18,7 +18,8 @@ import secrets
 import threading
 from urllib.parse import urlencode
 
-from flask import Flask, Response, jsonify, redirect, request, session
+from flask import Flask, jsonify, redirect, request, session
+from werkzeug.wrappers import Response
 
 SESSION_KEY = "dashboard_admin"
 OPEN_PATHS = frozenset({"/signin", "/ca.pem"})

@@ -24,6 +24,7 @@ from harness.report.junit import failure_text
 from harness.scenario.errors import ScenarioLoadError, StepDefinitionError
 from harness.scenario.loader import SCENARIO_SUFFIXES, load_scenario, steps_modules_for
 from harness.scenario.registry import load_steps_module
+from harness.scenario.results import ScenarioResult
 from harness.scenario.runner import Runner, RunOptions
 from simulators.core.journal import new_trace_id
 
@@ -122,7 +123,7 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.extra_keyword_matches.update(scenario.tags)  # -k matches tags too
-        self.result = None
+        self.result: ScenarioResult | None = None
 
     def runtest(self) -> None:
         driver = self.config.getoption("--driver")
@@ -131,10 +132,10 @@ class ScenarioItem(pytest.Item):
         artifacts = self.config.getoption("--scenario-artifacts")
         options = RunOptions(driver=driver, artifacts_dir=Path(artifacts) if artifacts else None)
         runner = Runner(self.config.stash[_HANDLE].descriptor(), options)
-        self.result = runner.run(self.scenario)
-        self.user_properties.append(("trace", self.result.trace))
-        if not self.result.ok:
-            raise ScenarioFailed(self.result)
+        self.result = result = runner.run(self.scenario)
+        self.user_properties.append(("trace", result.trace))
+        if not result.ok:
+            raise ScenarioFailed(result)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ScenarioFailed):

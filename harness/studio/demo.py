@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
+from flask.typing import ResponseReturnValue
 
 from harness.studio.frame import JournalSource, journey_href, journey_label, lab_journeys, page
 from harness.studio.journeys import Journey
@@ -187,7 +188,7 @@ def demo_page() -> Response:
 
 
 @blueprint.post("/demo/next")
-def demo_next() -> Response:
+def demo_next() -> ResponseReturnValue:
     origin = request.headers.get("Origin")
     if origin and origin != request.host_url.rstrip("/"):
         # another page (another lab host shares the cookie: cookies ignore ports) may not

@@ -26,6 +26,7 @@ from flask import (
     session,
     stream_with_context,
 )
+from flask.typing import ResponseReturnValue
 
 from harness.lab.federation import MFA_BEHAVIORS
 from harness.studio import classroom, live
@@ -173,7 +174,7 @@ def switches_page() -> str:
 
 
 @bp.post("/switches/<name>")
-def flip_switch(name: str) -> Response:
+def flip_switch(name: str) -> ResponseReturnValue:
     if not _csrf_ok():
         return Response("The form is stale (CSRF check failed): reload the page.", 403)
     if name not in BY_NAME:
