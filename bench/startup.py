@@ -42,7 +42,28 @@ def _free_base() -> int:
 
 
 def start_once(cache_dir: Path, default_world: bool) -> tuple[float, float, subprocess.Popen, dict]:
-    """(seconds to every host healthy, seconds to lab.json, process, descriptor)."""
+    """(seconds to every host healthy, seconds to lab.json, process, descriptor).
+
+    The ports are free when chosen, but another program (a test run beside the benchmark) may
+    take one before the lab binds it: then the start is tried again on other ports."""
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return _start_once(cache_dir, default_world)
+        except PortTaken:
+            continue
+    return _start_once(cache_dir, default_world)
+
+
+ATTEMPTS = 5
+
+
+class PortTaken(RuntimeError):
+    """The lab reported one of its ports in use."""
+
+
+def _start_once(
+    cache_dir: Path, default_world: bool
+) -> tuple[float, float, subprocess.Popen, dict]:
     state = Path(tempfile.mkdtemp(prefix="m365lab-bench-"))
     env = installed_env(XDG_CACHE_HOME=str(cache_dir), XDG_STATE_HOME=str(state / "x"))
     base = _free_base()
@@ -66,7 +87,8 @@ def start_once(cache_dir: Path, default_world: bool) -> tuple[float, float, subp
     healthy: set[int] = set()
     while len(healthy) < 6:
         if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode())
+            message = proc.stderr.read().decode()
+            raise (PortTaken if "already in use" in message else RuntimeError)(message)
         for port in set(range(base, base + 6)) - healthy:
             try:
                 if session.get(f"https://127.0.0.1:{port}/_lab/health", timeout=1).ok:
