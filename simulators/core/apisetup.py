@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, Response
+
+E = TypeVar("E", bound=Exception)
 
 
 def guard_api(
     bp: Blueprint,
     authenticate: Callable[[], object],
-    error: type[Exception],
-    render: Callable[[Exception], Response],
+    error: type[E],
+    render: Callable[[E], Response],
 ) -> Blueprint:
     """Authenticate every request of ``bp`` first (``authenticate`` raises to refuse), and
     answer ``error`` raised by its handlers (or by ``authenticate``) with ``render``."""

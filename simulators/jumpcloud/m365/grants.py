@@ -85,7 +85,7 @@ class Grants:
             "error_message": None,
         }
         with self.store.transaction() as db:
-            db["m365_grants"].upsert(row, pk="office365_id")
+            db.table("m365_grants").upsert(row, pk="office365_id")
         self.sink(org_id, office365_id, self.status(office365_id))
 
     def fail(self, office365_id: str, error: str, message: str) -> None:

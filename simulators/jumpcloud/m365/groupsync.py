@@ -65,7 +65,7 @@ class GroupLinks:
             "sync_status": json.dumps(values.get("sync_status", current.get("sync_status"))),
         }
         with self.store.transaction() as db:
-            db["m365_group_links"].upsert(row, pk=("office365_id", "group_id"))
+            db.table("m365_group_links").upsert(row, pk=("office365_id", "group_id"))
 
     def drop(self, office365_id: str, group_id: str) -> None:
         with self.store.transaction() as db:

@@ -90,7 +90,7 @@ class M365Integration:
             db.execute(
                 "DELETE FROM m365_auth_requests WHERE created < ?", (now - AUTH_REQUEST_SECONDS,)
             )
-            db["m365_auth_requests"].insert(
+            db.table("m365_auth_requests").insert(
                 {
                     "state": state,
                     "office365_id": office365_id,

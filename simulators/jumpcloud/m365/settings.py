@@ -28,7 +28,7 @@ class Settings:
         if not 0 <= seconds <= MAX_DELAY_SECONDS:
             raise ValueError(f"propagationDelaySeconds: must be between 0 and {MAX_DELAY_SECONDS}")
         with self.store.transaction() as db:
-            db["m365_settings"].upsert(
+            db.table("m365_settings").upsert(
                 {
                     "office365_id": office365_id,
                     "org_id": org_id,

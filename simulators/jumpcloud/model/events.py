@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 
 from .base import Backend, dumps, loads
@@ -56,7 +57,7 @@ class Events:
         *,
         start: str,
         end: str | None = None,
-        services: list[str] | None = None,
+        services: builtins.list[str] | None = None,
         after: tuple[str, int] | None = None,
         descending: bool = True,
     ) -> Iterator[dict]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from .base import Backend, dumps, loads
 from .errors import BadRequest, Conflict, NotFound
 from .hooks import AssociationChanged, UserGroupChanged
@@ -157,14 +159,14 @@ class Groups:
             raise Conflict(f"A user group named {name!r} already exists")
 
     # -- membership ---------------------------------------------------------------------
-    def member_ids(self, org_id: str, group_id: str) -> list[str]:
+    def member_ids(self, org_id: str, group_id: str) -> builtins.list[str]:
         rows = self.backend.all(
             "SELECT user_id FROM group_members WHERE group_id = ? AND +org_id = ? ORDER BY rowid",
             (group_id, org_id),
         )
         return [r["user_id"] for r in rows]
 
-    def group_ids_of(self, org_id: str, user_id: str) -> list[str]:
+    def group_ids_of(self, org_id: str, user_id: str) -> builtins.list[str]:
         rows = self.backend.all(
             "SELECT group_id FROM group_members WHERE user_id = ? AND +org_id = ? ORDER BY rowid",
             (user_id, org_id),

@@ -7,6 +7,7 @@ module keeps its state: OAuth status, domains, translation rules, and one bindin
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Callable
 from typing import Any
@@ -195,7 +196,7 @@ class Office365:
                 raise BadRequest(f"{key}: must be one of {', '.join(ACTIONS)}")
 
     # -- domains -------------------------------------------------------------------------
-    def domains(self, org_id: str, office365_id: str) -> list[dict]:
+    def domains(self, org_id: str, office365_id: str) -> builtins.list[dict]:
         row = self._row(org_id, office365_id)
         default_id = loads(row["doc"]).get("defaultDomainId")
         rows = self.backend.all(
@@ -263,7 +264,7 @@ class Office365:
         }
 
     # -- translation rules ---------------------------------------------------------------
-    def rules(self, org_id: str, office365_id: str) -> list[dict]:
+    def rules(self, org_id: str, office365_id: str) -> builtins.list[dict]:
         self._row(org_id, office365_id)
         rows = self.backend.all(
             "SELECT * FROM o365_rules WHERE office365_id = ? ORDER BY rowid", (office365_id,)
@@ -330,7 +331,9 @@ class Office365:
         )
         return {r["user_id"]: self._binding(r) for r in rows}
 
-    def with_sync_status(self, org_id: str, office365_id: str, users: list[dict]) -> list[dict]:
+    def with_sync_status(
+        self, org_id: str, office365_id: str, users: builtins.list[dict]
+    ) -> builtins.list[dict]:
         """``users`` (the instance's GraphObjects) with the ``externalId``/``syncStatus`` of
         their binding, where they have one."""
         rows = self.bindings(org_id, office365_id)
@@ -342,7 +345,9 @@ class Office365:
                 item["syncStatus"] = binding["syncStatus"]
         return users
 
-    def groups_with_sync_status(self, office365_id: str, groups: list[dict]) -> list[dict]:
+    def groups_with_sync_status(
+        self, office365_id: str, groups: builtins.list[dict]
+    ) -> builtins.list[dict]:
         """``groups`` with what the integration knows of their sync (unchanged without one)."""
         if self.group_status_provider is not None:
             for item in groups:
@@ -390,7 +395,7 @@ class Office365:
         *,
         code: int,
         message: str,
-        details: list | None = None,
+        details: builtins.list | None = None,
         synced_at: str | None = None,
     ) -> dict:
         """Record the last sync outcome of a user (shown with ``?syncStatus=true``)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
@@ -540,7 +541,7 @@ class Users:
             self.backend.emit(UserChanged(org_id, user_id, "password_set", ("password",), user))
         return user
 
-    def signin_candidates(self, login: str, org_id: str | None = None) -> list[dict]:
+    def signin_candidates(self, login: str, org_id: str | None = None) -> builtins.list[dict]:
         """Rows of live orgs whose username or email is ``login`` (case-insensitive)."""
         login = login.strip().lower()
         sql = (
@@ -570,7 +571,7 @@ class Users:
         *,
         lockout: bool = True,
         expiry: bool = True,
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """Users whose lockout ends or password expires at an instant between ``since`` and
         ``until`` (either order: a clock moved back un-expires): what time alone changed."""
         low, high = sorted((since, until))
@@ -740,7 +741,9 @@ class Users:
             doc["activated"] = False
 
     @staticmethod
-    def _check_password(policy: dict, password: str, username: str, history: list[str]) -> None:
+    def _check_password(
+        policy: dict, password: str, username: str, history: builtins.list[str]
+    ) -> None:
         broken = violations(policy, password, username, history)
         if broken:
             raise PasswordRejected(broken)

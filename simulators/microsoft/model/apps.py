@@ -58,14 +58,14 @@ class Apps(Repository):
         secret = secret or new_client_secret()
         expires = secret_expires or self.clock.now() + dt.timedelta(days=365 * SECRET_YEARS)
         with self.store.transaction() as db:
-            db["apps"].insert(app, replace=True)
+            db.table("apps").insert(app, replace=True)
             self.add_secret(app["client_id"], tenant_id, secret, expires)
         return {**app, "client_secret": secret}
 
     def add_secret(self, client_id: str, tenant_id: str, secret: str, expires: dt.datetime) -> str:
         key_id = new_guid()
         with self.store.transaction() as db:
-            db["app_secrets"].insert(
+            db.table("app_secrets").insert(
                 {
                     "tenant_id": tenant_id,
                     "client_id": client_id,
@@ -114,7 +114,7 @@ class Apps(Repository):
     def grant_app_roles(self, tenant_id: str, client_id: str, permissions: list[str]) -> None:
         with self.store.transaction() as db:
             for permission in permissions:
-                db["app_role_grants"].insert(
+                db.table("app_role_grants").insert(
                     {"tenant_id": tenant_id, "client_id": client_id, "permission": permission},
                     ignore=True,
                 )
@@ -133,7 +133,7 @@ class Apps(Repository):
         """Record consent for ``scopes``; ``principal_id`` ALL_PRINCIPALS is admin consent."""
         with self.store.transaction() as db:
             for scope in scopes:
-                db["delegated_grants"].insert(
+                db.table("delegated_grants").insert(
                     {
                         "tenant_id": tenant_id,
                         "client_id": client_id,

@@ -99,7 +99,7 @@ class Tenants(Repository):
             "deleted": 0,
         }
         with self.store.transaction() as db:
-            db["tenants"].insert(tenant)
+            db.table("tenants").insert(tenant)
             self.add_domain(tenant["id"], initial_domain, verified=True, initial=True, default=True)
         return tenant
 
@@ -210,7 +210,7 @@ class Tenants(Repository):
                 "supported_services": json.dumps(["Email", "OfficeCommunicationsOnline"]),
                 "created": iso(self.clock.now()),
             }
-            db["domains"].insert(row)
+            db.table("domains").insert(row)
         return row
 
     def _check_unclaimed(self, tenant_id: str, name: str) -> None:
@@ -346,7 +346,7 @@ class Tenants(Repository):
         }
         with self.store.transaction() as db:
             self._check_issuer_free(data["issuerUri"], None)
-            db["federations"].insert(
+            db.table("federations").insert(
                 {
                     "id": new_guid(),
                     "tenant_id": tenant_id,
