@@ -86,7 +86,7 @@ def _guarded(view: Callable[..., ResponseReturnValue]) -> Callable[..., Response
     return wrapper
 
 
-def _done(endpoint: str, outcome: Outcome, **kw) -> Response:
+def _done(endpoint: str, outcome: Outcome, **kw) -> ResponseReturnValue:
     return redirect(url_for(endpoint, message=outcome.message, **kw), 303)
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, request
+from flask.typing import ResponseReturnValue
 
 from simulators.jumpcloud.api.v1_apps import idp_metadata
 from simulators.jumpcloud.web import csrf_ok
@@ -170,7 +171,7 @@ def _flow_or_refuse(label: str) -> flows.Flow:
     return flow
 
 
-def _to_console_login(flow: flows.Flow) -> Response:
+def _to_console_login(flow: flows.Flow) -> ResponseReturnValue:
     """Send the browser to the User Portal sign-in, which comes back to ``resume``: with
     ``prompt=none`` under IsPassive (a live portal session comes back with a ticket, none without
     showing a page), with ``prompt=login`` under ForceAuthn (the password is asked again)."""
@@ -202,7 +203,7 @@ def _proceed(app: SamlApp, flow: flows.Flow) -> Response:
 
 def _proceed_as(
     app: SamlApp, flow: flows.Flow, session: flows.SsoSession | None, user: dict | None
-) -> Response:
+) -> ResponseReturnValue:
     """Go on as ``user`` of ``session`` (None: no usable session): refuse, step up or answer."""
     svc = host()
     if user is None or session is None or user.get("state") == "STAGED":

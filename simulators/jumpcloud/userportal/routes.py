@@ -85,7 +85,7 @@ def _pending() -> dict | None:
     return state
 
 
-def _hand_off(user: dict, state: dict) -> Response:
+def _hand_off(user: dict, state: dict) -> ResponseReturnValue:
     return_to = same_lab_url(portal().ctx, state.get("return_to"))
     if return_to:
         ticket = portal().model.mint_sso_ticket(
@@ -95,7 +95,7 @@ def _hand_off(user: dict, state: dict) -> Response:
     return redirect(url_for(".home"), 302)
 
 
-def _next_stage(state: dict, user: dict | None = None) -> Response:
+def _next_stage(state: dict, user: dict | None = None) -> ResponseReturnValue:
     """Route a pending sign-in to MFA, enrolment, forced change — or finish it.
 
     ``user``: the pending user as the caller has just read it (else it is read here)."""
@@ -117,7 +117,7 @@ def _finish(state: dict, user: dict) -> Response:
     return _hand_off(user, {**signed_in, "return_to": state.get("return_to")})
 
 
-def _failed(outcome: SignIn, login: str) -> Response:
+def _failed(outcome: SignIn, login: str) -> ResponseReturnValue:
     status = 400 if outcome.failure is Failure.CSRF else 401
     return _signin_page(outcome.failure, login=login, status=status)
 

@@ -6,7 +6,8 @@ named by RelayState through ``signin_flow.complete_signin``.
 
 from __future__ import annotations
 
-from flask import Response, redirect
+from flask import redirect
+from flask.typing import ResponseReturnValue
 
 from simulators.microsoft.entra.aadsts import AadstsError
 from simulators.microsoft.entra.errors import error_page
@@ -18,7 +19,7 @@ from simulators.saml.messages import build_authn_request
 
 def begin_federated_signin(
     tenant: dict, domain_row: dict, user_hint: str | None, pending: dict
-) -> Response:
+) -> ResponseReturnValue:
     """Redirect the browser to the domain's IdP with an AuthnRequest (HTTP-Redirect binding).
 
     ``pending`` is the live pending sign-in; its id travels as RelayState and the request id is

@@ -18,6 +18,7 @@ import os
 from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, redirect, request
+from flask.typing import ResponseReturnValue
 from lxml import etree
 
 from simulators.core.context import LabContext
@@ -139,7 +140,7 @@ def _idp_initiated_session(
     amr: list[str],
     target: str | None,
     pending: dict | None,
-) -> Response:
+) -> ResponseReturnValue:
     """An unsolicited Response: start the Entra session and go where RelayState points."""
     signin_flow.start_session(federation.tenant_id, user["id"], amr)
     if pending is not None:
@@ -154,7 +155,7 @@ def _back_to_idp_for_mfa(
     user: dict,
     pending: dict | None,
     relay_target: str | None,
-) -> Response:
+) -> ResponseReturnValue:
     """enforceMfaByFederatedIdp without IdP MFA: a new AuthnRequest asking for multipleauthn."""
     oauth = svc.directory.oauth
     if pending is None:
