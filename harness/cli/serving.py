@@ -33,3 +33,15 @@ def wait_for_signal(watch: Callable[[], object] | None = None) -> None:
     while not stop.wait(0.5):
         if watch is not None:
             watch()
+
+
+def interrupt_on_signals() -> None:
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt in the main thread, whatever the process
+    inherited: a program started in the background by a non-interactive shell (a CI job) has
+    SIGINT ignored, and Python then leaves it ignored."""
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, interrupt)

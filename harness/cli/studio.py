@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.cli.report_console import print_lab_table
-from harness.cli.serving import lab_options, wait_for_signal
+from harness.cli.serving import interrupt_on_signals, lab_options, wait_for_signal
 from harness.dashboard import DashboardSystem
 from harness.drivers import release_thread_resources
 from harness.drivers.browser import MISSING_MESSAGE, chromium_available
@@ -75,6 +75,7 @@ def _err(message: str) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run one scenario with the browser driver against a lab of its own, step by step."""
+    interrupt_on_signals()
     try:
         if args.scenario.is_dir():
             raise ScenarioLoadError([])  # reported below as "not one file"

@@ -8,6 +8,7 @@ import json
 import os
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -146,14 +147,23 @@ def sign_in_as(browser, dashboard, lab: Lab, username: str) -> SignIn:
 NEEDS_CHROMIUM = pytest.mark.skipif(not chromium_available(), reason="no Chromium here")
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Command:
     """One ``m365lab`` process: its output read line by line, its stdin writable."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *args: str, env: dict[str, str] | None = None, sigint_ignored: bool = False
+    ) -> None:
+        """``sigint_ignored``: start it the way a shell starts a background job (SIGINT
+        ignored), as CI jobs often inherit it."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "harness.cli", *args],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+            preexec_fn=_ignore_sigint if sigint_ignored else None,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -69,9 +69,10 @@ def test_without_pause_the_demo_runs_through_and_exits(command, tmp_path):
 
 
 def test_ctrl_c_while_a_step_waits_stops_the_lab_quietly(command, tmp_path):
+    """Even when started with SIGINT ignored, as a shell's background job (a CI job) is."""
     scenario = tmp_path / "narrated.yaml"
     scenario.write_text(textwrap.dedent(SCENARIO).lstrip())
-    demo = command("demo", str(scenario), "--pause")
+    demo = command("demo", str(scenario), "--pause", sigint_ignored=True)
     demo.wait_for(r"^Step 1/3: value$")
     demo.wait_for(r"Press Enter")
     assert demo.stop() == 130
