@@ -13,6 +13,10 @@ from pathlib import Path
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
+STATISTICS_MIN_ROWS = 10_000
+"""A table this large makes the store gather planner statistics (smaller ones plan well without)."""
+STATISTICS_SAMPLE = 400
+"""Rows ANALYZE samples per index (``PRAGMA analysis_limit``): milliseconds at 200,000 users."""
 
 
 class Store:
@@ -36,6 +40,7 @@ class Store:
         db.execute("PRAGMA journal_mode=WAL")
         with self.transaction():
             schema(db)
+        self.refresh_statistics()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -114,6 +119,28 @@ class Store:
         cursor = self.db.execute(sql, params)
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def refresh_statistics(self) -> bool:
+        """Sample the indexes for the query planner (ANALYZE) once a table is large; True if done.
+
+        Without statistics SQLite takes ``tenant_id = ?`` to be selective, so at 200,000 users
+        ``upn IN (...) OR mail IN (...)`` scanned the whole tenant (75 ms) instead of two index
+        searches (0.5 ms). Statistics gathered while tables are small would mislead it the other
+        way as they grow, hence the threshold; called at open and after a bulk load.
+        """
+        db = self.db
+        tables = [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " AND sql NOT LIKE '%WITHOUT ROWID%'"
+        )]  # fmt: skip
+        top = 'SELECT COALESCE(MAX(rowid), 0) FROM "{}"'
+        counts = (db.execute(top.format(t)).fetchone()[0] for t in tables)
+        largest = max(counts, default=0)
+        if largest < STATISTICS_MIN_ROWS:
+            return False
+        db.execute(f"PRAGMA analysis_limit={STATISTICS_SAMPLE}")
+        db.execute("ANALYZE")
+        return True
 
     def close(self) -> None:
         with self._lock:

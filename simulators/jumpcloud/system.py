@@ -87,6 +87,8 @@ class JumpCloudSystem(System):
 
     def create_world(self, world_id: str, doc: dict) -> dict:
         result = WorldBuilder(self.model, world_id, doc).build()
+        if result.get("generated_users"):
+            self.model.store.refresh_statistics()
         for extension in self.extensions:
             if hasattr(extension, "create_world"):
                 extension.create_world(world_id, doc, result)

@@ -100,10 +100,13 @@ class MicrosoftSystem(System):
             raise ValueError("seed must be an integer")
         builder = WorldBuilder(self.directory, self.wellknown_apps(), seed)
         try:
-            return builder.build(world_id, section)
+            result = builder.build(world_id, section)
         except ValueError:
             self.delete_world(world_id)
             raise
+        if result.get("generated_users"):
+            self.directory.store.refresh_statistics()
+        return result
 
     def delete_world(self, world_id: str) -> bool:
         found = self.directory.tenants.mark_world_deleted(world_id)
