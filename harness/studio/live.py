@@ -13,9 +13,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-import requests
-
 from simulators.core.context import LabContext
+from simulators.core.wire import TransportError
 
 REMOTE_POLL_S = 0.25
 KEEPALIVE_S = 15.0
@@ -64,14 +63,14 @@ class Feed:
             since = cursor.remote.get(process)
             params = {"since": since} if since is not None else {"limit": 1}
             try:
-                reply = self.ctx.http_session().get(
+                reply = self.ctx.http().request(
+                    "GET",
                     self.ctx.url(host) + "/_lab/journal",
                     params=params,
                     headers={"Authorization": f"Bearer {self.ctx.admin_token}"},
-                    timeout=3,
                 )
-                entries = reply.json()["entries"] if reply.status_code == 200 else []
-            except (requests.RequestException, ValueError, KeyError):
+                entries = reply.json()["entries"] if reply.status == 200 else []
+            except (TransportError, ValueError, KeyError):
                 continue
             if entries:
                 cursor.remote[process] = entries[-1]["seq"]

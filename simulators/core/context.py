@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from simulators.core.clock import LabClock
 from simulators.core.faults import FaultRules
 from simulators.core.files import write_private
-from simulators.core.httpclient import LabClient, TracingSession, lab_session
+from simulators.core.httpclient import LabClient
 from simulators.core.journal import Journal
 from simulators.core.topology import Topology
 
@@ -64,13 +64,6 @@ class LabContext:
     def http_client(self) -> LabClient:
         """A lean client for server-to-server calls: trusts only the lab CA, carries the trace."""
         return LabClient(self.ca_file)
-
-    def http_session(self) -> TracingSession:
-        """A requests session for server-to-server calls (the Graph client of the sync engine):
-        trusts only the lab CA, carries the trace on."""
-        session = lab_session(self.ca_file, session=TracingSession())
-        assert isinstance(session, TracingSession)
-        return session
 
 
 class System:

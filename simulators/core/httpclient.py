@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json as jsonlib
 from pathlib import Path
-
-import requests
+from typing import TYPE_CHECKING
 
 from simulators.core.journal import TRACE_HEADER, current_trace, new_trace_id
 from simulators.core.wire import Reply, Transport, encode_form
+
+if TYPE_CHECKING:
+    import requests
 
 
 def lab_session(
@@ -18,19 +21,12 @@ def lab_session(
     ``trust_env`` is off: requests lets ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` override a
     session's ``verify``, and lab traffic must never go through an environment proxy.
     """
+    import requests  # only clients (tests, the harness) use requests; servers stay without it
+
     session = session or requests.Session()
     session.trust_env = False
     session.verify = str(ca_file)
     return session
-
-
-class TracingSession(requests.Session):
-    """A lab session that sends the current request's trace id (or a fresh one) onward."""
-
-    def request(self, method, url, **kwargs):  # type: ignore[override]
-        headers = dict(kwargs.pop("headers", None) or {})
-        headers.setdefault(TRACE_HEADER, current_trace.get() or new_trace_id())
-        return super().request(method, url, headers=headers, **kwargs)
 
 
 class LabClient:
@@ -45,9 +41,17 @@ class LabClient:
         self.transport = Transport(str(ca_file), timeout)
 
     def request(
-        self, method: str, url: str, *, data: dict | None = None, headers: dict | None = None
+        self,
+        method: str,
+        url: str,
+        *,
+        data: dict | None = None,
+        json: object = None,
+        params: dict | None = None,
+        headers: dict | None = None,
     ) -> Reply:
-        """One exchange; ``data`` is sent form-encoded. Raises ``wire.TransportError``."""
+        """One exchange; ``data`` is sent form-encoded, ``json`` as JSON, ``params`` in the
+        query. Raises ``wire.TransportError``."""
         sent = {
             "Accept": "application/json",
             TRACE_HEADER: current_trace.get() or new_trace_id(),
@@ -57,6 +61,13 @@ class LabClient:
         if data is not None:
             body = encode_form(data.items()).encode()
             sent["Content-Type"] = "application/x-www-form-urlencoded"
+        elif json is not None:
+            body = jsonlib.dumps(json, separators=(",", ":")).encode()
+            sent["Content-Type"] = "application/json"
+        if params:
+            url += ("&" if "?" in url else "?") + encode_form(
+                (k, str(v)) for k, v in params.items()
+            )
         return self.transport.exchange(method.upper(), url, body, sent)
 
     def post(self, url: str, *, data: dict | None = None, headers: dict | None = None) -> Reply:

@@ -143,7 +143,7 @@ class SyncEngine:
                 client = GraphClient(
                     self.graph_base,
                     self.grants.tokens_for(office365_id),
-                    self.ctx.http_session,
+                    self.ctx.http,
                     policy=self.policy,
                     counter=self.counter,
                     stopping=self.ctx.stopping,

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
-import requests
+from simulators.core.httpclient import LabClient
+from simulators.core.wire import Reply, TransportError
 
 from .retry import RetryPolicy
-
-TIMEOUT = 30
 
 
 class GraphError(Exception):
@@ -76,9 +75,9 @@ class RequestCounter:
             return dict(self.counts)
 
 
-def error_from(response: requests.Response, method: str, path: str) -> GraphError:
+def error_from(response: Reply, method: str, path: str) -> GraphError:
     """Read Graph's OData error body (``{"error": {"code", "message"}}``) or make one up."""
-    code, message = f"HTTP{response.status_code}", response.reason or "error"
+    code, message = f"HTTP{response.status}", "error"
     try:
         body = response.json()
         err = body.get("error") if isinstance(body, dict) else None
@@ -87,7 +86,7 @@ def error_from(response: requests.Response, method: str, path: str) -> GraphErro
             message = str(err.get("message") or message)
     except ValueError:
         pass
-    return GraphError(response.status_code, code, message, method=method, path=path)
+    return GraphError(response.status, code, message, method=method, path=path)
 
 
 class GraphClient:
@@ -97,7 +96,7 @@ class GraphClient:
         self,
         base_url: str,
         tokens: TokenSource,
-        session_factory: Callable[[], requests.Session],
+        http: Callable[[], LabClient],
         *,
         policy: RetryPolicy | None = None,
         counter: RequestCounter | None = None,
@@ -106,20 +105,11 @@ class GraphClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
-        self.session_factory = session_factory
+        self.http = http
         self.policy = policy or RetryPolicy()
         self.counter = counter or RequestCounter()
         self.stopping = stopping or threading.Event()
         self.sleep = sleep or self.stopping.wait  # a stop cuts a Retry-After wait short
-        self._local = threading.local()
-
-    @property
-    def session(self) -> requests.Session:
-        """One keep-alive session per thread (bulk syncs run on a small pool)."""
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = self.session_factory()
-        return session
 
     def url(self, path: str) -> str:
         return path if path.startswith("https://") else self.base_url + path
@@ -146,7 +136,7 @@ class GraphClient:
                     method=method, path=shown,
                 )  # fmt: skip
             response = self._send(method, url, token, params, json, headers)
-            status = response.status_code if response is not None else 0
+            status = response.status if response is not None else 0
             if status == 401 and not refreshed:
                 refreshed = True
                 token = self.tokens.refresh(token)
@@ -176,13 +166,11 @@ class GraphClient:
             waited += delay
             self.sleep(delay)
 
-    def _send(self, method, url, token, params, json, headers) -> requests.Response | None:
+    def _send(self, method, url, token, params, json, headers) -> Reply | None:
         self.counter.add(method)
         all_headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         all_headers.update(headers or {})
         try:
-            return self.session.request(
-                method, url, params=params, json=json, headers=all_headers, timeout=TIMEOUT
-            )
-        except requests.RequestException:
+            return self.http().request(method, url, params=params, json=json, headers=all_headers)
+        except TransportError:
             return None

@@ -41,7 +41,7 @@ class M365Integration:
             client_id=JUMPCLOUD_M365_APP_ID,
             client_secret=jumpcloud_m365_app_secret(ctx.admin_token),
             redirect_uri=ctx.url("console") + JUMPCLOUD_M365_CALLBACK_PATH,
-            session_factory=ctx.http_session,
+            http=ctx.http,
         )
         self.grants = Grants(
             self.model.store,

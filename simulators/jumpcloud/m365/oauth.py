@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import jwt
-import requests
+
+from simulators.core.httpclient import LabClient
+from simulators.core.wire import TransportError
 
 from .scopes import scope_string
-
-TIMEOUT = 30
 
 
 class TokenError(Exception):
@@ -63,7 +63,8 @@ class OAuthApp:
     client_id: str
     client_secret: str
     redirect_uri: str
-    session_factory: Callable[[], requests.Session]
+    http: Callable[[], LabClient]
+    """This thread's lab client (kept alive; not closed here)."""
 
     def authorize_url(
         self,
@@ -125,9 +126,8 @@ class OAuthApp:
         form = {**form, "client_id": self.client_id, "client_secret": self.client_secret}
         url = f"{self.login_url}/{tenant}/oauth2/v2.0/token"
         try:
-            with self.session_factory() as session:
-                response = session.post(url, data=form, timeout=TIMEOUT)
-        except requests.RequestException as exc:
+            response = self.http().post(url, data=form)
+        except TransportError as exc:
             raise TokenError(
                 "temporarily_unavailable", f"token endpoint unreachable: {exc}"
             ) from None
@@ -135,10 +135,10 @@ class OAuthApp:
             body = response.json()
         except ValueError:
             body = {}
-        if response.status_code != 200 or "access_token" not in body:
+        if response.status != 200 or "access_token" not in body:
             raise TokenError(
-                str(body.get("error") or f"http_{response.status_code}"),
-                str(body.get("error_description") or response.reason or "token request failed"),
+                str(body.get("error") or f"http_{response.status}"),
+                str(body.get("error_description") or "token request failed"),
                 [int(c) for c in body.get("error_codes") or [] if str(c).isdigit()],
             )
         return body
@@ -150,10 +150,8 @@ class OAuthApp:
         try:
             unverified = jwt.decode(id_token, options={"verify_signature": False})
             tenant = unverified.get("tid") or "common"
-            with self.session_factory() as session:
-                keys = session.get(
-                    f"{self.login_url}/{tenant}/discovery/v2.0/keys", timeout=TIMEOUT
-                ).json()
+            jwks_url = f"{self.login_url}/{tenant}/discovery/v2.0/keys"
+            keys = self.http().request("GET", jwks_url).json()
             header = jwt.get_unverified_header(id_token)
             key = next(
                 (k for k in jwt.PyJWKSet.from_dict(keys).keys if k.key_id == header.get("kid")),
@@ -168,7 +166,7 @@ class OAuthApp:
                 audience=self.client_id,
                 options={"verify_iat": False, "verify_nbf": False, "verify_exp": False},
             )
-        except (jwt.PyJWTError, ValueError, requests.RequestException) as exc:
+        except (jwt.PyJWTError, ValueError, TransportError) as exc:
             raise TokenError("invalid_response", f"id_token rejected: {exc}") from None
         if claims.get("nonce") != nonce:
             raise TokenError("invalid_response", "id_token nonce does not match")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
+from simulators.core.wire import TransportError
 from simulators.jumpcloud.m365.graphclient import AuthorizationLost, GraphClient, GraphError
 from simulators.jumpcloud.m365.retry import RetryPolicy, parse_retry_after
 
@@ -41,11 +41,10 @@ def test_backoff_doubles_without_retry_after_and_is_capped():
 
 class FakeResponse:
     def __init__(self, status: int, body: dict | None = None, headers: dict | None = None):
-        self.status_code = status
+        self.status = status
         self._body = body
         self.headers = headers or {}
         self.content = b"{}" if body is not None else b""
-        self.reason = "reason"
 
     def json(self):
         if self._body is None:
@@ -156,7 +155,7 @@ def test_refresh_refused_surfaces_as_authorization_lost():
 
 
 def test_connection_errors_are_retried_then_reported_as_no_response():
-    error = requests.ConnectionError("refused")
+    error = TransportError("refused")
     client, _, slept = client_with([error, FakeResponse(200, {"v": 1})])
     assert client.call("GET", "/domains") == {"v": 1}
     assert slept == [1.0]
