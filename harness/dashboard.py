@@ -3,14 +3,13 @@ and the trainer studio's pages (``harness.studio.web``)."""
 
 from __future__ import annotations
 
-import requests
 from flask import Flask, Response, jsonify, request
 
 from harness.dashboard_access import DashboardAccess
 from harness.studio import classroom, demo, live, web
 from harness.studio.lab_api import LabApi
 from simulators.core.context import System
-from simulators.core.httpclient import lab_session
+from simulators.core.wire import TransportError
 
 TIMELINE_LIMIT = 300
 REMOTE_HOSTS = ("login", "console")
@@ -57,16 +56,15 @@ class DashboardSystem(System):
             return known
         found: dict[str, str] = {}
         silent: list[str] = []
-        with lab_session(self.ctx.ca_file) as session:
-            for host in REMOTE_HOSTS:
-                try:
-                    reply = session.get(self.ctx.url(host) + "/_lab/health", timeout=3)
-                    process = reply.json()["process"]
-                except (requests.RequestException, ValueError, KeyError) as exc:
-                    silent.append(f"{host}: {type(exc).__name__}")
-                    continue
-                if process != self.ctx.instance_id:
-                    found.setdefault(process, host)
+        for host in REMOTE_HOSTS:
+            try:
+                reply = self.ctx.http().request("GET", self.ctx.url(host) + "/_lab/health")
+                process = reply.json()["process"]
+            except (TransportError, ValueError, KeyError) as exc:
+                silent.append(f"{host}: {type(exc).__name__}")
+                continue
+            if process != self.ctx.instance_id:
+                found.setdefault(process, host)
         self.__dict__["_silent"] = silent
         if not silent:  # processes do not move: ask once
             self.__dict__["_remote"] = found
@@ -82,18 +80,18 @@ class DashboardSystem(System):
         remote = self.remote_processes()
         problems = list(self.__dict__.get("_silent", []))
         if remote:
-            with lab_session(ctx.ca_file) as session:
-                session.headers["Authorization"] = f"Bearer {ctx.admin_token}"
-                params = {"trace": trace} if trace else {"limit": limit}
-                for host in remote.values():
-                    try:
-                        reply = session.get(
-                            ctx.url(host) + "/_lab/journal", params=params, timeout=3
-                        )
-                        reply.raise_for_status()
-                        entries += reply.json()["entries"]
-                    except (requests.RequestException, ValueError, KeyError) as exc:
-                        problems.append(f"{host}: {type(exc).__name__}")
+            auth = {"Authorization": f"Bearer {ctx.admin_token}"}
+            params = {"trace": trace} if trace else {"limit": limit}
+            for host in remote.values():
+                try:
+                    reply = ctx.http().request(
+                        "GET", ctx.url(host) + "/_lab/journal", params=params, headers=auth
+                    )
+                    if reply.status != 200:
+                        raise ValueError(f"HTTP {reply.status}")
+                    entries += reply.json()["entries"]
+                except (TransportError, ValueError, KeyError) as exc:
+                    problems.append(f"{host}: {type(exc).__name__}")
         entries = [e for e in entries if e.get("host") != "dashboard"]
         entries.sort(key=lambda e: (e.get("wall_time", 0), e["seq"]))
         return entries[-limit:] if not trace else entries, problems

@@ -4,36 +4,13 @@ running lab's automation app unless told otherwise (``harness/lab/federation.py`
 
 from __future__ import annotations
 
-import argparse
 import json
-from pathlib import Path
 
 import requests
 
 from harness.errors import CliError, DescriptorError, FederationError
 from harness.lab.descriptor import LabDescriptor, find_descriptor
-from harness.lab.federation import MFA_BEHAVIORS, federate_domain
-
-
-def add_federate_parser(sub) -> argparse.ArgumentParser:
-    """``m365lab federate``: add the sub-command to ``sub`` (an argparse subparsers object)."""
-    p = sub.add_parser(
-        "federate",
-        help="federate a Microsoft 365 domain to a JumpCloud SAML connector (from its metadata)",
-    )
-    p.add_argument("--state-dir", type=Path, help="the lab's state directory")
-    p.add_argument(
-        "--metadata-url",
-        required=True,
-        help="the connector's IdP metadata URL, e.g. {sso}/saml2/<label>/metadata",
-    )
-    p.add_argument("--tenant-id", help="default: the descriptor's microsoft.tenant_id")
-    p.add_argument("--client-id", help="default: the descriptor's microsoft.app.client_id")
-    p.add_argument("--client-secret", help="default: the descriptor's microsoft.app.client_secret")
-    p.add_argument("--mfa-behavior", choices=MFA_BEHAVIORS, default=MFA_BEHAVIORS[0])
-    p.add_argument("--update", action="store_true", help="update an existing federation")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-    return p
+from harness.lab.federation import federate_domain
 
 
 def cmd_federate(args) -> int:

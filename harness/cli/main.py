@@ -1,160 +1,30 @@
-"""The ``m365lab`` command."""
+"""The ``m365lab`` command: dispatch to the chosen sub-command; ``up`` and ``serve`` live here."""
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import shlex
+import importlib
 import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import NoReturn
+from collections.abc import Callable, Sequence
 
-import requests
-from rich.console import Console
-from rich.table import Table
-
-from harness.cli.federate import add_federate_parser, cmd_federate
+from harness.cli.parsers import build_parser
 from harness.cli.report_console import print_lab_table
-from harness.cli.run import add_report_parser, add_run_parser, cmd_report, cmd_run
 from harness.cli.serving import lab_options, wait_for_signal
-from harness.cli.studio import add_studio_parsers
-from harness.errors import CliError, DefaultWorldError, DescriptorError, LabError, SplitError
+from harness.errors import CliError, DescriptorError, LabError, SplitError
 from harness.lab import split
-from harness.lab.default_world import rebuild
-from harness.lab.descriptor import LabDescriptor, find_descriptor
 from harness.lab.lab import Lab
-from simulators.core.server import ENGINES, PortInUseError
-from simulators.core.topology import HOSTS, SYSTEM_HOSTS
-
-EXIT_USAGE = 2
+from simulators.core.server import PortInUseError
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse that reports a bad option as one line (no usage dump) and exits 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
-
-
-def _port_base(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid port base {value!r}: not a number") from None
-    if port != 0 and not 1 <= port <= 65535 - len(HOSTS):
-        raise argparse.ArgumentTypeError(
-            f"invalid port base {port}: use 0 (free ports) or 1-{65535 - len(HOSTS)}"
-        )
-    return port
-
-
-def _names(value: str) -> dict[str, str]:
-    out = {}
-    for item in filter(None, value.split(",")):
-        host, sep, name = item.partition("=")
-        if not sep or host not in HOSTS or not name:
-            raise argparse.ArgumentTypeError(
-                f"invalid --hostnames item {item!r}: use HOST=NAME with HOST one of "
-                f"{', '.join(HOSTS)}"
-            )
-        out[host] = name
-    return out
-
-
-def _add_lab_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--state-dir",
-        type=Path,
-        help="keep state here across restarts (default: a fresh temporary directory)",
-    )
-    p.add_argument("--seed", type=int, default=0, help="seed for generated names and ids")
-    p.add_argument(
-        "--host",
-        default=os.environ.get("M365LAB_HOST", "127.0.0.1"),
-        help="public host name or IP of every host (default 127.0.0.1)",
-    )
-    p.add_argument(
-        "--port-base",
-        type=_port_base,
-        default=_port_base(os.environ.get("M365LAB_PORT_BASE", "8443")),
-        help="first port; hosts use consecutive ports (0 = pick free ports)",
-    )
-    p.add_argument(
-        "--hostnames",
-        type=_names,
-        default=_names(os.environ.get("M365LAB_HOSTNAMES", "")),
-        help="per-host public names, e.g. login=login.lab,graph=graph.lab",
-    )
-    p.add_argument(
-        "--bind",
-        default=os.environ.get("M365LAB_BIND"),
-        help="address to listen on (default: --host if it is an IP, else 0.0.0.0)",
-    )
-    p.add_argument("--server", choices=ENGINES, default="cheroot", help=argparse.SUPPRESS)
-
-
-def build_parser() -> Parser:
-    parser = Parser(prog="m365lab", description="Fake JumpCloud + Entra ID + Graph + M365 lab.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    sub.required = True
-
-    up = sub.add_parser("up", help="start every host and the default world")
-    _add_lab_options(up)
-    up.add_argument(
-        "--no-default-world",
-        action="store_true",
-        help="start empty (no seeded tenant, organization or people)",
-    )
-    up.add_argument(
-        "--split",
-        action="store_true",
-        help="serve Microsoft and JumpCloud from processes of their own (uses two cores "
-        "under concurrent load; logs in STATE_DIR/logs)",
-    )
-
-    serve = sub.add_parser("serve", help="run one system (what each docker-compose service runs)")
-    serve.add_argument("system", choices=sorted(SYSTEM_HOSTS))
-    _add_lab_options(serve)
-    serve.add_argument(
-        "--default-world",
-        action="store_true",
-        help="once every host of the lab answers, build the default world "
-        "(docker-compose's dashboard service does)",
-    )
-
-    for name, text in (
-        ("env", "print the running lab's environment"),
-        ("status", "check every host of the running lab"),
-        ("reset", "wipe the running lab and rebuild its default world"),
-    ):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("--state-dir", type=Path, help="the lab's state directory")
-        if name == "env":
-            p.add_argument("--json", action="store_true", help="print lab.json itself")
-
-    add_run_parser(sub)
-    add_report_parser(sub)
-    add_federate_parser(sub)
-    add_studio_parsers(sub, _add_lab_options)
-    return parser
+def handler_for(spec: str) -> Callable[..., int]:
+    """The function a sub-command runs, from its ``"module:function"`` name."""
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {
-        "up": cmd_up,
-        "serve": cmd_serve,
-        "env": cmd_env,
-        "status": cmd_status,
-        "reset": cmd_reset,
-        "run": cmd_run,
-        "report": cmd_report,
-        "federate": cmd_federate,
-    }.get(args.command) or args.handler
     try:
-        return handler(args)
+        return handler_for(args.handler)(args)
     except (CliError, PortInUseError) as exc:
         print(f"m365lab: {exc}", file=sys.stderr)
         return 1
@@ -243,59 +113,3 @@ def _dashboard_link(lab) -> str | None:
         return lab.system("dashboard").signin_link()
     except (KeyError, LookupError, AttributeError):
         return None
-
-
-def _descriptor(args) -> LabDescriptor:
-    try:
-        return LabDescriptor.load(find_descriptor(args.state_dir))
-    except DescriptorError as exc:
-        raise CliError(str(exc)) from exc
-
-
-def cmd_env(args) -> int:
-    desc = _descriptor(args)
-    if args.json:
-        print(json.dumps(desc.data, indent=2))
-        return 0
-    for name, value in (
-        ("M365LAB_DESCRIPTOR", str(desc.path.resolve()) if desc.path is not None else ""),
-        ("REQUESTS_CA_BUNDLE", desc.ca_bundle),
-        ("SSL_CERT_FILE", desc.ca_bundle),
-    ):
-        print(f"export {name}={shlex.quote(value)}")
-    return 0
-
-
-def cmd_status(args) -> int:
-    desc = _descriptor(args)
-    client = desc.control()
-    table = Table(title=f"m365lab at {desc.path}")
-    for column in ("host", "url", "status", "process"):
-        table.add_column(column)
-    down = 0
-    for host in client.hosts():
-        try:
-            health = client.health(host)
-            table.add_row(host, desc.url(host), "[green]ok[/]", health["process"][:8])
-        except requests.RequestException as exc:
-            down += 1
-            reason = type(exc).__name__
-            table.add_row(host, desc.url(host), f"[red]down[/] ({reason})", "-")
-    Console().print(table)
-    if down:
-        print(f"m365lab: {down} host(s) not answering", file=sys.stderr)
-    return 1 if down else 0
-
-
-def cmd_reset(args) -> int:
-    desc = _descriptor(args)
-    try:
-        desc.control().reset()
-        rebuilt = rebuild(desc)
-    except requests.RequestException as exc:
-        raise CliError(f"cannot reach the lab: {exc}") from exc
-    except DefaultWorldError as exc:
-        message = f"the lab was reset but the default world could not be rebuilt: {exc}"
-        raise CliError(message) from exc
-    print("m365lab: reset" + (" and rebuilt the default world" if rebuilt else ""))
-    return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +10,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from harness.drivers import DRIVERS
 from harness.drivers.browser import MISSING_MESSAGE, chromium_available
 from harness.errors import DescriptorError, LabError
 from harness.lab.descriptor import LabDescriptor
@@ -35,57 +33,6 @@ from harness.scenario.shard import (
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_NOTHING = 0, 1, 2, 5
-
-
-def add_run_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``run`` to the ``m365lab`` command's subparsers."""
-    p = subparsers.add_parser("run", help="run scenario files (YAML) against a lab")
-    p.add_argument("paths", nargs="*", default=["scenarios"], help="files or directories")
-    p.add_argument(
-        "--driver",
-        choices=DRIVERS,
-        default=os.environ.get("M365LAB_DRIVER", "http"),
-        help="how users reach the pages (default http)",
-    )
-    p.add_argument("-k", dest="keyword", help="only scenarios whose name/file/tags match")
-    p.add_argument("--tags", action="append", default=[], help="only scenarios with a tag (T,U)")
-    p.add_argument("-n", dest="workers", type=int, default=1, help="scenarios in parallel")
-    p.add_argument("--report", type=Path, default=Path("reports"), help="report directory")
-    p.add_argument("--lab", type=Path, help="a running lab's lab.json (default: start one)")
-    p.add_argument("--keep-world", action="store_true", help="do not delete worlds afterwards")
-    p.add_argument("--headed", action="store_true", help="show the browser")
-    p.add_argument("--slow-mo", type=float, default=0, metavar="MS", help="slow browser actions")
-    p.add_argument("--steps", action="append", default=[], help="load custom steps (module/file)")
-    p.add_argument("--check", action="store_true", help="validate the files, run nothing")
-    p.add_argument(
-        "--list", action="store_true", help="print the selected scenarios (file, name), run nothing"
-    )
-    p.add_argument(
-        "--shard",
-        metavar="K/N",
-        help="run only shard K of N: a deterministic split for N CI machines",
-    )
-    p.add_argument(
-        "--durations",
-        type=Path,
-        metavar="JUNIT",
-        help="with --shard: balance shards by the durations in an earlier run's junit.xml",
-    )
-    p.set_defaults(handler=cmd_run)
-    return p
-
-
-def add_report_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``report merge`` to the ``m365lab`` command's subparsers."""
-    p = subparsers.add_parser("report", help="work with run reports (merge shards)")
-    sub = p.add_subparsers(dest="report_command", metavar="ACTION", required=True)
-    merge = sub.add_parser("merge", help="join the reports of several shards into one")
-    merge.add_argument("directories", nargs="+", type=Path, help="report directories of shards")
-    merge.add_argument(
-        "--out", type=Path, default=Path("reports"), help="where to write (default reports)"
-    )
-    p.set_defaults(handler=cmd_report)
-    return p
 
 
 def cmd_run(args: argparse.Namespace, console: Console | None = None) -> int:

@@ -6,8 +6,6 @@ import argparse
 import queue
 import sys
 import threading
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from harness.cli.report_console import print_lab_table
@@ -21,52 +19,10 @@ from harness.lab.lab import Lab, LabOptions
 from harness.scenario.errors import ScenarioLoadError
 from harness.scenario.loader import load_all
 from harness.scenario.runner import Runner, RunOptions
-from harness.studio.classroom import MAX_SEATS, build_seats, classroom_for
+from harness.studio.classroom import build_seats, classroom_for
 from harness.studio.demo import DemoController, controller_for
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _slow_mo(value: str) -> float:
-    try:
-        ms = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid --slow-mo {value!r}: not a number") from None
-    if not 0 <= ms <= 60_000:
-        raise argparse.ArgumentTypeError(f"invalid --slow-mo {value}: use 0-60000 milliseconds")
-    return ms
-
-
-def _seats(value: str) -> int:
-    try:
-        count = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid --seats {value!r}: not a number") from None
-    if not 1 <= count <= MAX_SEATS:
-        raise argparse.ArgumentTypeError(f"invalid --seats {count}: use 1-{MAX_SEATS}")
-    return count
-
-
-def add_studio_parsers(subparsers: Any, add_lab_options: Callable[[Any], None]) -> None:
-    """Add ``demo`` and ``classroom`` to the ``m365lab`` command's subparsers; the classroom
-    takes ``up``'s lab options (``add_lab_options``)."""
-    demo = subparsers.add_parser("demo", help="step through one scenario in a browser, narrated")
-    demo.add_argument("scenario", type=Path, help="one scenario file (YAML)")
-    demo.add_argument("--headed", action="store_true", help="show the browser")
-    demo.add_argument(
-        "--slow-mo", type=_slow_mo, default=0, metavar="MS", help="slow each browser action"
-    )
-    demo.add_argument(
-        "--pause",
-        action="store_true",
-        help="wait before each step until Enter here or Next on the dashboard's /demo page",
-    )
-    demo.set_defaults(handler=cmd_demo)
-
-    room = subparsers.add_parser("classroom", help="start the lab with one world per seat")
-    room.add_argument("--seats", type=_seats, required=True, help=f"seats (1-{MAX_SEATS})")
-    add_lab_options(room)
-    room.set_defaults(handler=cmd_classroom)
 
 
 def _err(message: str) -> None:

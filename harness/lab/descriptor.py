@@ -6,12 +6,14 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import requests
+from typing import TYPE_CHECKING
 
 from harness.errors import DescriptorError
 from simulators.core.httpclient import lab_session
 from simulators.core.topology import HOSTS
+
+if TYPE_CHECKING:  # requests loads with the first session, off the lab's start-up path
+    import requests
 
 
 def default_descriptor_path() -> Path:
@@ -95,6 +97,8 @@ class LabClient:
         known = self.descriptor.processes
         if known is not None:
             return dict(known)
+        import requests  # loaded by the session already; kept off the start-up path
+
         seen: dict[str, str] = {}
         answered = 0
         for host in self.hosts():

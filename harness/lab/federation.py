@@ -11,14 +11,16 @@ metadata (entity id, first SSO URL, signing certificate), derive the domain from
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import requests
 
 from harness.errors import FederationError
 from simulators.core.httpclient import lab_session
 from simulators.saml.errors import MetadataError
 from simulators.saml.metadata import federation_domain_from_entity_id, parse_idp_metadata
+
+if TYPE_CHECKING:  # requests loads with the first session, off the lab's start-up path
+    import requests
 
 MFA_BEHAVIORS = (
     "acceptIfMfaDoneByFederatedIdp",

@@ -7,10 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import requests
-
-from simulators.core.httpclient import lab_session
+from simulators.core.httpclient import LabClient
 from simulators.core.topology import HostSpec
+from simulators.core.wire import TransportError
 
 T = TypeVar("T")
 
@@ -47,19 +46,22 @@ def wait_answering(
     first spec still silent when ``timeout`` runs out, else None. ``each_try`` runs before every
     attempt (it may raise to give up early)."""
     deadline = time.monotonic() + timeout
-    with lab_session(ca_file) as session:
+    client = LabClient(ca_file, timeout=2)
 
-        def healthy(spec: HostSpec) -> bool:
-            if each_try is not None:
-                each_try()
-            try:
-                return session.get(spec.base_url + "/_lab/health", timeout=2).status_code == 200
-            except requests.RequestException:
-                return False
+    def healthy(spec: HostSpec) -> bool:
+        if each_try is not None:
+            each_try()
+        try:
+            return client.request("GET", spec.base_url + "/_lab/health").status == 200
+        except TransportError:
+            return False
 
+    try:
         for spec in specs:
             try:
                 wait_until(lambda s=spec: healthy(s), max(0.0, deadline - time.monotonic()), 0.02)
             except WaitTimeout:
                 return spec
+    finally:
+        client.close()
     return None

@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-import requests
+from typing import TYPE_CHECKING
 
 from simulators.core.httpclient import lab_session
+
+if TYPE_CHECKING:  # requests loads with the first session, off the lab's start-up path
+    import requests
 
 MICROSOFT_AUDIENCE = "urn:federation:MicrosoftOnline"
 TIMEOUT = 10

@@ -7,8 +7,6 @@ import logging
 import threading
 from collections.abc import Callable
 
-import requests
-
 from harness.studio.diagram import sequence_svg
 from harness.studio.facts import Facts, facts_from_lab
 from harness.studio.journeys import LANE_TITLES, Exchange, Journey, group_journeys
@@ -69,6 +67,8 @@ def journey_rows(journeys: list[Journey]) -> list[dict]:
 
 
 def _lab_facts(api: LabApi) -> Facts | None:
+    import requests  # loaded by the session already; kept off the start-up path
+
     try:
         return facts_from_lab(api.data)
     except (requests.RequestException, KeyError, ValueError) as exc:

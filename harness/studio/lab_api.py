@@ -10,13 +10,14 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from harness.lab.descriptor import LabClient, LabDescriptor
 from harness.lab.federation import graph_token
 from simulators.core.httpclient import lab_session
+
+if TYPE_CHECKING:  # requests loads with the first session, off the lab's start-up path
+    import requests
 
 TIMEOUT = 10
 

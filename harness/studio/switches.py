@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import requests
-
 from harness.lab.default_world import DefaultWorldError, rebuild
 from harness.lab.federation import MFA_BEHAVIORS, read_metadata
 from harness.studio.lab_api import LabApi, LabApiError
@@ -114,6 +112,8 @@ def rotate_certificate(api: LabApi, _: str) -> str:
 
 def trust_next_certificate(api: LabApi, _: str) -> str:
     app = api.jumpcloud("GET", f"/applications/{api.data['jumpcloud']['m365_sso_app_id']}")
+    import requests  # loaded by the session already; kept off the start-up path
+
     try:
         metadata = read_metadata(api.session, app["ssoUrl"].rstrip("/") + "/metadata")
     except requests.RequestException as exc:
@@ -250,6 +250,8 @@ def flip(api: LabApi, name: str, argument: str) -> SwitchResult:
     switch = BY_NAME.get(name)
     if switch is None:
         return SwitchResult(False, f"there is no switch {name!r}")
+    import requests  # loaded by the session already; kept off the start-up path
+
     try:
         return SwitchResult(True, switch.action(api, argument))
     except (LabApiError, requests.RequestException) as exc:

@@ -173,6 +173,14 @@ def _elastic_pool_class():
 
         # cheroot's pool has no public way to add a worker without waiting for it, so this
         # reaches into its (untyped) internals.
+        def start(self) -> None:
+            """Spawn the first workers without cheroot's wait (it polls each one's readiness
+            in 100 ms sleeps, a tenth of a second of every host's start-up)."""
+            pool: Any = self
+            if pool._threads:
+                raise RuntimeError("Threadpools can only be started once.")
+            pool._threads.extend(pool._spawn_worker() for _ in range(self.min))
+
         def put(self, obj) -> None:
             pool: Any = self
             idle = self.idle - pool._queue.qsize()

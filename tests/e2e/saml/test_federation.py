@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from harness.cli.federate import add_federate_parser, cmd_federate
+from harness.cli.federate import cmd_federate
+from harness.cli.parsers import add_federate_parser
 from harness.errors import CliError, FederationError
 from harness.testkit import build_world, federate
 

@@ -15,7 +15,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from rich.console import Console
 
-from harness.cli.run import EXIT_FAILED, EXIT_INVALID, EXIT_OK, add_run_parser, cmd_run
+from harness.cli.parsers import add_run_parser
+from harness.cli.run import EXIT_FAILED, EXIT_INVALID, EXIT_OK, cmd_run
 from harness.drivers.browser import MISSING_MESSAGE, chromium_available
 from harness.lab import Lab, LabOptions
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from harness.cli.run import add_run_parser, cmd_run
+from harness.cli.parsers import add_run_parser
+from harness.cli.run import cmd_run
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "scenarios" / "examples"

@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 
 from rich.console import Console
 
-from harness.cli.main import build_parser
+from harness.cli.parsers import build_parser
 from harness.cli.run import EXIT_FAILED, EXIT_INVALID, EXIT_OK, cmd_report
 from harness.report.store import read_results
 
