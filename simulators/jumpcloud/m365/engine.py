@@ -36,6 +36,8 @@ log = logging.getLogger("m365lab.jumpcloud.m365")
 OK, PENDING = 200, 202
 PARALLEL_MIN = 4
 """Batches smaller than this run in the calling thread."""
+DUE_PER_PASS = 1000
+"""The most due links one worker pass reads (a bulk export may hold tens of thousands)."""
 RETRY_LATER_SECONDS = 5.0
 """Lab-clock delay before the worker retries a link whose push was throttled out."""
 
@@ -307,14 +309,15 @@ class SyncEngine:
             follow(org_id, office365_id, pushed)
 
     def sync_due(self) -> int:
-        """The worker's pass: every marked link that is due on the lab clock."""
-        due = self.links.dirty(due_by=self.now())
+        """The worker's pass: the oldest marked links that are due on the lab clock (those a
+        sync is already pushing are left to it; the rest wait for the next pass)."""
+        due = self.links.due(self.now(), DUE_PER_PASS)
         with self._inflight_lock:
-            due = [d for d in due if (d.office365_id, d.user_id) not in self._inflight]
+            due = [d for d in due if (d[1], d[2]) not in self._inflight]
         by_instance: dict[tuple[str, str], list[str]] = {}
-        for link in due:
-            if self.grants.usable(link.office365_id):
-                by_instance.setdefault((link.org_id, link.office365_id), []).append(link.user_id)
+        for org_id, office365_id, user_id in due:
+            by_instance.setdefault((org_id, office365_id), []).append(user_id)
+        by_instance = {k: v for k, v in by_instance.items() if self.grants.usable(k[1])}
         for (org_id, office365_id), user_ids in by_instance.items():
             self.sync(org_id, office365_id, user_ids)
         return sum(len(v) for v in by_instance.values())

@@ -20,6 +20,8 @@ from .oauth import OAuthApp, TokenError, TokenSet
 
 REFRESH_MARGIN_SECONDS = 120
 """Refresh this long before the access token expires (lab clock)."""
+OPENED_KEPT = 256
+"""Decrypted tokens kept in memory (two per instance are in use at a time)."""
 
 StatusSink = Callable[[str, str, dict], None]
 """(org_id, office365_id, oAuthStatus) — writes the status into the model."""
@@ -41,6 +43,9 @@ class Grants:
         self.sink = sink
         key = base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest())
         self._fernet = Fernet(key)
+        self._opened: dict[str, str] = {}
+        """Sealed value -> plain (a sealed value never changes meaning; every Graph call of a
+        bulk export asked for the token, and decrypting it was a tenth of the engine's work)."""
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -58,10 +63,17 @@ class Grants:
     def _open(self, value: str | None) -> str | None:
         if not value:
             return None
+        opened = self._opened.get(value)
+        if opened is not None:
+            return opened
         try:
-            return self._fernet.decrypt(value.encode()).decode()
+            opened = self._fernet.decrypt(value.encode()).decode()
         except InvalidToken:
             return None
+        if len(self._opened) >= OPENED_KEPT:
+            self._opened.clear()
+        self._opened[value] = opened
+        return opened
 
     def lock(self, office365_id: str) -> threading.Lock:
         with self._locks_guard:

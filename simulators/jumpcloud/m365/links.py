@@ -85,15 +85,22 @@ class Links:
         ).fetchone()
         return row[0] if row else None
 
-    def dirty(self, office365_id: str | None = None, *, due_by: float | None = None) -> list[Link]:
+    def dirty(self, office365_id: str | None = None) -> list[Link]:
         sql, params = "SELECT * FROM m365_links WHERE dirty = 1", []
-        if due_by is not None:
-            sql += " AND due_at <= ?"
-            params.append(due_by)
         if office365_id:
             sql += " AND office365_id = ?"
             params.append(office365_id)
         return self._all(sql + " ORDER BY due_at, rowid", params)
+
+    def due(self, due_by: float, limit: int) -> list[tuple[str, str, str]]:
+        """(org, instance, user) of the oldest ``limit`` marked links due by ``due_by``: keys
+        only, as the worker asks four times a second while a bulk export holds thousands."""
+        cursor = self.store.db.execute(
+            "SELECT org_id, office365_id, user_id FROM m365_links"
+            " WHERE dirty = 1 AND due_at <= ? ORDER BY due_at, rowid LIMIT ?",
+            (due_by, limit),
+        )
+        return cursor.fetchall()
 
     def external_id(self, office365_id: str, user_id: str) -> str | None:
         link = self.get(office365_id, user_id)

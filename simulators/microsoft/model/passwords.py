@@ -6,15 +6,15 @@ import random
 import secrets
 import string
 
-_SYMBOLS = set("@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ")
+_SYMBOLS = frozenset("@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ")
+_ALLOWED = frozenset(string.ascii_letters + string.digits) | _SYMBOLS
 
 
 def is_complex(password: str) -> bool:
     """8-256 chars of ASCII letters, digits and the allowed symbols; 3 of the 4 classes."""
     if not 8 <= len(password) <= 256:
         return False
-    allowed = set(string.ascii_letters) | set(string.digits) | _SYMBOLS
-    if any(ch not in allowed for ch in password):
+    if not _ALLOWED.issuperset(password):
         return False
     classes = [
         any(ch.islower() for ch in password),
