@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def print_lab_table(
@@ -16,6 +17,10 @@ def print_lab_table(
     *,
     dashboard_link: str | None = None,
 ) -> None:
+    # rich loads once the lab is up: its imports stay out of the time to healthy
+    from rich.console import Console
+    from rich.table import Table
+
     # piped output (a log, CI) gets a wide console so credentials are never cut
     console = console or Console(width=None if sys.stdout.isatty() else 200)
     hosts = Table(title="m365lab is up", show_lines=False)

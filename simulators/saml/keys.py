@@ -75,12 +75,23 @@ class SigningKeyPair:
 
     @classmethod
     def from_pem(
-        cls, key_pem: str | bytes, cert_pem: str | bytes, password: bytes | None = None
+        cls,
+        key_pem: str | bytes,
+        cert_pem: str | bytes,
+        password: bytes | None = None,
+        *,
+        checked: bool = False,
     ) -> SigningKeyPair:
-        """Load from PEM strings (e.g. JumpCloud's ``idpPrivateKey`` / ``idpCertificate``)."""
+        """Load from PEM strings (e.g. JumpCloud's ``idpPrivateKey`` / ``idpCertificate``).
+
+        ``checked``: the pair was made or validated by the lab before it was stored, so
+        OpenSSL's RSA consistency check (~25 ms of primality tests) is skipped.
+        """
         key_bytes = key_pem.encode() if isinstance(key_pem, str) else key_pem
         cert_bytes = cert_pem.encode() if isinstance(cert_pem, str) else cert_pem
-        key = serialization.load_pem_private_key(key_bytes, password=password)
+        key = serialization.load_pem_private_key(
+            key_bytes, password=password, unsafe_skip_rsa_key_validation=checked
+        )
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError("only RSA signing keys are supported")
         cert = x509.load_pem_x509_certificate(cert_bytes)

@@ -142,7 +142,7 @@ class Apps:
 
     def signing_key(self, org_id: str, app_id: str) -> SigningKeyPair:
         row = self._row(org_id, app_id)
-        return SigningKeyPair.from_pem(row["key_pem"], row["cert_pem"])
+        return SigningKeyPair.from_pem(row["key_pem"], row["cert_pem"], checked=True)
 
     def config_value(self, app: dict, key: str) -> Any:
         return (app.get("config", {}).get(key) or {}).get("value")

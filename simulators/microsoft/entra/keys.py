@@ -64,7 +64,11 @@ def load_or_create(path: Path) -> SigningKey:
     """Read the key from ``path`` or make one there (so tokens survive restarts)."""
     if path.exists():
         data = path.read_bytes()
-        key = serialization.load_pem_private_key(data, password=None)
+        # the lab wrote this key itself: OpenSSL's RSA consistency check (primality tests,
+        # ~25 ms) would only add to every start
+        key = serialization.load_pem_private_key(
+            data, password=None, unsafe_skip_rsa_key_validation=True
+        )
         cert = x509.load_pem_x509_certificate(data[data.index(b"-----BEGIN CERTIFICATE") :])
         assert isinstance(key, rsa.RSAPrivateKey)
         return SigningKey(key, cert)
