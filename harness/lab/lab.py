@@ -74,9 +74,10 @@ def check_writable(path: Path) -> None:
     """Make ``path`` and write in it, or a LabError naming it."""
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-probe"
-        probe.write_text("ok")
-        probe.unlink()
+        # a probe of its own: labs starting side by side (run -n 2) share the CA directory,
+        # and one lab removing a shared probe made the other's removal fail
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-probe-"):
+            pass
     except OSError as exc:
         raise LabError(f"cannot write state directory {path}: {exc.strerror or exc}") from exc
 
