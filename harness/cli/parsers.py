@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -207,24 +208,25 @@ def add_federate_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
-def _slow_mo(value: str) -> float:
-    try:
-        ms = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid --slow-mo {value!r}: not a number") from None
-    if not 0 <= ms <= 60_000:
-        raise argparse.ArgumentTypeError(f"invalid --slow-mo {value}: use 0-60000 milliseconds")
-    return ms
+def _number_in(
+    option: str, convert: Callable[[str], float], low: int, high: int, unit: str = ""
+) -> Callable[[str], float]:
+    """An argparse type: ``convert(value)`` within ``low``-``high``, else a one-line error."""
+
+    def parse(value: str) -> float:
+        try:
+            number = convert(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {option} {value!r}: not a number") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"invalid {option} {value}: use {low}-{high}{unit}")
+        return number
+
+    return parse
 
 
-def _seats(value: str) -> int:
-    try:
-        count = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid --seats {value!r}: not a number") from None
-    if not 1 <= count <= MAX_SEATS:
-        raise argparse.ArgumentTypeError(f"invalid --seats {count}: use 1-{MAX_SEATS}")
-    return count
+_slow_mo = _number_in("--slow-mo", float, 0, 60_000, " milliseconds")
+_seats = _number_in("--seats", int, 1, MAX_SEATS)
 
 
 def add_studio_parsers(subparsers: Any) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
@@ -34,10 +35,10 @@ class LazyBuilderRule(Rule):
     that ``url_for`` still builds.)
     """
 
-    def _compile_builder(self, append_unknown: bool = True):  # type: ignore[no-untyped-def]
-        compiled = None
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        compiled: Callable[..., tuple[str, str]] | None = None
 
-        def build(rule: Rule, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def build(rule: Rule, *args: Any, **kwargs: Any) -> tuple[str, str]:
             nonlocal compiled
             if compiled is None:
                 compiled = Rule._compile_builder(rule, append_unknown)
