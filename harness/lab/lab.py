@@ -353,8 +353,7 @@ class Lab:
 
     def sync_engine(self) -> Any:
         """The JumpCloud system's Microsoft 365 sync engine (request counter, caches, links)."""
-        extensions = self.system("jumpcloud").extensions
-        return next(e for e in extensions if hasattr(e, "engine")).engine
+        return self.system("jumpcloud").m365.engine
 
 
 def _quietly(action: Callable[[], object]) -> None:

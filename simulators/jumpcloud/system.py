@@ -1,17 +1,13 @@
 """The JumpCloud system: console host (admin API, User Portal, admin console) and SSO host.
 
-``register`` lists the blueprints each host mounts. The M365 engine plugs in as an extension:
-the package ``simulators.jumpcloud.m365`` exposing ``attach(system) -> extension`` is loaded at
-start; the extension may define ``register(host, app)``, ``create_world(world_id, doc, result)``
-(called after the org is built; it may add keys to ``result``), ``delete_world(world_id,
-org_id)`` (called off the request path once the org's model rows are purged: drop the
-extension's own rows of that org), ``reset()`` (after every model row is gone) and ``close()``.
+``register`` lists the blueprints each host mounts. The Microsoft 365 integration is one of the
+system's ``extensions`` (``simulators/jumpcloud/extension.py``): it is told about each host,
+world, reset and shutdown after the system's own model.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import threading
 
@@ -23,6 +19,8 @@ from simulators.core.rehome import rehome
 from . import api
 from .api import insights, token, v1_apps, v1_users, v2_graph, v2_office365
 from .console import routes as console_pages
+from .extension import Extension
+from .m365 import M365Integration
 from .model import JumpCloudModel
 from .model.schema import URL_COLUMNS
 from .sso import console as sso_admin
@@ -36,22 +34,6 @@ from .web import install_state
 from .world import WorldBuilder
 
 log = logging.getLogger("m365lab.jumpcloud")
-EXTENSIONS = ("simulators.jumpcloud.m365",)
-
-
-def _load_extensions(system: JumpCloudSystem) -> list:
-    loaded = []
-    for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        attach = getattr(module, "attach", None)
-        if attach is not None:
-            loaded.append(attach(system))
-    return loaded
 
 
 class JumpCloudSystem(System):
@@ -64,7 +46,8 @@ class JumpCloudSystem(System):
         self.model = JumpCloudModel(ctx.state_dir / "jumpcloud.db", ctx.clock, ctx.url)
         rehome(self.model.store, ctx.topology.base_urls(), URL_COLUMNS)
         self._purges: list[threading.Thread] = []
-        self.extensions = _load_extensions(self)
+        self.m365 = M365Integration(self)
+        self.extensions: list[Extension] = [self.m365]
 
     def register(self, host: str, app: Flask) -> None:
         if host == "console":
@@ -82,16 +65,14 @@ class JumpCloudSystem(System):
             app.register_blueprint(sso_routes.bp)
             app.register_blueprint(sso_pages.look)
         for extension in self.extensions:
-            if hasattr(extension, "register"):
-                extension.register(host, app)
+            extension.register(host, app)
 
     def create_world(self, world_id: str, doc: dict) -> dict:
         result = WorldBuilder(self.model, world_id, doc).build()
         if result.get("generated_users"):
             self.model.store.refresh_statistics()
         for extension in self.extensions:
-            if hasattr(extension, "create_world"):
-                extension.create_world(world_id, doc, result)
+            extension.create_world(world_id, doc, result)
         return result
 
     def delete_world(self, world_id: str) -> bool:
@@ -101,7 +82,7 @@ class JumpCloudSystem(System):
         if org is None:
             return False
         self.model.orgs.mark_deleted(org["_id"])
-        for extension in self._with("delete_world"):
+        for extension in self.extensions:
             try:
                 extension.delete_world(world_id, org["_id"])
             except Exception:
@@ -126,12 +107,8 @@ class JumpCloudSystem(System):
     def reset(self) -> None:
         self._join_purges()
         self.model.purge_all()
-        for extension in self._with("reset"):
+        for extension in self.extensions:
             extension.reset()
-
-    def _with(self, hook: str) -> list:
-        """The loaded extensions that define ``hook``."""
-        return [e for e in self.extensions if hasattr(e, hook)]
 
     def state(self) -> dict:
         orgs = self.model.orgs.live()
@@ -150,8 +127,7 @@ class JumpCloudSystem(System):
     def close(self) -> None:
         for extension in self.extensions:
             with contextlib.suppress(Exception):
-                if hasattr(extension, "close"):
-                    extension.close()
+                extension.close()
         self._join_purges()
         self.model.close()
 

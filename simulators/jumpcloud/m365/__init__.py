@@ -1,6 +1,6 @@
 """Microsoft 365 Directory Integration: JumpCloud as a Microsoft Graph client over HTTPS.
 
-Loaded by the JumpCloud system as an extension (``attach``). What it does and where:
+One of the JumpCloud system's extensions (``M365Integration``). What it does and where:
 
 - consent (``routes``, ``oauth``, ``grants``): ``/m365/authorize`` → Entra (auth code + PKCE,
   delegated scopes of ``scopes``) → ``/m365/oauth/callback``; tokens per instance, encrypted,
@@ -27,10 +27,4 @@ from __future__ import annotations
 
 from .integration import M365Integration
 
-
-def attach(system) -> M365Integration:
-    """The JumpCloud system's extension hook (see ``simulators/jumpcloud/system.py``)."""
-    return M365Integration(system)
-
-
-__all__ = ["M365Integration", "attach"]
+__all__ = ["M365Integration"]

@@ -9,6 +9,7 @@ from simulators.core.wellknown import (
     JUMPCLOUD_M365_CALLBACK_PATH,
     jumpcloud_m365_app_secret,
 )
+from simulators.jumpcloud.extension import Extension
 from simulators.jumpcloud.model import JumpCloudModel
 from simulators.jumpcloud.model.events import M365_AUTHORIZE
 
@@ -27,7 +28,7 @@ from .tables import create_m365_schema
 from .worker import Worker
 
 
-class M365Integration:
+class M365Integration(Extension):
     """Wires the engine to the model's hooks and the console host; one per JumpCloud system."""
 
     def __init__(self, system, *, policy: RetryPolicy | None = None) -> None:
@@ -60,7 +61,7 @@ class M365Integration:
         ctx.clock.subscribe(self.watch.check)
         self.worker = Worker(self.engine, self.watch)
 
-    # -- System extension API ----------------------------------------------------------------
+    # -- the system's extension hooks ---------------------------------------------------------
     def register(self, host: str, app: Flask) -> None:
         if host != "console":
             return

@@ -25,8 +25,7 @@ def system(tmp_path):
 
 @pytest.fixture
 def m365(system) -> M365Integration:
-    (found,) = [e for e in system.extensions if isinstance(e, M365Integration)]
-    return found
+    return system.m365
 
 
 @pytest.fixture
