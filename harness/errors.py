@@ -11,6 +11,11 @@ if TYPE_CHECKING:
     from harness.clients.useragent import Page
 
 
+class StepError(Exception):
+    """A step could not do its job: an unexpected reply or page, a missing value (raised by
+    steps and drivers, reported by the scenario runner)."""
+
+
 class CliError(Exception):
     """An error reported as one line, exit status 1."""
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from harness.drivers.pages import ERROR_CODE, PageSpec
-from harness.scenario.errors import StepError
+from harness.errors import StepError
 
 
 class DriverError(StepError):

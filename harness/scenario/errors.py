@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from harness.errors import StepError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -34,10 +36,6 @@ class ScenarioLoadError(Exception):
 
 class StepDefinitionError(Exception):
     """A step function the registry cannot accept (bad signature, duplicate name)."""
-
-
-class StepError(Exception):
-    """A step could not do its job: an unexpected reply or page, a missing value."""
 
 
 class ResolveError(StepError):
