@@ -131,7 +131,7 @@ def domains_delete(office365_id: str, domain_id: str):
 @bp.get("/office365s/<office365_id>/import/users")
 def office365s_import_users(office365_id: str):
     args = request.args
-    page = jumpcloud_model().import_candidates(
+    page = jumpcloud_model().office365.import_candidates(
         _org(),
         office365_id,
         params.integer(args, "top", IMPORT_TOP_DEFAULT),

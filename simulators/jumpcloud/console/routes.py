@@ -224,7 +224,7 @@ def _directory(org_id: str, instance: dict) -> dict:
     model = console().model
     o365, office365_id = model.office365, instance["id"]
     try:
-        candidates = model.import_candidates(org_id, office365_id, 25)
+        candidates = model.office365.import_candidates(org_id, office365_id, 25)
         import_error = None
     except JumpCloudError as exc:
         candidates, import_error = {"users": []}, exc.message

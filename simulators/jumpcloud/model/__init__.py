@@ -6,7 +6,7 @@
     model.hooks.on_user_changed / on_portal_signin / on_association_changed /
         on_office365_changed  (lists)
     model.mint_sso_ticket(user) -> str ; model.redeem_sso_ticket(t) -> (user, mfa_done, auth_time)
-    model.binding_for(user) ; model.set_sync_status(...) ; model.import_candidates(...)
+    model.binding_for(user) ; model.set_sync_status(...)
 """
 
 from __future__ import annotations
@@ -110,19 +110,6 @@ class JumpCloudModel:
     ) -> dict:
         return self.office365.set_sync_status(
             org_id, office365_id, user_id, code=code, message=message, **kw
-        )
-
-    def import_candidates(
-        self,
-        org_id: str,
-        office365_id: str,
-        top: int = 10,
-        skip_token: str | None = None,
-        filter: str | None = None,
-        search: str | None = None,
-    ) -> dict:
-        return self.office365.import_candidates(
-            org_id, office365_id, top, skip_token, filter, search
         )
 
     # -- rules across areas --------------------------------------------------------------

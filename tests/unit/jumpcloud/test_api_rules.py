@@ -110,8 +110,8 @@ def test_domain_pages_and_import_page_size(model, org):
     assert page["totalCount"] == 3 and [d["domain"] for d in page["domains"]] == ["b.example"]
     for top in (0, 1000):
         with pytest.raises(BadRequest, match="top: must be between 1 and 999"):
-            model.import_candidates(org, instance, top)
-    assert model.import_candidates(org, instance, 5)["users"] == []
+            model.office365.import_candidates(org, instance, top)
+    assert model.office365.import_candidates(org, instance, 5)["users"] == []
 
 
 def test_an_api_key_sees_only_its_own_organization(model, org):
