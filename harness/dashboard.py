@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, request
 from harness.dashboard_access import DashboardAccess
 from harness.studio import classroom, demo, live, web
 from harness.studio.lab_api import LabApi
+from harness.studio.live import PEER_TIMEOUT
 from simulators.core.context import System
 from simulators.core.wire import TransportError
 
@@ -58,7 +59,8 @@ class DashboardSystem(System):
         silent: list[str] = []
         for host in REMOTE_HOSTS:
             try:
-                reply = self.ctx.http().request("GET", self.ctx.url(host) + "/_lab/health")
+                health = self.ctx.url(host) + "/_lab/health"
+                reply = self.ctx.http(PEER_TIMEOUT).request("GET", health)
                 process = reply.json()["process"]
             except (TransportError, ValueError, KeyError) as exc:
                 silent.append(f"{host}: {type(exc).__name__}")
@@ -84,7 +86,7 @@ class DashboardSystem(System):
             params = {"trace": trace} if trace else {"limit": limit}
             for host in remote.values():
                 try:
-                    reply = ctx.http().request(
+                    reply = ctx.http(PEER_TIMEOUT).request(
                         "GET", ctx.url(host) + "/_lab/journal", params=params, headers=auth
                     )
                     if reply.status != 200:

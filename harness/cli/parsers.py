@@ -152,7 +152,7 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--lab", type=Path, help="a running lab's lab.json (default: start one)")
     p.add_argument("--keep-world", action="store_true", help="do not delete worlds afterwards")
     p.add_argument("--headed", action="store_true", help="show the browser")
-    p.add_argument("--slow-mo", type=float, default=0, metavar="MS", help="slow browser actions")
+    p.add_argument("--slow-mo", type=_slow_mo, default=0, metavar="MS", help="slow browser actions")
     p.add_argument("--steps", action="append", default=[], help="load custom steps (module/file)")
     p.add_argument("--check", action="store_true", help="validate the files, run nothing")
     p.add_argument(

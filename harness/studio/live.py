@@ -17,6 +17,8 @@ from simulators.core.context import LabContext
 from simulators.core.wire import TransportError
 
 REMOTE_POLL_S = 0.25
+PEER_TIMEOUT = 3.0
+"""Seconds a call to another lab process may take: a hung peer must not hold a page."""
 KEEPALIVE_S = 15.0
 LOCAL_WAIT_S = 1.0
 SUMMARY_FIELDS = ("seq", "time", "wall_time", "trace", "host", "method", "url", "status",
@@ -63,7 +65,7 @@ class Feed:
             since = cursor.remote.get(process)
             params = {"since": since} if since is not None else {"limit": 1}
             try:
-                reply = self.ctx.http().request(
+                reply = self.ctx.http(PEER_TIMEOUT).request(
                     "GET",
                     self.ctx.url(host) + "/_lab/journal",
                     params=params,

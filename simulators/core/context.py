@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from simulators.core.clock import LabClock
 from simulators.core.faults import FaultRules
 from simulators.core.files import write_private
-from simulators.core.httpclient import LabClient
+from simulators.core.httpclient import HTTP_TIMEOUT, LabClient
 from simulators.core.journal import Journal
 from simulators.core.topology import Topology
 
@@ -53,17 +53,15 @@ class LabContext:
         cache[name] = value
         return value
 
-    def http(self) -> LabClient:
-        """This thread's kept-alive server-to-server client (do not close it)."""
+    def http(self, timeout: float = HTTP_TIMEOUT) -> LabClient:
+        """This thread's kept-alive server-to-server client for ``timeout`` (do not close it);
+        a poll of another lab process asks for a short one, so a hung peer costs seconds."""
         local = self.__dict__.setdefault("_http_local", threading.local())
-        client = getattr(local, "client", None)
+        clients = local.__dict__.setdefault("clients", {})
+        client = clients.get(timeout)
         if client is None:
-            client = local.client = self.http_client()
+            client = clients[timeout] = LabClient(self.ca_file, timeout)
         return client
-
-    def http_client(self) -> LabClient:
-        """A lean client for server-to-server calls: trusts only the lab CA, carries the trace."""
-        return LabClient(self.ca_file)
 
 
 class System:

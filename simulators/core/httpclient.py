@@ -29,6 +29,10 @@ def lab_session(
     return session
 
 
+HTTP_TIMEOUT = 20.0
+"""Seconds a server-to-server call may take to connect, and each read."""
+
+
 class LabClient:
     """A system's kept-alive client for calls to another host (one per thread).
 
@@ -37,7 +41,7 @@ class LabClient:
     token endpoint's own work. Sends the current request's trace id (or a fresh one) onward.
     """
 
-    def __init__(self, ca_file: str | Path, timeout: float = 20) -> None:
+    def __init__(self, ca_file: str | Path, timeout: float = HTTP_TIMEOUT) -> None:
         self.transport = Transport(str(ca_file), timeout)
 
     def request(
