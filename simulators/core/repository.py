@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -34,7 +36,7 @@ class Repository:
     def all(self, sql: str, params: tuple | list = ()) -> list[dict]:
         return self.store.all(sql, params)
 
-    def insert(self, table: str, row: dict) -> None:
+    def insert(self, table: str, row: Mapping[str, Any]) -> None:
         self.store.insert(table, row)
 
     def write(self, sql: str, params: tuple | list = ()) -> int:

@@ -7,8 +7,9 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -99,7 +100,7 @@ class Store:
             raise
         conn.execute("COMMIT")
 
-    def insert(self, table: str, row: dict) -> None:
+    def insert(self, table: str, row: Mapping[str, Any]) -> None:
         """A plain INSERT in this thread's connection (sqlite-utils' ``insert()`` introspects
         the table on every call: several milliseconds per sign-in)."""
         columns = ", ".join(row)

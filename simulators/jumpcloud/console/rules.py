@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from simulators.core.context import LabContext
 
@@ -38,7 +39,7 @@ class Outcome:
     message: str
     reason: Reason | None = None
     status: int = 200
-    created: dict | None = None
+    created: Mapping[str, Any] | None = None
 
     @property
     def ok(self) -> bool:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from simulators.core.context import LabContext
 from simulators.jumpcloud.model import JumpCloudModel
 from simulators.jumpcloud.model.errors import JumpCloudError
+from simulators.jumpcloud.model.records import SystemUser
 
 from . import mapping, tables
 from .directory import Domains, federated, find_by_email, verified
@@ -52,10 +53,10 @@ class Batch:
     rules: list[str]
     lockout_action: str
     expiration_action: str
-    users: dict[str, dict]
+    users: dict[str, SystemUser]
     matches: dict[str, dict] = field(default_factory=dict)
 
-    def desired(self, user: dict) -> dict:
+    def desired(self, user: SystemUser) -> dict:
         return mapping.desired_attributes(
             user,
             self.rules,
@@ -469,7 +470,9 @@ class SyncEngine:
                 [{"field": "onPremisesImmutableId", "code": "ImmutableIdInUse", "value": known}],
             )
 
-    def _create(self, batch: Batch, link: Link, user: dict, desired: dict, immutable: str) -> None:
+    def _create(
+        self, batch: Batch, link: Link, user: SystemUser, desired: dict, immutable: str
+    ) -> None:
         upn = desired["userPrincipalName"]
         domain_name = mapping.upn_domain(upn)
         domain = self.domains.get(batch.office365_id, batch.client, domain_name)

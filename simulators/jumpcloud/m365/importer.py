@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from simulators.jumpcloud.model import JumpCloudModel
 from simulators.jumpcloud.model.errors import BadRequest, JumpCloudError, NotFound
+from simulators.jumpcloud.model.records import SystemUser
 
 from .engine import SyncEngine
 from .graphclient import AuthorizationLost, GraphError
@@ -149,7 +150,7 @@ class Importer:
             self.engine.touch(org_id, office365_id, list(imported), state=BOUND)
         return results
 
-    def _create(self, org_id: str, found: dict, actor: dict | None) -> dict:
+    def _create(self, org_id: str, found: dict, actor: dict | None) -> SystemUser:
         upn = found.get("userPrincipalName") or ""
         email = found.get("mail") or upn
         username = upn.partition("@")[0] or email.partition("@")[0]

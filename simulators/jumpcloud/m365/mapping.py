@@ -9,6 +9,8 @@ import secrets
 import string
 from collections.abc import Callable, Iterable
 
+from simulators.jumpcloud.model.records import SystemUser
+
 MANAGER = "manager"
 """Graph ``manager`` is a relationship, not a property: the engine writes it with ``$ref``."""
 
@@ -28,11 +30,11 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-def _work_address(field: str) -> Callable[[dict], str | None]:
+def _work_address(field: str) -> Callable[[SystemUser], str | None]:
     return lambda user: _text(_first(user.get("addresses"), "work").get(field))
 
 
-def _phone(kind: str) -> Callable[[dict], str | None]:
+def _phone(kind: str) -> Callable[[SystemUser], str | None]:
     return lambda user: _text(_first(user.get("phoneNumbers"), kind).get("number"))
 
 
@@ -40,7 +42,7 @@ def _list(value: str | None) -> list[str]:
     return [value] if value else []
 
 
-TRANSLATION_RULES: dict[str, tuple[str, Callable[[dict], object]]] = {
+TRANSLATION_RULES: dict[str, tuple[str, Callable[[SystemUser], object]]] = {
     "user_alternate_email": ("otherMails", lambda u: _list(_text(u.get("alternateEmail")))),
     "user_business_phones": ("businessPhones", lambda u: _list(_phone("work")(u))),
     "user_city": ("city", _work_address("locality")),
@@ -63,7 +65,7 @@ TRANSLATION_RULES: dict[str, tuple[str, Callable[[dict], object]]] = {
 ACTIONS = ("suspend", "maintain")
 
 
-def display_name(user: dict) -> str:
+def display_name(user: SystemUser) -> str:
     """``displayname``, else "first last", else the username (Graph cannot clear it)."""
     explicit = _text(user.get("displayname"))
     if explicit:
@@ -73,7 +75,7 @@ def display_name(user: dict) -> str:
 
 
 def account_enabled(
-    user: dict, *, lockout_action: str = "maintain", expiration_action: str = "maintain"
+    user: SystemUser, *, lockout_action: str = "maintain", expiration_action: str = "maintain"
 ) -> bool:
     """Whether the Microsoft account may sign in, given the JumpCloud state and the instance's
     ``userLockoutAction`` / ``userPasswordExpirationAction`` (``suspend`` blocks sign-in)."""
@@ -84,7 +86,7 @@ def account_enabled(
     return not (expiration_action == "suspend" and user.get("password_expired"))
 
 
-def user_principal_name(user: dict, rules: Iterable[str] = ()) -> str:
+def user_principal_name(user: SystemUser, rules: Iterable[str] = ()) -> str:
     """The UPN: the company email, or the alternate email under its translation rule."""
     if "user_principal_name_from_alternate_email" in rules:
         alternate = _text(user.get("alternateEmail"))
@@ -94,7 +96,7 @@ def user_principal_name(user: dict, rules: Iterable[str] = ()) -> str:
 
 
 def desired_attributes(
-    user: dict,
+    user: SystemUser,
     rules: Iterable[str],
     *,
     lockout_action: str = "maintain",
@@ -154,7 +156,7 @@ def mail_nickname(upn: str) -> str:
     return (local or "user")[:64]
 
 
-def usage_location(user: dict) -> str | None:
+def usage_location(user: SystemUser) -> str | None:
     """The work address country when it is an ISO 3166 alpha-2 code (needed for licences)."""
     country = _text(_first(user.get("addresses"), "work").get("country")) or ""
     return country.upper() if re.fullmatch(r"[A-Za-z]{2}", country) else None
@@ -174,7 +176,7 @@ def random_password(length: int = 20) -> str:
     return "".join(chars)
 
 
-def new_user_body(user: dict, desired: dict, immutable: str) -> dict:
+def new_user_body(user: SystemUser, desired: dict, immutable: str) -> dict:
     """The POST /users body of an exported user (manager is set afterwards)."""
     body = {k: v for k, v in desired.items() if k != MANAGER and v not in (None, [])}
     body.update(

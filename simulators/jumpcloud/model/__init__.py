@@ -34,6 +34,7 @@ from .hooks import (
 )
 from .office365 import Office365
 from .orgs import Orgs
+from .records import SystemUser
 from .schema import ORG_TABLES, create_schema
 from .tickets import Tickets
 from .users import Users
@@ -82,7 +83,7 @@ class JumpCloudModel:
             user["organization"], user["_id"], mfa_done=mfa_done, auth_time=auth_time
         )
 
-    def redeem_sso_ticket(self, ticket: str) -> tuple[dict, bool, dt.datetime] | None:
+    def redeem_sso_ticket(self, ticket: str) -> tuple[SystemUser, bool, dt.datetime] | None:
         """``(user, mfa_done, auth_time)`` for a fresh unused ticket, else None."""
         found = self.tickets.redeem(ticket)
         if found is None:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .records import SystemUser
+
 log = logging.getLogger("m365lab.jumpcloud")
 
 
@@ -28,7 +30,7 @@ class UserChanged:
     user_id: str
     kind: str
     changed: tuple[str, ...]
-    user: dict
+    user: SystemUser
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class PortalSignin:
 
     org_id: str
     user_id: str
-    user: dict
+    user: SystemUser
     password: str
     mfa_done: bool
     time: str

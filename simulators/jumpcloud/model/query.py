@@ -7,7 +7,7 @@ evaluates them (users in SQL over the JSON document, small collections in Python
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,10 +137,10 @@ def apply(docs: list[dict], query: Query, known: Callable[[str], bool]) -> tuple
     return len(chosen), chosen[query.skip : query.skip + query.limit]
 
 
-def project(doc: dict, fields: list[str] | None, keep: str | tuple[str, ...]) -> dict:
+def project(doc: Mapping[str, Any], fields: list[str] | None, keep: str | tuple[str, ...]) -> dict:
     """Keep only ``fields`` (plus ``keep``: the id, or every property the schema requires)."""
     if not fields:
-        return doc
+        return doc if isinstance(doc, dict) else dict(doc)
     always = (keep,) if isinstance(keep, str) else keep
     return {k: v for k, v in doc.items() if k in fields or k in always}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, cast
 
 from simulators.core import totp
 from simulators.core.passwords import hash_password, verify_password
@@ -19,6 +19,7 @@ from .ids import is_object_id, iso, parse_iso
 from .orgs import Orgs
 from .passwords import violations
 from .query import Query, project, to_sql
+from .records import PasswordColumns, SystemUser, UserRow
 from .schema import user_field_sql
 
 STATES = ("STAGED", "ACTIVATED", "SUSPENDED")
@@ -142,7 +143,7 @@ class Users:
         self.events = events
 
     # -- reading -------------------------------------------------------------------------
-    def row(self, org_id: str, user_id: str) -> dict:
+    def row(self, org_id: str, user_id: str) -> UserRow:
         row = None
         if is_object_id(user_id):
             row = self.backend.one(
@@ -150,12 +151,12 @@ class Users:
             )
         if row is None:
             raise NotFound(f"User {user_id} not found")
-        return row
+        return cast(UserRow, row)
 
-    def get(self, org_id: str, user_id: str) -> dict:
+    def get(self, org_id: str, user_id: str) -> SystemUser:
         return self.of_row(self.row(org_id, user_id))
 
-    def of_row(self, row: dict) -> dict:
+    def of_row(self, row: UserRow) -> SystemUser:
         """The public document of a row the caller has just read (``get`` without re-reading)."""
         return self.render(row, self.orgs.policy(row["org_id"]))
 
@@ -167,13 +168,13 @@ class Users:
             )
         )
 
-    def by_username(self, org_id: str, username: str) -> dict | None:
+    def by_username(self, org_id: str, username: str) -> SystemUser | None:
         row = self.backend.one(
             "SELECT * FROM users WHERE org_id = ? AND username_lc = ?", (org_id, username.lower())
         )
-        return self.render(row, self.orgs.policy(org_id)) if row else None
+        return self.render(cast(UserRow, row), self.orgs.policy(org_id)) if row else None
 
-    def render(self, row: dict, policy: dict) -> dict:
+    def render(self, row: UserRow, policy: dict) -> SystemUser:
         """The public JumpCloud document, with lockout expiry and password expiry applied."""
         doc = loads(row["doc"], {})
         now = self.backend.now()
@@ -182,7 +183,7 @@ class Users:
         if not locked:
             doc["account_locked_date"] = None
         doc["password_expired"] = self._password_expired(doc, now)
-        return {"_id": row["id"], **doc}
+        return cast(SystemUser, {"_id": row["id"], **doc})
 
     def list(self, org_id: str, query: Query) -> tuple[int, list[dict]]:
         """Filter/sort/page in SQL over the JSON document (indexed fields stay fast)."""
@@ -205,12 +206,14 @@ class Users:
             [org_id, *params, query.limit, query.skip],
         )
         policy = self.orgs.policy(org_id)
-        return total, [project(self.render(r, policy), query.fields, "_id") for r in rows]
+        return total, [
+            project(self.render(cast(UserRow, r), policy), query.fields, "_id") for r in rows
+        ]
 
-    def ids(self, org_id: str, user_ids: Iterable[str]) -> dict[str, dict]:
+    def ids(self, org_id: str, user_ids: Iterable[str]) -> dict[str, SystemUser]:
         """Rendered users by id (unknown ids left out)."""
         wanted = list(dict.fromkeys(user_ids))
-        found: dict[str, dict] = {}
+        found: dict[str, SystemUser] = {}
         policy = self.orgs.policy(org_id)
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
@@ -218,7 +221,7 @@ class Users:
                 f"SELECT * FROM users WHERE org_id = ? AND id IN ({','.join('?' * len(chunk))})",
                 [org_id, *chunk],
             )
-            found.update({r["id"]: self.render(r, policy) for r in rows})
+            found.update({r["id"]: self.render(cast(UserRow, r), policy) for r in rows})
         return found
 
     def count(self, org_id: str) -> int:
@@ -268,7 +271,7 @@ class Users:
         source: str = "jumpcloud:api",
         state_default: str = "manualEntry",
         actor: dict | None = None,
-    ) -> dict:
+    ) -> SystemUser:
         """Create from a ``systemuserputpost`` body; 400/409 on bad or duplicate values."""
         if not isinstance(body, dict):
             raise BadRequest("body must be a JSON object")
@@ -284,7 +287,7 @@ class Users:
         self._apply_state(doc, state)
         user_id = self.backend.new_id()
         password = body.get("password")
-        row = {
+        row: UserRow = {
             "id": user_id,
             "org_id": org_id,
             "doc": "",
@@ -328,7 +331,7 @@ class Users:
                 doc.update(item)
                 self._apply_state(doc, item.get("state", "ACTIVATED"))
                 user_id = self.backend.new_id()
-                row = {"password_hash": None, "password_history": "[]"}
+                row: PasswordColumns = {"password_hash": None, "password_history": "[]"}
                 if password_hash:
                     self._stamp_password(row, doc, policy, password_hash)
                 count += 1
@@ -344,7 +347,9 @@ class Users:
             )
         return count
 
-    def update(self, org_id: str, user_id: str, body: dict, *, actor: dict | None = None) -> dict:
+    def update(
+        self, org_id: str, user_id: str, body: dict, *, actor: dict | None = None
+    ) -> SystemUser:
         """PUT semantics: partial — only the fields sent change (documented choice)."""
         if not isinstance(body, dict):
             raise BadRequest("body must be a JSON object")
@@ -394,10 +399,12 @@ class Users:
             )
         return self.get(org_id, user_id)
 
-    def set_state(self, org_id: str, user_id: str, state: str, *, actor: dict | None = None):
+    def set_state(
+        self, org_id: str, user_id: str, state: str, *, actor: dict | None = None
+    ) -> SystemUser:
         return self.update(org_id, user_id, {"state": state}, actor=actor)
 
-    def activate(self, org_id: str, user_id: str, *, actor: dict | None = None) -> dict:
+    def activate(self, org_id: str, user_id: str, *, actor: dict | None = None) -> SystemUser:
         """``POST /systemusers/{id}/state/activate``: STAGED → ACTIVATED (else unchanged)."""
         row = self.row(org_id, user_id)
         if loads(row["doc"])["state"] == "STAGED":
@@ -406,7 +413,7 @@ class Users:
 
     def delete(
         self, org_id: str, user_id: str, *, cascade_manager: bool = False, actor: dict | None = None
-    ) -> dict:
+    ) -> SystemUser:
         user = self.get(org_id, user_id)
         reports = self.backend.all(
             f"SELECT id, doc FROM users WHERE org_id = ? AND {user_field_sql('manager')} = ?",
@@ -434,12 +441,14 @@ class Users:
             self.backend.emit(UserChanged(org_id, user_id, "deleted", (), user))
         return user
 
-    def expire_password(self, org_id: str, user_id: str, *, actor: dict | None = None) -> dict:
+    def expire_password(
+        self, org_id: str, user_id: str, *, actor: dict | None = None
+    ) -> SystemUser:
         return self._patch_doc(
             org_id, user_id, {"password_expired": True}, "password_expired", actor
         )
 
-    def unlock(self, org_id: str, user_id: str, *, actor: dict | None = None) -> dict:
+    def unlock(self, org_id: str, user_id: str, *, actor: dict | None = None) -> SystemUser:
         return self._patch_doc(
             org_id,
             user_id,
@@ -450,7 +459,7 @@ class Users:
 
     def reset_mfa(
         self, org_id: str, user_id: str, body: dict | None, *, actor: dict | None = None
-    ) -> dict:
+    ) -> SystemUser:
         """Clear TOTP; ``{"exclusion", "exclusionDays", "exclusionUntil"}`` sets a grace period."""
         body = body or {}
         if not isinstance(body, dict):
@@ -504,7 +513,7 @@ class Users:
         *,
         current_password: str | None = None,
         self_service: bool = False,
-    ) -> dict:
+    ) -> SystemUser:
         """Change a password under the policy; self-service also checks the current password
         and the minimum change period. Clears expiry and lockout."""
         row = self.row(org_id, user_id)
@@ -541,7 +550,7 @@ class Users:
             self.backend.emit(UserChanged(org_id, user_id, "password_set", ("password",), user))
         return user
 
-    def signin_candidates(self, login: str, org_id: str | None = None) -> builtins.list[dict]:
+    def signin_candidates(self, login: str, org_id: str | None = None) -> builtins.list[UserRow]:
         """Rows of live orgs whose username or email is ``login`` (case-insensitive)."""
         login = login.strip().lower()
         sql = (
@@ -552,12 +561,12 @@ class Users:
         if org_id:
             sql += " AND u.org_id = ?"
             params.append(org_id)
-        return self.backend.all(sql, params)
+        return cast(builtins.list[UserRow], self.backend.all(sql, params))
 
-    def check_password(self, row: dict, password: str) -> bool:
+    def check_password(self, row: UserRow, password: str) -> bool:
         return verify_password(password, row["password_hash"])
 
-    def lock_status(self, row: dict) -> tuple[bool, dt.datetime | None]:
+    def lock_status(self, row: UserRow) -> tuple[bool, dt.datetime | None]:
         """``(locked, until)``; ``until`` None means until an admin unlocks."""
         return self._lock_status(
             loads(row["doc"]), self.orgs.policy(row["org_id"]), self.backend.now()
@@ -593,7 +602,7 @@ class Users:
             found |= {r["id"] for r in rows}
         return sorted(found)
 
-    def record_bad_login(self, row: dict) -> dict:
+    def record_bad_login(self, row: UserRow) -> SystemUser:
         """Count a failed password; lock per policy. Returns the rendered user."""
         org_id, user_id = row["org_id"], row["id"]
         policy = self.orgs.policy(org_id)
@@ -627,7 +636,7 @@ class Users:
                 self.backend.emit(UserChanged(org_id, user_id, "locked", ("account_locked",), user))
         return self.get(org_id, user_id)
 
-    def record_good_login(self, row: dict) -> bool:
+    def record_good_login(self, row: UserRow) -> bool:
         """Clear the failure count and lock of ``row``'s user; True if there was one to clear."""
         doc = loads(row["doc"])
         if not (doc.get("badLoginAttempts") or doc.get("account_locked")):
@@ -659,7 +668,7 @@ class Users:
         self.enable_totp(org_id, user_id, secret)
         return True
 
-    def enable_totp(self, org_id: str, user_id: str, secret: str) -> dict:
+    def enable_totp(self, org_id: str, user_id: str, secret: str) -> SystemUser:
         enrollment = dict.fromkeys(_ENROLLMENT_KEYS, "NOT_ENROLLED")
         enrollment["totpStatus"] = enrollment["overallStatus"] = "ENROLLED"
         with self.backend.tx() as db:
@@ -679,7 +688,7 @@ class Users:
     def totp_ok(self, secret: str, code: str) -> bool:
         return totp.verify(secret, code, self.backend.clock.timestamp())
 
-    def mfa_required(self, org_id: str, doc: dict) -> bool:
+    def mfa_required(self, org_id: str, doc: SystemUser) -> bool:
         return bool(
             doc.get("totp_enabled")
             or doc.get("enable_user_portal_multifactor")
@@ -748,7 +757,9 @@ class Users:
         if broken:
             raise PasswordRejected(broken)
 
-    def _stamp_password(self, row: dict, doc: dict, policy: dict, password_hash: str) -> None:
+    def _stamp_password(
+        self, row: PasswordColumns, doc: dict, policy: dict, password_hash: str
+    ) -> None:
         history = loads(row.get("password_history"), [])
         if row.get("password_hash"):
             history.append(row["password_hash"])
@@ -782,7 +793,7 @@ class Users:
 
     def _patch_doc(
         self, org_id: str, user_id: str, changes: dict, kind: str, actor: dict | None
-    ) -> dict:
+    ) -> SystemUser:
         row = self.row(org_id, user_id)
         doc = loads(row["doc"])
         doc.update(changes)
@@ -798,7 +809,7 @@ class Users:
         org_id: str,
         event_type: str,
         user_id: str,
-        doc: dict,
+        doc: Mapping[str, Any],
         actor: dict | None,
         details: dict | None = None,
         *,

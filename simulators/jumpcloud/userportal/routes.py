@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from simulators.core.errors import register_error_renderer
 from simulators.core.totp import provisioning_uri
 
+from ..model.records import SystemUser
 from ..web import (
     csrf_ok,
     csrf_token,
@@ -64,7 +65,7 @@ def _signin_page(
     return Response(body, status=status, mimetype="text/html")
 
 
-def _current_user() -> dict | None:
+def _current_user() -> SystemUser | None:
     """The signed-in user, reloaded; signs out on suspension, deletion or idle timeout."""
     state = session.get(USER_KEY)
     if not state:
@@ -85,7 +86,7 @@ def _pending() -> dict | None:
     return state
 
 
-def _hand_off(user: dict, state: dict) -> ResponseReturnValue:
+def _hand_off(user: SystemUser, state: dict) -> ResponseReturnValue:
     return_to = same_lab_url(portal().ctx, state.get("return_to"))
     if return_to:
         ticket = portal().model.mint_sso_ticket(
@@ -95,7 +96,7 @@ def _hand_off(user: dict, state: dict) -> ResponseReturnValue:
     return redirect(url_for(".home"), 302)
 
 
-def _next_stage(state: dict, user: dict | None = None) -> ResponseReturnValue:
+def _next_stage(state: dict, user: SystemUser | None = None) -> ResponseReturnValue:
     """Route a pending sign-in to MFA, enrolment, forced change — or finish it.
 
     ``user``: the pending user as the caller has just read it (else it is read here)."""
@@ -107,7 +108,7 @@ def _next_stage(state: dict, user: dict | None = None) -> ResponseReturnValue:
     return redirect(url_for(STAGE_ENDPOINTS[stage]), 302)
 
 
-def _finish(state: dict, user: dict) -> Response:
+def _finish(state: dict, user: SystemUser) -> ResponseReturnValue:
     rules = portal()
     session.pop(PENDING_KEY, None)
     mfa = bool(state.get("mfa"))
@@ -167,7 +168,7 @@ def login_post() -> ResponseReturnValue:
     password = request.form.get("password", "")
     rules = portal()
     outcome = rules.authenticator.sign_in(login_name, password, request.form.get("org") or None)
-    if not outcome.ok:
+    if not outcome.ok or outcome.row is None:
         return _failed(outcome, login_name)
     return_to = same_lab_url(rules.ctx, request.form.get("return_to"))
     state = rules.sessions.start_pending(outcome.row, rules.passwords.put(password), return_to)

@@ -16,6 +16,7 @@ from simulators.core.context import LabContext
 from ..model import JumpCloudModel, PortalSignin
 from ..model.errors import READABLE as PASSWORD_RULES
 from ..model.errors import JumpCloudError, PasswordRejected
+from ..model.records import SystemUser, UserRow
 
 PENDING_TTL = 300
 
@@ -64,8 +65,8 @@ class SignIn:
     """A password sign-in's outcome: ``user`` on success, else ``failure``."""
 
     failure: Failure | None = None
-    user: dict | None = None
-    row: dict | None = None
+    user: SystemUser | None = None
+    row: UserRow | None = None
     """The account the outcome is about (None: unknown or ambiguous)."""
 
     @property
@@ -111,7 +112,7 @@ class PortalAuthenticator:
         locked = after["account_locked"]
         return self._refuse(row, Failure.LOCKED if locked else Failure.INVALID_CREDENTIALS)
 
-    def _accept(self, row: dict) -> SignIn:
+    def _accept(self, row: UserRow) -> SignIn:
         user = self.users.of_row(row)
         if user["state"] == "SUSPENDED":
             return self._refuse(row, Failure.SUSPENDED)
@@ -121,7 +122,7 @@ class PortalAuthenticator:
             user = self.users.get(row["org_id"], row["id"])  # as it is after the reset
         return SignIn(user=user, row=row)
 
-    def _refuse(self, row: dict, failure: Failure) -> SignIn:
+    def _refuse(self, row: UserRow, failure: Failure) -> SignIn:
         """The failed attempt in the account's event log."""
         who = {"type": "user", "id": row["id"], "username": row["username_lc"]}
         self.model.events.record(
@@ -135,7 +136,7 @@ class PortalAuthenticator:
         )
         return SignIn(failure, row=row)
 
-    def next_stage(self, org_id: str, user: dict, mfa_done: bool) -> Stage:
+    def next_stage(self, org_id: str, user: SystemUser, mfa_done: bool) -> Stage:
         if self.users.mfa_required(org_id, user) and not mfa_done:
             return Stage.MFA if user["totp_enabled"] else Stage.ENROL
         if user["password_expired"]:
@@ -164,7 +165,7 @@ class PortalAuthenticator:
         return None
 
     def signed_in(
-        self, org_id: str, user: dict, password: str, mfa: bool, reason: str = "signin"
+        self, org_id: str, user: SystemUser, password: str, mfa: bool, reason: str = "signin"
     ) -> None:
         """A finished sign-in (or ``reason="password_change"``): the event log (sign-ins
         only) and the ``on_portal_signin`` hook, which receives the plaintext password once."""
@@ -187,7 +188,7 @@ class PortalAuthenticator:
 class SessionCheck:
     """A portal session looked at now: its user, and the state to keep (None: end it)."""
 
-    user: dict | None
+    user: SystemUser | None
     state: dict | None
 
 
@@ -225,7 +226,7 @@ class SessionPolicy:
             return SessionCheck(None, None)
         return SessionCheck(user, {**state, "seen": now})
 
-    def start_pending(self, row: dict, password_key: str, return_to: str | None) -> dict:
+    def start_pending(self, row: UserRow, password_key: str, return_to: str | None) -> dict:
         """The state of a sign-in past its password, before MFA / forced change."""
         now = self.clock.timestamp()
         return {
@@ -239,7 +240,7 @@ class SessionPolicy:
         }
 
     def pending_live(self, state: dict | None) -> bool:
-        return bool(state) and self.clock.timestamp() <= state["expires"]
+        return state is not None and self.clock.timestamp() <= state["expires"]
 
     def sign_out(self, state: object) -> None:
         """The user's sessions on the SSO host end too (a new session generation)."""
