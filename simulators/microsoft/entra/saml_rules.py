@@ -18,6 +18,7 @@ from enum import Enum
 from simulators.core.context import LabContext
 from simulators.microsoft.entra.aadsts import AadstsError
 from simulators.microsoft.model.directory import Directory
+from simulators.microsoft.model.records import EntraUserRow
 from simulators.saml.verify import IdpTrust, ReplayCache, SpSettings, SpVerifier, VerifiedAssertion
 
 ACCEPT = "acceptIfMfaDoneByFederatedIdp"
@@ -98,7 +99,7 @@ class SamlSp:
 
 @dataclass(frozen=True)
 class UserFound:
-    user: dict
+    user: EntraUserRow
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class UserRefused:
     """A refusal after verification: the AADSTS error and the user or name, when known."""
 
     error: AadstsError
-    user: dict | None = None
+    user: EntraUserRow | None = None
     upn: str | None = None
 
 
@@ -116,7 +117,7 @@ class FederatedUsers:
     def __init__(self, directory: Directory) -> None:
         self.users = directory.users
 
-    def _by_immutable_id(self, tenant_id: str, name_id: str) -> dict | None:
+    def _by_immutable_id(self, tenant_id: str, name_id: str) -> EntraUserRow | None:
         user = self.users.by_immutable_id(tenant_id, name_id)
         decoded = name_id.replace(".2B", "+")  # Microsoft's encoding of '+' in a NameID
         if user is None and decoded != name_id:

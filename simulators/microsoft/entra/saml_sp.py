@@ -35,6 +35,7 @@ from simulators.microsoft.entra.saml_rules import (
 )
 from simulators.microsoft.ids import new_guid
 from simulators.microsoft.model.directory import Directory
+from simulators.microsoft.model.records import EntraUserRow
 from simulators.microsoft.services import Services, services
 from simulators.saml import constants as saml_spec
 from simulators.saml.bindings import decode_post_value, redirect_url
@@ -93,7 +94,7 @@ def _sign_in(
     svc: Services,
     result: VerifiedAssertion,
     federation: Federation,
-    user: dict,
+    user: EntraUserRow,
     pending: dict | None,
     relay_state: str | None,
 ) -> Response:
@@ -136,7 +137,7 @@ def _sign_in(
 def _idp_initiated_session(
     svc: Services,
     federation: Federation,
-    user: dict,
+    user: EntraUserRow,
     amr: list[str],
     target: str | None,
     pending: dict | None,
@@ -152,7 +153,7 @@ def _idp_initiated_session(
 def _back_to_idp_for_mfa(
     svc: Services,
     federation: Federation,
-    user: dict,
+    user: EntraUserRow,
     pending: dict | None,
     relay_target: str | None,
 ) -> ResponseReturnValue:
@@ -218,7 +219,7 @@ def _log(
     result: str,
     *,
     tenant: str | None = None,
-    user: dict | None = None,
+    user: EntraUserRow | None = None,
     upn: str | None = None,
     err: AadstsError | None = None,
     sub: str | None = None,
@@ -235,7 +236,7 @@ def _log(
         return pending["correlation_id"]
     correlation = pending["correlation_id"] if pending else new_guid()
     svc.directory.oauth.log_signin(
-        tenant_id=tenant or (user or {}).get("tenant_id"),
+        tenant_id=tenant or (user["tenant_id"] if user else None),
         user=user,
         upn=upn,
         client_id=None,
@@ -248,7 +249,7 @@ def _log(
         "signin",
         ok=err is None,
         result=result,
-        upn=upn or (user or {}).get("userPrincipalName"),
+        upn=upn or (user["userPrincipalName"] if user else None),
         aadsts=err.code if err else None,
         sub_reason=err.sub_reason if err else sub,
         idp_initiated=True,
@@ -262,7 +263,7 @@ def _fail(
     pending: dict | None,
     err: AadstsError,
     *,
-    user: dict | None = None,
+    user: EntraUserRow | None = None,
     upn: str | None = None,
     tenant: str | None = None,
     detail: str | None = None,

@@ -25,6 +25,7 @@ from simulators.microsoft.entra.signin.outcomes import (
     ShowError,
     ShowPage,
 )
+from simulators.microsoft.model.records import EntraUserRow
 from simulators.microsoft.services import services
 
 SESSION_KEY = "ms_sso"
@@ -127,7 +128,7 @@ def expired_context() -> Response:
 
 
 def complete_signin(
-    pending: dict | str, user: dict, amr: list[str], *, tenant_id: str | None = None
+    pending: dict | str, user: EntraUserRow, amr: list[str], *, tenant_id: str | None = None
 ) -> Response:
     """The user is authenticated: see ``SignInMachine.complete``."""
     return run(lambda m: m.complete(pending, user, amr, tenant_id=tenant_id))

@@ -13,6 +13,7 @@ import jwt
 from simulators.core.clock import LabClock
 from simulators.microsoft.entra.keys import SigningKey, b64url
 from simulators.microsoft.ids import GRAPH_APP_ID
+from simulators.microsoft.model.records import EntraUserRow
 
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
 ACCEPTED_AUDIENCES = {GRAPH_AUDIENCE, GRAPH_AUDIENCE + "/", GRAPH_APP_ID}
@@ -42,7 +43,7 @@ class Subject:
     client_id: str
     app_name: str
     sp_object_id: str
-    user: dict | None = None
+    user: EntraUserRow | None = None
     roles: list[str] | None = None
     scopes: list[str] | None = None
     amr: list[str] | None = None
@@ -124,7 +125,13 @@ class TokenService:
         return self._sign(claims, nonce_header=True), ACCESS_TOKEN_SECONDS
 
     def id_token(
-        self, *, tenant_id: str, client_id: str, user: dict, nonce: str | None, auth_time: int
+        self,
+        *,
+        tenant_id: str,
+        client_id: str,
+        user: EntraUserRow,
+        nonce: str | None,
+        auth_time: int,
     ) -> str:
         now = int(self.clock.timestamp())
         claims = {

@@ -10,6 +10,7 @@ from flask import g, request
 from simulators.microsoft.entra.tokens import TokenError
 from simulators.microsoft.ids import GLOBAL_ADMIN_ROLE, USER_ADMIN_ROLE
 from simulators.microsoft.model.errors import DirectoryError
+from simulators.microsoft.model.records import EntraUserRow
 from simulators.microsoft.services import services
 
 WRITE_ROLES = {GLOBAL_ADMIN_ROLE, USER_ADMIN_ROLE}
@@ -93,6 +94,6 @@ def require(accepted: frozenset[str], *, admin_roles: set[str] | None = None) ->
     return who
 
 
-def roles_of(user: dict) -> list[str]:
+def roles_of(user: EntraUserRow) -> list[str]:
     roles = user.get("roles") or "[]"
     return json.loads(roles) if isinstance(roles, str) else list(roles)

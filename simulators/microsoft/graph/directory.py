@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import request
 
 from simulators.microsoft.graph.auth import WRITE_ROLES, require
@@ -16,6 +19,7 @@ from simulators.microsoft.graph.common import (
 )
 from simulators.microsoft.graph.serialize import USER_DEFAULT, context, parse_select, user_json
 from simulators.microsoft.model.errors import not_found, segment_not_found, unsupported_query
+from simulators.microsoft.model.records import EntraUserRow
 from simulators.microsoft.permissions import ORGANIZATION_READ, USERS_READ, USERS_WRITE
 from simulators.microsoft.services import services
 
@@ -30,7 +34,7 @@ UNTYPED_LIST = (
 )
 
 
-def _deleted_json(row: dict, select) -> dict:
+def _deleted_json(row: Mapping[str, Any], select) -> dict:
     names = select or (*USER_DEFAULT, "deletedDateTime")
     return {"@odata.type": USER_TYPE, **user_json(row, tuple(names))}
 
@@ -59,7 +63,9 @@ def _key(first: str, second: str | None) -> tuple[str, str | None]:
     raise segment_not_found(second)
 
 
-def _require_deleted(tenant_id: str, first: str, second: str | None) -> tuple[dict, str | None]:
+def _require_deleted(
+    tenant_id: str, first: str, second: str | None
+) -> tuple[EntraUserRow, str | None]:
     """The deleted object a key path names; a cast to another type finds nothing, as in Graph."""
     object_id, cast = _key(first, second)
     row = services().directory.users.require_deleted(tenant_id, object_id)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from simulators.microsoft.model.errors import DirectoryError
 from simulators.microsoft.model.schema import USER_COLLECTION_COLUMNS, USER_STRING_COLUMNS
@@ -74,7 +76,7 @@ def parse_select(
     return names
 
 
-def user_json(row: dict, select: tuple[str, ...] | None = None) -> dict:
+def user_json(row: Mapping[str, Any], select: tuple[str, ...] | None = None) -> dict:
     names = select or USER_DEFAULT
     out: dict = {}
     if select and "id" not in select:

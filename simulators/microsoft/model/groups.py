@@ -20,6 +20,7 @@ from simulators.microsoft.ids import is_guid, iso, new_guid
 from simulators.microsoft.model.errors import DirectoryError, bad_request, not_found
 from simulators.microsoft.model.managers import referenced_key
 from simulators.microsoft.model.odata import STRING_ADVANCED, STRING_DEFAULT, FilterParser, Prop
+from simulators.microsoft.model.records import EntraUserRow
 from simulators.microsoft.model.tenants import unknown_property
 from simulators.microsoft.model.user_query import make_token, page_size, query_digest, read_token
 from simulators.microsoft.model.users import Users
@@ -287,7 +288,7 @@ class Groups(Repository):
                 "DELETE FROM groups WHERE tenant_id = ? AND id = ?", (tenant_id, group["id"])
             )
 
-    def add_member(self, tenant_id: str, group_id: str, reference: object) -> dict:
+    def add_member(self, tenant_id: str, group_id: str, reference: object) -> EntraUserRow:
         """``POST /groups/{id}/members/$ref``: a live user of the same tenant, once."""
         group = self.require(tenant_id, group_id)
         user = self.users.require(tenant_id, referenced_key(reference))

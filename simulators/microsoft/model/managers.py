@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from simulators.core.repository import Repository
 from simulators.microsoft.model.errors import bad_request, not_found
+from simulators.microsoft.model.records import EntraUserRow
 from simulators.microsoft.model.users import Users
 
 REFERENCE_SEGMENTS = ("users", "directoryobjects")
@@ -47,7 +48,7 @@ class Managers(Repository):
             raise not_found("manager")
         return manager
 
-    def assign(self, tenant_id: str, key: str, reference: object) -> dict:
+    def assign(self, tenant_id: str, key: str, reference: object) -> EntraUserRow:
         """``PUT …/manager/$ref``: the manager must be a live user of the same tenant."""
         user = self.users.require(tenant_id, key)
         manager = self.users.require(tenant_id, referenced_key(reference))

@@ -10,6 +10,7 @@ import secrets
 
 from simulators.core.repository import Repository
 from simulators.microsoft.ids import iso, new_guid
+from simulators.microsoft.model.records import EntraUserRow
 
 CODE_SECONDS = 600
 PENDING_SECONDS = 3600
@@ -196,7 +197,7 @@ class OAuthState(Repository):
         self,
         *,
         tenant_id: str | None,
-        user: dict | None,
+        user: EntraUserRow | None,
         upn: str | None,
         client_id: str | None,
         result: str,

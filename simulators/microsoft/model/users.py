@@ -6,8 +6,8 @@ import datetime as dt
 import itertools
 import json
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 from simulators.core.passwords import hash_password
 from simulators.core.repository import Repository
@@ -19,6 +19,7 @@ from simulators.microsoft.model.errors import (
     not_found,
 )
 from simulators.microsoft.model.passwords import is_complex
+from simulators.microsoft.model.records import EntraUserRow
 from simulators.microsoft.model.schema import USER_COLLECTION_COLUMNS, USER_STRING_COLUMNS
 from simulators.microsoft.model.tenants import Tenants, unknown_property
 
@@ -68,8 +69,9 @@ COMPLEXITY_MESSAGE = (
 )
 
 
-def policies_of(user: dict) -> set[str]:
-    return {p.strip() for p in (user.get("passwordPolicies") or "").split(",") if p.strip()}
+def policies_of(password_policies: str | None) -> set[str]:
+    """The names in a ``passwordPolicies`` value (comma-separated)."""
+    return {p.strip() for p in (password_policies or "").split(",") if p.strip()}
 
 
 class Users(Repository):
@@ -80,21 +82,24 @@ class Users(Repository):
         self.tenants = tenants
 
     # -- reads -----------------------------------------------------------------------------
-    def get(self, tenant_id: str, key: str, *, live: bool = True) -> dict | None:
+    def _user(self, sql: str, params: tuple) -> EntraUserRow | None:
+        return cast("EntraUserRow | None", self.one(sql, params))
+
+    def get(self, tenant_id: str, key: str, *, live: bool = True) -> EntraUserRow | None:
         """A user by object id or userPrincipalName."""
         column = "id" if is_guid(key) else "userPrincipalName"
-        return self.one(
+        return self._user(
             f'SELECT * FROM users WHERE tenant_id = ? AND live = ? AND "{column}" = ?',
             (tenant_id, int(live), key.lower() if column == "id" else key),
         )
 
-    def require(self, tenant_id: str, key: str, *, live: bool = True) -> dict:
+    def require(self, tenant_id: str, key: str, *, live: bool = True) -> EntraUserRow:
         user = self.get(tenant_id, key, live=live)
         if user is None:
             raise not_found(key)
         return user
 
-    def by_upn_anywhere(self, upn: str) -> tuple[dict, dict] | None:
+    def by_upn_anywhere(self, upn: str) -> tuple[dict, EntraUserRow] | None:
         """(tenant, user) for a UPN in the live tenant that owns its verified domain."""
         _, _, domain = upn.rpartition("@")
         owner = self.tenants.verified_domain_owner(domain) if domain else None
@@ -104,8 +109,8 @@ class Users(Repository):
         user = self.get(owner["tenant_id"], upn) if tenant else None
         return (tenant, user) if tenant and user else None
 
-    def by_immutable_id(self, tenant_id: str, immutable_id: str) -> dict | None:
-        return self.one(
+    def by_immutable_id(self, tenant_id: str, immutable_id: str) -> EntraUserRow | None:
+        return self._user(
             'SELECT * FROM users WHERE tenant_id = ? AND live = 1 AND "onPremisesImmutableId" = ?',
             (tenant_id, immutable_id),
         )
@@ -130,7 +135,7 @@ class Users(Repository):
         )
 
     # -- create ----------------------------------------------------------------------------
-    def create(self, tenant_id: str, body: dict, *, extra: dict | None = None) -> dict:
+    def create(self, tenant_id: str, body: dict, *, extra: dict | None = None) -> EntraUserRow:
         """POST /users rules; ``extra`` holds lab-only columns (roles, totp_secret...)."""
         if not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object.")
@@ -197,7 +202,7 @@ class Users(Repository):
             db.conn.executemany(f"INSERT INTO users ({quoted}) VALUES ({marks})", values)
 
     # -- update ----------------------------------------------------------------------------
-    def update(self, tenant_id: str, key: str, body: dict) -> dict:
+    def update(self, tenant_id: str, key: str, body: dict) -> EntraUserRow:
         """PATCH /users/{id}: omitted properties keep their values."""
         user = self.require(tenant_id, key)
         if not isinstance(body, dict):
@@ -278,7 +283,7 @@ class Users(Repository):
             params.append(tenant_id)
         db.execute(sql, params)
 
-    def change_password(self, tenant_id: str, user: dict, new_password: str) -> None:
+    def change_password(self, tenant_id: str, user: EntraUserRow, new_password: str) -> None:
         """The user's own change (forced or expired): complexity applies, the flag clears."""
         self._check_password(new_password, user.get("passwordPolicies"))
         self.set_columns(
@@ -299,14 +304,14 @@ class Users(Repository):
             self._write(db, user["id"], {"live": 0, "deletedDateTime": iso(self.clock.now())})
             revoke_user_tokens(db, tenant_id, user["id"])
 
-    def require_deleted(self, tenant_id: str, user_id: str) -> dict:
+    def require_deleted(self, tenant_id: str, user_id: str) -> EntraUserRow:
         self.purge_expired(tenant_id)
         user = self.get(tenant_id, user_id, live=False) if is_guid(user_id) else None
         if user is None:
             raise not_found(user_id)
         return user
 
-    def restore(self, tenant_id: str, user_id: str) -> dict:
+    def restore(self, tenant_id: str, user_id: str) -> EntraUserRow:
         user = self.require_deleted(tenant_id, user_id)
         with self.store.transaction() as db:
             self._check_unique(tenant_id, user, user["id"])
@@ -332,10 +337,11 @@ class Users(Repository):
                 )
 
     # -- sign-in state ---------------------------------------------------------------------
-    def is_locked(self, user: dict) -> bool:
-        return bool(user.get("locked_until")) and user["locked_until"] > self.now_ts()
+    def is_locked(self, user: EntraUserRow) -> bool:
+        locked_until = user["locked_until"]
+        return locked_until is not None and locked_until > self.now_ts()
 
-    def record_failed_password(self, tenant_id: str, user: dict) -> bool:
+    def record_failed_password(self, tenant_id: str, user: EntraUserRow) -> bool:
         """Count a wrong password; True when this failure locks the account."""
         failures = int(user.get("failed_signins") or 0) + 1
         columns: dict[str, Any] = {"failed_signins": failures}
@@ -345,12 +351,12 @@ class Users(Repository):
         self.set_columns(tenant_id, user["id"], columns)
         return locked
 
-    def record_good_password(self, tenant_id: str, user: dict) -> None:
+    def record_good_password(self, tenant_id: str, user: EntraUserRow) -> None:
         if user.get("failed_signins") or user.get("locked_until"):
             self.set_columns(tenant_id, user["id"], {"failed_signins": 0, "locked_until": None})
 
-    def password_expired(self, tenant_id: str, user: dict) -> bool:
-        if "DisablePasswordExpiration" in policies_of(user):
+    def password_expired(self, tenant_id: str, user: EntraUserRow) -> bool:
+        if "DisablePasswordExpiration" in policies_of(user["passwordPolicies"]):
             return False
         domain = self.tenants.domain(tenant_id, user["userPrincipalName"].rpartition("@")[2])
         days = self.tenants.password_validity_days(domain)
@@ -361,7 +367,7 @@ class Users(Repository):
         return self.clock.now() >= changed_at + dt.timedelta(days=days)
 
     # -- validation ------------------------------------------------------------------------
-    def _validated_columns(self, tenant_id: str, body: dict, current: dict | None) -> dict:
+    def _validated_columns(self, tenant_id: str, body: dict, current: EntraUserRow | None) -> dict:
         row: dict[str, Any] = {}
         for key, value in body.items():
             if key in READ_ONLY or key == "passwordProfile":
@@ -447,11 +453,11 @@ class Users(Repository):
     def _check_password(password: Any, policies: str | None) -> None:
         if not isinstance(password, str) or not password:
             raise invalid_values()
-        strong = "DisableStrongPassword" not in policies_of({"passwordPolicies": policies})
+        strong = "DisableStrongPassword" not in policies_of(policies)
         if strong and not is_complex(password):
             raise bad_request(COMPLEXITY_MESSAGE)
 
-    def _check_unique(self, tenant_id: str, row: dict, own_id: str | None) -> None:
+    def _check_unique(self, tenant_id: str, row: Mapping[str, Any], own_id: str | None) -> None:
         for prop in ("userPrincipalName", "onPremisesImmutableId"):
             value = row.get(prop)
             if not value:

@@ -6,29 +6,30 @@ import json
 
 from simulators.microsoft.ids import GLOBAL_ADMIN_ROLE, USER_ADMIN_ROLE
 from simulators.microsoft.model.directory import Directory
+from simulators.microsoft.model.records import EntraUserRow
 from simulators.microsoft.permissions import needs_admin_consent
 
 ADMIN_ROLES = {GLOBAL_ADMIN_ROLE}
 CONSENT_ADMIN_ROLES = {GLOBAL_ADMIN_ROLE, USER_ADMIN_ROLE}
 
 
-def roles(user: dict) -> list[str]:
+def roles(user: EntraUserRow) -> list[str]:
     """The user's directory role template ids."""
     value = user.get("roles") or "[]"
     return json.loads(value) if isinstance(value, str) else list(value)
 
 
-def is_admin(user: dict) -> bool:
+def is_admin(user: EntraUserRow) -> bool:
     """A Global Administrator (may grant admin consent for an app)."""
     return bool(set(roles(user)) & ADMIN_ROLES)
 
 
-def is_consent_admin(user: dict) -> bool:
+def is_consent_admin(user: EntraUserRow) -> bool:
     """A user who may consent for the whole organisation."""
     return bool(set(roles(user)) & CONSENT_ADMIN_ROLES)
 
 
-def needs_an_admin(user: dict, missing: set[str]) -> bool:
+def needs_an_admin(user: EntraUserRow, missing: set[str]) -> bool:
     """A user who is no consent administrator cannot grant scopes that need admin consent."""
     return not is_consent_admin(user) and any(needs_admin_consent(s) for s in missing)
 
@@ -42,7 +43,7 @@ def requested_graph_scopes(pending: dict, app: dict) -> list[str]:
     return scopes
 
 
-def missing_consent(directory: Directory, pending: dict, user: dict, app: dict) -> set[str]:
+def missing_consent(directory: Directory, pending: dict, user: EntraUserRow, app: dict) -> set[str]:
     """Requested Graph scopes the user (or the organisation) has not granted the app yet."""
     granted = directory.apps.delegated_scopes(pending["tenant_id"], app["client_id"], user["id"])
     return set(requested_graph_scopes(pending, app)) - granted

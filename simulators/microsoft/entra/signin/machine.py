@@ -33,6 +33,7 @@ from simulators.microsoft.entra.signin.outcomes import (
 from simulators.microsoft.model.apps import ALL_PRINCIPALS
 from simulators.microsoft.model.directory import Directory
 from simulators.microsoft.model.errors import DirectoryError
+from simulators.microsoft.model.records import EntraUserRow
 from simulators.microsoft.permissions import needs_admin_consent
 
 Journal = Callable[..., None]
@@ -84,14 +85,14 @@ class SignInMachine:
         pending: dict,
         result: str,
         *,
-        user: dict | None = None,
+        user: EntraUserRow | None = None,
         upn: str | None = None,
         err: AadstsError | None = None,
     ) -> None:
         """Every decision: the tenant's sign-in log and the lab journal."""
         client_id = pending["params"].get("client_id")
         self.directory.oauth.log_signin(
-            tenant_id=pending.get("tenant_id") or (user or {}).get("tenant_id"),
+            tenant_id=pending.get("tenant_id") or (user["tenant_id"] if user else None),
             user=user,
             upn=upn,
             client_id=client_id,
@@ -104,21 +105,26 @@ class SignInMachine:
             "signin",
             ok=err is None,
             result=result,
-            upn=upn or (user or {}).get("userPrincipalName"),
+            upn=upn or (user["userPrincipalName"] if user else None),
             client_id=client_id,
             aadsts=err.code if err else None,
             correlation_id=pending["correlation_id"],
         )
 
     def fail(
-        self, pending: dict, err: AadstsError, *, user: dict | None = None, upn: str | None = None
+        self,
+        pending: dict,
+        err: AadstsError,
+        *,
+        user: EntraUserRow | None = None,
+        upn: str | None = None,
     ) -> ShowError:
         """Stop the sign-in on Microsoft's error page."""
         self.record(pending, "failure", user=user, upn=upn, err=err)
         return ShowError(err, pending["correlation_id"])
 
     def fail_to_client(
-        self, pending: dict, err: AadstsError, *, user: dict | None = None
+        self, pending: dict, err: AadstsError, *, user: EntraUserRow | None = None
     ) -> ErrorToClient:
         """Stop the sign-in and tell the client on its redirect URI."""
         self.record(pending, "failure", user=user, err=err)
@@ -234,7 +240,12 @@ class SignInMachine:
 
     # -- after primary authentication ------------------------------------------------------
     def complete(
-        self, pending: dict | str, user: dict, amr: list[str], *, tenant_id: str | None = None
+        self,
+        pending: dict | str,
+        user: EntraUserRow,
+        amr: list[str],
+        *,
+        tenant_id: str | None = None,
     ) -> Outcome:
         """The user of ``pending`` is authenticated (``amr`` e.g. ["pwd"] or ["pwd","mfa"]).
 
@@ -260,7 +271,7 @@ class SignInMachine:
         self.record(pending, "primary_auth", user=user)
         return self.proceed(pending, user)
 
-    def proceed(self, pending: dict, user: dict | None = None) -> Outcome:
+    def proceed(self, pending: dict, user: EntraUserRow | None = None) -> Outcome:
         """Run the next step the signed-in user still owes, or finish.
 
         ``user`` is the signed-in user when the caller has just read it (else it is looked up).
@@ -288,7 +299,7 @@ class SignInMachine:
             return self._admin_consent_step(pending, user, app)
         return self._consent_step(pending, user, app) or self._issue_code(pending, user, app)
 
-    def _password_step(self, pending: dict, user: dict, federated: bool) -> Outcome | None:
+    def _password_step(self, pending: dict, user: EntraUserRow, federated: bool) -> Outcome | None:
         """An expired password, or one the admin set to change at next sign-in."""
         params = pending["params"]
         if "pwd" not in pending["amr"] or federated or params.get("password_ok"):
@@ -303,7 +314,7 @@ class SignInMachine:
         fields = {"upn": user["userPrincipalName"], "expired": expired}
         return ShowPage(Page.CHANGE_PASSWORD, pending, fields)
 
-    def _mfa_step(self, pending: dict, user: dict, federated: bool) -> Outcome | None:
+    def _mfa_step(self, pending: dict, user: EntraUserRow, federated: bool) -> Outcome | None:
         """The MFA prompt, or the authenticator registration of a user without one."""
         if not self._needs_mfa(pending, user, federated):
             return None
@@ -322,14 +333,14 @@ class SignInMachine:
 
     @staticmethod
     def _registration_page(
-        pending: dict, user: dict, secret: str, error: AadstsError | None = None
+        pending: dict, user: EntraUserRow, secret: str, error: AadstsError | None = None
     ) -> ShowPage:
         upn = user["userPrincipalName"]
         uri = totp.provisioning_uri(secret, upn, TOTP_ISSUER)
         fields = {"upn": upn, "secret": secret, "uri": uri, "error": error}
         return ShowPage(Page.MFA_REGISTER, pending, fields)
 
-    def _needs_mfa(self, pending: dict, user: dict, federated: bool) -> bool:
+    def _needs_mfa(self, pending: dict, user: EntraUserRow, federated: bool) -> bool:
         if pending["params"].get("entra_mfa"):
             return False
         tenants = self.directory.tenants
@@ -345,7 +356,7 @@ class SignInMachine:
         federation = tenants.federation(pending["tenant_id"], domain) or {}
         return federation.get("federatedIdpMfaBehavior") == "rejectMfaByFederatedIdp"
 
-    def _admin_consent_step(self, pending: dict, user: dict, app: dict) -> Outcome:
+    def _admin_consent_step(self, pending: dict, user: EntraUserRow, app: dict) -> Outcome:
         if not is_admin(user):
             return self.fail(pending, AadstsError(90094, app_name=app["display_name"]), user=user)
         if pending["params"].get("consented"):
@@ -359,7 +370,7 @@ class SignInMachine:
         }
         return ShowPage(Page.CONSENT, pending, fields)
 
-    def _consent_step(self, pending: dict, user: dict, app: dict) -> Outcome | None:
+    def _consent_step(self, pending: dict, user: EntraUserRow, app: dict) -> Outcome | None:
         """The consent page when scopes are missing (or prompt=consent); None when granted."""
         if app["first_party"]:  # first-party apps never show consent
             return None
@@ -387,7 +398,7 @@ class SignInMachine:
         return ShowPage(Page.CONSENT, pending, fields)
 
     # -- the later pages' submissions ------------------------------------------------------
-    def _signed_in_user(self, pending: dict) -> dict | None:
+    def _signed_in_user(self, pending: dict) -> EntraUserRow | None:
         if not pending.get("user_id") or not pending.get("tenant_id"):
             return None
         return self.directory.users.get(pending["tenant_id"], pending["user_id"])
@@ -449,7 +460,7 @@ class SignInMachine:
         self.record(pending, "mfa_registered", user=user)
         return self._mfa_done(pending, user)
 
-    def _mfa_done(self, pending: dict, user: dict) -> Outcome:
+    def _mfa_done(self, pending: dict, user: EntraUserRow) -> Outcome:
         amr = [*pending["amr"], "mfa"] if "mfa" not in pending["amr"] else list(pending["amr"])
         params = {**pending["params"], "entra_mfa": True}
         self.directory.oauth.update_pending(pending["id"], amr=amr, params=params)
@@ -493,7 +504,7 @@ class SignInMachine:
         return self.proceed({**pending, "params": params})
 
     # -- the end of a sign-in --------------------------------------------------------------
-    def _issue_code(self, pending: dict, user: dict, app: dict) -> Deliver:
+    def _issue_code(self, pending: dict, user: EntraUserRow, app: dict) -> Deliver:
         params = pending["params"]
         oauth = self.directory.oauth
         session = self.current_session()
@@ -517,7 +528,7 @@ class SignInMachine:
         out["session_state"] = pending["correlation_id"]
         return Deliver(params["redirect_uri"], out, params.get("response_mode") or "query")
 
-    def _finish_admin_consent(self, pending: dict, user: dict, app: dict) -> Deliver:
+    def _finish_admin_consent(self, pending: dict, user: EntraUserRow, app: dict) -> Deliver:
         params = pending["params"]
         apps = self.directory.apps
         tenant_id = pending["tenant_id"]
