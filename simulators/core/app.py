@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
 from simulators.core import control
+from simulators.core.admission import released
 from simulators.core.context import LabContext, System
 from simulators.core.errors import code_for_status, render_error
 from simulators.core.explanations import more_details_html
@@ -167,7 +168,8 @@ def _begin() -> Response | None:
         return None
     g.fault = rule.to_dict()
     if rule.latency_ms:
-        time.sleep(rule.latency_ms / 1000)
+        with released(environ):
+            time.sleep(rule.latency_ms / 1000)
     if rule.status is None:
         return None
     response = render_error(

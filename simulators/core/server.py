@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from simulators.core import sockstream
+from simulators.core.admission import Admission
 from simulators.core.memory import limit_malloc_arenas
 from simulators.core.tls import ServerCredentials
 from simulators.core.topology import HostSpec
@@ -291,6 +292,7 @@ def make_server(
     engine: str, spec: HostSpec, app: Callable, creds: ServerCredentials, threads: int = 8
 ) -> HostServer:
     limit_malloc_arenas()  # before the first worker thread starts
+    app = Admission(app)
     if engine == "cheroot":
         return CherootServer(spec, app, creds, threads)
     if engine == "werkzeug":
