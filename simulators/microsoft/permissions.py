@@ -1,13 +1,12 @@
-"""Graph permissions the lab knows: application roles and delegated scopes (§2.1, §3.1)."""
+"""Graph permissions the lab knows: application roles and delegated scopes."""
 
 from __future__ import annotations
 
-APPLICATION_PERMISSIONS = frozenset(
+_BOTH = frozenset(
     {
+        "User.ReadBasic.All",
         "User.Read.All",
         "User.ReadWrite.All",
-        "User.ReadBasic.All",
-        "User.EnableDisableAccount.All",
         "User-PasswordProfile.ReadWrite.All",
         "Directory.Read.All",
         "Directory.ReadWrite.All",
@@ -16,45 +15,31 @@ APPLICATION_PERMISSIONS = frozenset(
         "Domain-InternalFederation.Read.All",
         "Domain-InternalFederation.ReadWrite.All",
         "Organization.Read.All",
-        "Organization.ReadWrite.All",
         "Group.Read.All",
         "Group.ReadWrite.All",
         "GroupMember.Read.All",
         "GroupMember.ReadWrite.All",
         "Policy.Read.All",
         "Policy.ReadWrite.ConditionalAccess",
-        "AuditLog.Read.All",
     }
 )
+"""Graph permissions that exist both as application roles and as delegated scopes."""
 
-DELEGATED_SCOPES = frozenset(
-    {
-        "User.Read",
-        "User.ReadWrite",
-        "User.ReadBasic.All",
-        "User.Read.All",
-        "User.ReadWrite.All",
-        "User-PasswordProfile.ReadWrite.All",
-        "Directory.Read.All",
-        "Directory.ReadWrite.All",
-        "Directory.AccessAsUser.All",
-        "Domain.Read.All",
-        "Domain.ReadWrite.All",
-        "Domain-InternalFederation.Read.All",
-        "Domain-InternalFederation.ReadWrite.All",
-        "Organization.Read.All",
-        "Group.Read.All",
-        "Group.ReadWrite.All",
-        "GroupMember.Read.All",
-        "GroupMember.ReadWrite.All",
-        "Policy.Read.All",
-        "Policy.ReadWrite.ConditionalAccess",
-        "email",
-        "openid",
-        "profile",
-        "offline_access",
-    }
-)
+APPLICATION_PERMISSIONS = _BOTH | {
+    "User.EnableDisableAccount.All",
+    "Organization.ReadWrite.All",
+    "AuditLog.Read.All",
+}
+
+DELEGATED_SCOPES = _BOTH | {
+    "User.Read",
+    "User.ReadWrite",
+    "Directory.AccessAsUser.All",
+    "email",
+    "openid",
+    "profile",
+    "offline_access",
+}
 
 OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 

@@ -18,14 +18,14 @@ from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
-from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
+from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod
 from signxml.exceptions import InvalidInput, SignXMLException
 
 from . import constants as saml_spec
 from .constants import q
 from .errors import Reason, SamlError
 from .keys import cert_from_b64
-from .xmlparse import get_parser
+from .signature_check import check_one_signature
 
 _REDIRECT_HASHES: Final = {
     saml_spec.ALG_RSA_SHA256: hashes.SHA256,
@@ -89,17 +89,10 @@ def post_is_signed(root: etree._Element) -> bool:
 def verify_enveloped(xml: bytes, root_id: str, cert: x509.Certificate) -> None:
     """Check the enveloped signature on a POSTed request's root (``SamlError`` if bad)."""
     try:
-        result = XMLVerifier().verify(
-            xml,
-            x509_cert=cert,
-            expect_config=_POST_CONFIG,
-            id_attribute="ID",
-            parser=get_parser(),
-        )
+        result = check_one_signature(xml, cert, _POST_CONFIG)
     except (InvalidInput, etree.DocumentInvalid) as exc:
         raise SamlError(Reason.SIGNATURE_MALFORMED, f"{type(exc).__name__}: {exc}") from None
     except (SignXMLException, etree.LxmlError, ValueError, TypeError, binascii.Error):
         raise SamlError(Reason.INVALID_SIGNATURE, "request signature does not verify") from None
-    assert not isinstance(result, list)  # expect_references=1
     if result.signed_xml is None or result.signed_xml.get("ID") != root_id:
         raise SamlError(Reason.REFERENCE_MISMATCH, "signature does not cover the request")

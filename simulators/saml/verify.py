@@ -49,7 +49,6 @@ from signxml import (
     DigestAlgorithm,
     SignatureConfiguration,
     SignatureMethod,
-    XMLVerifier,
 )
 from signxml.exceptions import (
     InvalidCertificate,
@@ -66,7 +65,8 @@ from .errors import Reason, SamlError, SamlValidationError
 from .ids import as_utc, is_ncname_id, parse_instant
 from .keys import cert_from_b64
 from .messages import check_protocol_root
-from .xmlparse import get_parser, parse_xml
+from .signature_check import check_one_signature
+from .xmlparse import parse_xml
 
 logger = logging.getLogger(__name__)
 
@@ -643,14 +643,7 @@ class SpVerifier:
         self, doc: bytes, cert: x509.Certificate, config: SignatureConfiguration, now: datetime
     ) -> tuple[etree._Element, str | None]:
         config = replace(config, verification_time=self._verification_time(cert, now))
-        result = XMLVerifier().verify(
-            doc,
-            x509_cert=cert,
-            expect_config=config,
-            id_attribute="ID",
-            parser=get_parser(),
-        )
-        assert not isinstance(result, list)  # expect_references=1
+        result = check_one_signature(doc, cert, config)
         if result.signed_xml is None:
             raise _fail(Reason.SIGNATURE_MALFORMED, "signed data is not XML")
         ref = result.signature_xml.find(f"{q(_DS, 'SignedInfo')}/{q(_DS, 'Reference')}")

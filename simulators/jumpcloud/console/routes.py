@@ -202,10 +202,7 @@ def _user_view(org_id: str, user_id: str, status: int = 200, **extra) -> Respons
 @bp.get("/users/<user_id>")
 @_guarded
 def user_page(org_id: str, user_id: str) -> ResponseReturnValue:
-    try:
-        return _user_view(org_id, user_id)
-    except JumpCloudError as exc:
-        return error_page(ERROR_PAGE, "not_found", exc.message, exc.status)
+    return _user_view(org_id, user_id)  # an unknown id: _guarded answers its 404 page
 
 
 @bp.post("/users/<user_id>/actions")
@@ -297,10 +294,7 @@ def _app_view(org_id: str, app_id: str, status: int = 200, **extra) -> Response:
 @bp.get("/applications/<app_id>")
 @_guarded
 def app_page(org_id: str, app_id: str) -> ResponseReturnValue:
-    try:
-        return _app_view(org_id, app_id)
-    except JumpCloudError as exc:
-        return error_page(ERROR_PAGE, "not_found", exc.message, exc.status)
+    return _app_view(org_id, app_id)  # an unknown id: _guarded answers its 404 page
 
 
 @bp.post("/applications/<app_id>/config")

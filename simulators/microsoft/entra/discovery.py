@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, jsonify, request
@@ -29,6 +31,20 @@ def _cached(payload: dict) -> Response:
     response = jsonify(payload)
     response.headers["Cache-Control"] = "max-age=86400, private"
     return response
+
+
+def _tenant_document(build: Callable[[Services, str, str], dict]) -> Callable[[str], Response]:
+    """A route answering ``build(services, tenant id, segment)`` for the ``<tenant>`` of its
+    path, cacheable for a day; an unknown tenant gets the 90002 error."""
+
+    @functools.wraps(build)
+    def view(tenant: str) -> Response:
+        found = _tenant_or_error(tenant)
+        if isinstance(found, Response):
+            return found
+        return _cached(build(services(), *found))
+
+    return view
 
 
 def openid_configuration_v2(svc: Services, issuer_tid: str, segment: str) -> dict:
@@ -86,20 +102,14 @@ def openid_configuration_v2(svc: Services, issuer_tid: str, segment: str) -> dic
 
 
 @bp.get("/<tenant>/v2.0/.well-known/openid-configuration")
-def openid_configuration(tenant: str):
-    found = _tenant_or_error(tenant)
-    if isinstance(found, Response):
-        return found
-    return _cached(openid_configuration_v2(services(), *found))
+@_tenant_document
+def openid_configuration(svc: Services, tid: str, segment: str) -> dict:
+    return openid_configuration_v2(svc, tid, segment)
 
 
 @bp.get("/<tenant>/.well-known/openid-configuration")
-def openid_configuration_v1(tenant: str):
-    found = _tenant_or_error(tenant)
-    if isinstance(found, Response):
-        return found
-    svc = services()
-    tid, segment = found
+@_tenant_document
+def openid_configuration_v1(svc: Services, tid: str, segment: str) -> dict:
     doc = openid_configuration_v2(svc, tid, segment)
     base = f"{svc.login_url}/{segment}"
     doc.update(
@@ -114,18 +124,14 @@ def openid_configuration_v1(tenant: str):
             "check_session_iframe": f"{base}/oauth2/checksession",
         }
     )
-    return _cached(doc)
+    return doc
 
 
 @bp.get("/<tenant>/discovery/v2.0/keys")
 @bp.get("/<tenant>/discovery/keys")
-def keys(tenant: str):
-    found = _tenant_or_error(tenant)
-    if isinstance(found, Response):
-        return found
-    svc = services()
-    issuer = f"{svc.login_url}/{found[0]}/v2.0"
-    return _cached({"keys": [svc.tokens.key.jwk(issuer)]})
+@_tenant_document
+def keys(svc: Services, tid: str, segment: str) -> dict:
+    return {"keys": [svc.tokens.key.jwk(f"{svc.login_url}/{tid}/v2.0")]}
 
 
 @bp.get("/common/discovery/instance")

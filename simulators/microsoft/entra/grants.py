@@ -74,6 +74,13 @@ class Grant:
     ) -> TokenIssued:
         raise NotImplementedError
 
+    def owned_row(self, app: dict, row: dict | None) -> dict:
+        """The loaded row, which must have been issued to this client (else AADSTS70000)."""
+        assert row is not None
+        if row["client_id"] != app["client_id"]:
+            raise AadstsError(70000, parameter=self.parameter)
+        return row
+
 
 class ClientCredentialsGrant(Grant):
     """``client_credentials``: an app-only token with the app roles granted to the app."""
@@ -127,9 +134,7 @@ class AuthorizationCodeGrant(Grant):
     def issue(
         self, deps: GrantDeps, req: TokenRequest, tenant: dict, app: dict, row: dict | None
     ) -> TokenIssued:
-        assert row is not None
-        if row["client_id"] != app["client_id"]:
-            raise AadstsError(70000, parameter="code")
+        row = self.owned_row(app, row)
         redirect_uri = req.form.get("redirect_uri")
         if row["redirect_uri"] != redirect_uri:
             raise AadstsError(50011, redirect_uri=redirect_uri, client_id=app["client_id"])
@@ -154,9 +159,7 @@ class RefreshTokenGrant(Grant):
     def issue(
         self, deps: GrantDeps, req: TokenRequest, tenant: dict, app: dict, row: dict | None
     ) -> TokenIssued:
-        assert row is not None
-        if row["client_id"] != app["client_id"]:
-            raise AadstsError(70000, parameter="refresh_token")
+        row = self.owned_row(app, row)
         if row["revoked"]:
             raise AadstsError(70008)
         scopes = list(row["scopes"])

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
 from flask import Blueprint, Response, jsonify, request
 
 from simulators.microsoft.graph import errors
 from simulators.microsoft.graph.auth import caller
+from simulators.microsoft.graph.serialize import context
 from simulators.microsoft.model.errors import DirectoryError, bad_request, segment_not_found
 from simulators.microsoft.services import services
 
@@ -50,6 +55,21 @@ def reply(payload: dict, status: int = 200) -> Response:
     return response
 
 
+def page_reply(collection: str, page: Any, render: Callable[[dict], dict]) -> Response:
+    """One page of a collection: ``@odata.context``, ``@odata.count`` when asked for, an
+    ``@odata.nextLink`` (this request's query with the next ``$skiptoken``) and ``value``."""
+    base = graph_base()
+    payload: dict = {"@odata.context": context(base, collection)}
+    if page.count is not None:
+        payload["@odata.count"] = page.count
+    if page.next_token:
+        kept = [(k, v) for k, v in request.args.items(multi=True) if k != "$skiptoken"]
+        kept.append(("$skiptoken", page.next_token))
+        payload["@odata.nextLink"] = f"{base}/{collection}?{urlencode(kept, safe='$,()')}"
+    payload["value"] = [render(row) for row in page.rows]
+    return reply(payload)
+
+
 def no_content() -> Response:
     return Response(status=204)
 
@@ -87,6 +107,16 @@ def require_cast(segment: str, *accepted: str) -> str:
     if name not in accepted:
         raise segment_not_found(segment)
     return name
+
+
+def of_cast(
+    rows: Callable[[], list[dict]], cast: str | None, kind: str, *accepted: str
+) -> list[dict]:
+    """Related objects that are all of type ``kind``: every one with no cast or a cast to
+    ``kind``, none with a cast to another of the ``accepted`` types (checked first)."""
+    wanted = kind if cast is None else require_cast(cast, *accepted)
+    found = rows()
+    return found if wanted == kind else []
 
 
 def eventual() -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Response, request
 
 from simulators.microsoft.graph.auth import WRITE_ROLES, require
@@ -13,8 +11,9 @@ from simulators.microsoft.graph.common import (
     graph_blueprint,
     json_body,
     no_content,
+    of_cast,
+    page_reply,
     reply,
-    require_cast,
 )
 from simulators.microsoft.graph.serialize import (
     GROUP_SELECTABLE,
@@ -79,16 +78,7 @@ def list_groups():
         eventual=request.headers.get("ConsistencyLevel", "").lower() == "eventual",
     )
     select = _select(collection=True)
-    base = graph_base()
-    payload: dict = {"@odata.context": context(base, "groups")}
-    if page.count is not None:
-        payload["@odata.count"] = page.count
-    if page.next_token:
-        kept = [(k, v) for k, v in args.items(multi=True) if k != "$skiptoken"]
-        kept.append(("$skiptoken", page.next_token))
-        payload["@odata.nextLink"] = f"{base}/groups?{urlencode(kept, safe='$,()')}"
-    payload["value"] = [group_json(row, select) for row in page.rows]
-    return reply(payload)
+    return page_reply("groups", page, lambda row: group_json(row, select))
 
 
 @bp.post("/groups")
@@ -132,9 +122,7 @@ def _member_page(rows: list[dict], fragment: str, *, refs: bool) -> Response:
 
 def _members(tenant_id: str, group_id: str, cast: str | None) -> list[dict]:
     """A group's members, or those of a cast's type: members are users (nesting isn't modelled)."""
-    wanted = "user" if cast is None else require_cast(cast, *MEMBER_TYPES)
-    rows = _groups().members(tenant_id, group_id)
-    return rows if wanted == "user" else []
+    return of_cast(lambda: _groups().members(tenant_id, group_id), cast, "user", *MEMBER_TYPES)
 
 
 @bp.get("/groups/<group_id>/members")
@@ -174,9 +162,7 @@ def remove_member(group_id: str, member_id: str):
 
 def _member_of(tenant_id: str, key: str, cast: str | None) -> list[dict]:
     """The user's groups, or none for an administrative unit cast (units aren't modelled)."""
-    wanted = "group" if cast is None else require_cast(cast, *MEMBER_OF_TYPES)
-    rows = _groups().member_of(tenant_id, key)
-    return rows if wanted == "group" else []
+    return of_cast(lambda: _groups().member_of(tenant_id, key), cast, "group", *MEMBER_OF_TYPES)
 
 
 @bp.get("/users/<key>/memberOf")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import request
 
 from simulators.microsoft.graph.auth import WRITE_ROLES, require
@@ -14,6 +12,7 @@ from simulators.microsoft.graph.common import (
     graph_blueprint,
     json_body,
     no_content,
+    page_reply,
     reply,
 )
 from simulators.microsoft.graph.serialize import context, parse_select, user_json
@@ -55,16 +54,7 @@ def list_users():
     query = _query()
     select = parse_select(request.args.get("$select"), collection=True)
     page = _lister().page(who.tenant_id, query)
-    base = graph_base()
-    payload: dict = {"@odata.context": context(base, "users")}
-    if page.count is not None:
-        payload["@odata.count"] = page.count
-    if page.next_token:
-        kept = [(k, v) for k, v in request.args.items(multi=True) if k != "$skiptoken"]
-        kept.append(("$skiptoken", page.next_token))
-        payload["@odata.nextLink"] = f"{base}/users?{urlencode(kept, safe='$,()')}"
-    payload["value"] = [user_json(row, select) for row in page.rows]
-    return reply(payload)
+    return page_reply("users", page, lambda row: user_json(row, select))
 
 
 @bp.get("/users/$count")

@@ -6,7 +6,7 @@ import sqlite_utils
 
 from simulators.core.store import add_missing_columns
 
-USER_STRING_COLUMNS = (
+_KEY_COLUMNS = (
     "userPrincipalName",
     "displayName",
     "givenName",
@@ -14,6 +14,11 @@ USER_STRING_COLUMNS = (
     "mail",
     "mailNickname",
     "onPremisesImmutableId",
+)
+"""Names and keys of a user: the first string columns, and each one indexed."""
+
+USER_STRING_COLUMNS = (
+    *_KEY_COLUMNS,
     "passwordPolicies",
     "usageLocation",
     "jobTitle",
@@ -38,18 +43,7 @@ USER_STRING_COLUMNS = (
 USER_COLLECTION_COLUMNS = ("businessPhones", "otherMails", "proxyAddresses")
 """String collections, stored as JSON arrays."""
 
-INDEXED_USER_COLUMNS = (
-    "userPrincipalName",
-    "displayName",
-    "givenName",
-    "surname",
-    "mail",
-    "mailNickname",
-    "onPremisesImmutableId",
-    "employeeId",
-    "jobTitle",
-    "department",
-)
+INDEXED_USER_COLUMNS = (*_KEY_COLUMNS, "employeeId", "jobTitle", "department")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tenants (
