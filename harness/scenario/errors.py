@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,3 +49,25 @@ class ExpectationFailed(StepError):
         super().__init__(message)
         self.expected = expected
         self.actual = actual
+
+
+def expect_fields(
+    subject: str,
+    found: Mapping[str, Any],
+    wanted: Mapping[str, Any],
+    *,
+    mismatched: Mapping[str, tuple[Any, Any]] | None = None,
+) -> None:
+    """Raise ``ExpectationFailed`` ("<subject>: a, b differ") for the fields of ``wanted`` that
+    ``found`` holds otherwise, and for ``mismatched`` ones (name: (actual, expected)) that the
+    caller compared its own way."""
+    differ = {k: found.get(k) for k, v in wanted.items() if found.get(k) != v}
+    expected = dict(wanted)
+    for name, (actual, description) in (mismatched or {}).items():
+        differ[name], expected[name] = actual, description
+    if differ:
+        raise ExpectationFailed(
+            f"{subject}: {', '.join(sorted(differ))} differ",
+            expected={k: expected[k] for k in differ},
+            actual=differ,
+        )

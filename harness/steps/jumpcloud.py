@@ -11,7 +11,7 @@ from typing import Any
 import requests
 
 from harness.scenario.context import StepContext
-from harness.scenario.errors import ExpectationFailed, StepError
+from harness.scenario.errors import StepError, expect_fields
 from harness.scenario.registry import step
 from harness.steps.http import check_status
 
@@ -215,26 +215,22 @@ def create_group(ctx: StepContext, name: str, description: str | None = None) ->
     return JumpCloudApi(ctx).call("POST", "/v2/usergroups", json=body)
 
 
+def _group_membership(ctx: StepContext, op: str, group: str, user: str) -> None:
+    api = JumpCloudApi(ctx)
+    body = {"op": op, "type": "user", "id": api.user_id(user)}
+    api.call("POST", f"/v2/usergroups/{group}/members", json=body)
+
+
 @step("jumpcloud.add_to_group")
 def add_to_group(ctx: StepContext, group: str, user: str) -> None:
     """Add a user to a user group (by group id)."""
-    api = JumpCloudApi(ctx)
-    api.call(
-        "POST",
-        f"/v2/usergroups/{group}/members",
-        json={"op": "add", "type": "user", "id": api.user_id(user)},
-    )
+    _group_membership(ctx, "add", group, user)
 
 
 @step("jumpcloud.remove_from_group")
 def remove_from_group(ctx: StepContext, group: str, user: str) -> None:
     """Remove a user from a user group (by group id)."""
-    api = JumpCloudApi(ctx)
-    api.call(
-        "POST",
-        f"/v2/usergroups/{group}/members",
-        json={"op": "remove", "type": "user", "id": api.user_id(user)},
-    )
+    _group_membership(ctx, "remove", group, user)
 
 
 @step("jumpcloud.bind_group_office365")
@@ -266,11 +262,5 @@ def rename_group(ctx: StepContext, group: str, name: str) -> dict:
 def expect_user(ctx: StepContext, user: str, fields: dict[str, Any] | None = None) -> dict:
     """A JumpCloud user exists and its ``fields`` have these values; returns the user."""
     found = JumpCloudApi(ctx).user(user)
-    differ = {k: found.get(k) for k, v in (fields or {}).items() if found.get(k) != v}
-    if differ:
-        raise ExpectationFailed(
-            f"JumpCloud user {user}: {', '.join(sorted(differ))} differ",
-            expected={k: fields[k] for k in differ},
-            actual=differ,
-        )
+    expect_fields(f"JumpCloud user {user}", found, fields or {})
     return found

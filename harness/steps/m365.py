@@ -14,7 +14,7 @@ from harness.clients.consent import authorize_with_user_agent
 from harness.clients.useragent import UserAgent
 from harness.errors import ConsentError
 from harness.scenario.context import StepContext
-from harness.scenario.errors import ExpectationFailed, StepError
+from harness.scenario.errors import ExpectationFailed, StepError, expect_fields
 from harness.scenario.registry import step
 from harness.steps.jumpcloud import JumpCloudApi
 
@@ -97,17 +97,11 @@ def expect_authorization(
     wanted: dict[str, Any] = {"status": status}
     if tenant_id is not None:
         wanted["tenantId"] = tenant_id
-    differ = {k: found.get(k) for k, v in wanted.items() if found.get(k) != v}
     shown = f"{found.get('error') or ''} {found.get('errorMessage') or ''}"
+    mismatched: dict[str, tuple[Any, Any]] = {}
     if error_contains is not None and error_contains not in shown:
-        differ["error"] = shown.strip()
-        wanted["error"] = f"... {error_contains} ..."
-    if differ:
-        raise ExpectationFailed(
-            f"Microsoft 365 authorization: {', '.join(sorted(differ))} differ",
-            expected={k: wanted[k] for k in differ},
-            actual=differ,
-        )
+        mismatched["error"] = (shown.strip(), f"... {error_contains} ...")
+    expect_fields("Microsoft 365 authorization", found, wanted, mismatched=mismatched)
     return found
 
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import requests
 
 from harness.scenario.context import StepContext
-from harness.scenario.errors import ExpectationFailed, StepError
+from harness.scenario.errors import ExpectationFailed, StepError, expect_fields
 from harness.scenario.registry import step
 from harness.steps.http import check_status
 
@@ -211,11 +211,5 @@ def expect_graph_user(
             actual=reply.status_code,
         )
     found = reply.json()
-    differ = {k: found.get(k) for k in names if found.get(k) != fields[k]}  # type: ignore[index]
-    if differ:
-        raise ExpectationFailed(
-            f"Graph user {user}: {', '.join(sorted(differ))} differ",
-            expected={k: fields[k] for k in differ},  # type: ignore[index]
-            actual=differ,
-        )
+    expect_fields(f"Graph user {user}", found, {k: (fields or {})[k] for k in names})
     return found

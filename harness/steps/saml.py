@@ -23,7 +23,7 @@ from harness.drivers.pages import MS_ERROR
 from harness.errors import FederationError
 from harness.lab.federation import MFA_BEHAVIORS, federate_domain, read_metadata
 from harness.scenario.context import StepContext
-from harness.scenario.errors import ExpectationFailed, StepError
+from harness.scenario.errors import ExpectationFailed, StepError, expect_fields
 from harness.scenario.registry import step
 from harness.steps.clock import parse_duration
 from harness.steps.journeys import check_outcome, credentials, journey
@@ -105,13 +105,7 @@ def update_federation(ctx: StepContext, domain: str, fields: dict[str, Any]) -> 
 def expect_domain(ctx: StepContext, domain: str, fields: dict[str, Any]) -> dict:
     """A Graph domain of the tenant has these property values (e.g. ``authenticationType``)."""
     found = GraphApi(ctx).call("GET", _domain_path(domain))
-    differ = {k: found.get(k) for k, v in fields.items() if found.get(k) != v}
-    if differ:
-        raise ExpectationFailed(
-            f"domain {domain}: {', '.join(sorted(differ))} differ",
-            expected={k: fields[k] for k in differ},
-            actual=differ,
-        )
+    expect_fields(f"domain {domain}", found, fields)
     return found
 
 
