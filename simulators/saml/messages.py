@@ -156,7 +156,7 @@ def parse_authn_request_value(value: str, *, binding: Binding) -> AuthnRequestIn
 
 @dataclass(frozen=True)
 class ResponseSpec:
-    """Everything an IdP decides about one Response; defaults follow Entra's sample (§1.4)."""
+    """Everything an IdP decides about one Response; defaults follow Microsoft's sample Response."""
 
     issuer: str
     destination: str

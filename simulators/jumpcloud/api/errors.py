@@ -32,7 +32,7 @@ def render_api_error(status: int, _code: str, message: str) -> Response:
 
 
 def model_error(exc: JumpCloudError, *, full_password_details: bool = False) -> Response:
-    """A model rule violation as JumpCloud answers it; §1.7's detailed 400 when asked for."""
+    """A model rule violation as JumpCloud answers it; the detailed 400 when asked for."""
     if isinstance(exc, PasswordRejected) and full_password_details:
         body = error_body(
             400, "Password validation fail", "INVALID_ARGUMENT", password_error_details(exc)

@@ -43,7 +43,7 @@ class Unauthorized(JumpCloudError):
 
 
 class PasswordRejected(BadRequest):
-    """The password breaks the org policy; ``violations`` name the rules (§1.7 descriptions)."""
+    """The password breaks the org policy; ``violations`` name the rules JumpCloud describes."""
 
     def __init__(self, violations: list[str]):
         self.violations = violations

@@ -826,7 +826,7 @@ class Users:
 
 
 def password_error_details(exc: JumpCloudError) -> list[dict]:
-    """§1.7's ``details`` for ``?fullValidationDetails=password``."""
+    """The ``details`` of a password refusal, for ``?fullValidationDetails=password``."""
     names = getattr(exc, "violations", [])
     return [
         {

@@ -1,4 +1,4 @@
-"""How Entra reports an AADSTS error: token JSON (§4.4), redirect parameters, the error page."""
+"""How Entra reports an AADSTS error: token JSON, redirect parameters, the error page."""
 
 from __future__ import annotations
 

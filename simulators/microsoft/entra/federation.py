@@ -1,4 +1,4 @@
-"""Hand-off of a federated domain's sign-in to its IdP: Entra's SAML AuthnRequest (§1.2).
+"""Hand-off of a federated domain's sign-in to its IdP: Entra's SAML AuthnRequest.
 
 The answer comes back to ``/login.srf`` (built elsewhere), which resumes the pending sign-in
 named by RelayState through ``signin_flow.complete_signin``.

@@ -1,4 +1,4 @@
-"""Home-realm discovery: userrealm (1.0 / 2.1), GetUserRealm.srf, GetCredentialType (§6)."""
+"""Home-realm discovery: userrealm (1.0 / 2.1), GetUserRealm.srf, GetCredentialType."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Listing users: $filter, $search, $orderby, $count and keyset paging with $skiptoken (§3.5)."""
+"""Listing users: $filter, $search, $orderby, $count and keyset paging with $skiptoken."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 No JumpCloud client on PyPI takes a base URL without heavy dependencies (saltext-jumpcloud
 pulls in salt; jcapi-python is GitHub-only), so each client's wire behaviour is reproduced
 here with requests: headers on every call, CSV-joined v2 lists, ``$``-less v1 filters,
-x-org-id, and the paging stop rules of §1.4.
+x-org-id, and JumpCloud's paging stop rules.
 """
 
 from __future__ import annotations

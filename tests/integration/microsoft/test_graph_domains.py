@@ -1,4 +1,4 @@
-"""Graph domains, federationConfiguration, organization and $batch (§2, §3.8)."""
+"""Graph domains, federationConfiguration, organization and $batch."""
 
 from __future__ import annotations
 

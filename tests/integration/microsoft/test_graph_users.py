@@ -1,4 +1,4 @@
-"""Graph /users: queries, paging, create/update rules, errors and token checks (§3)."""
+"""Graph /users: queries, paging, create/update rules, errors and token checks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Home-realm discovery endpoints (§6): userrealm 1.0/2.1, GetUserRealm.srf, GetCredentialType."""
+"""Home-realm discovery endpoints: userrealm 1.0/2.1, GetUserRealm.srf, GetCredentialType."""
 
 from __future__ import annotations
 

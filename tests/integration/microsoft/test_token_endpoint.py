@@ -1,4 +1,4 @@
-"""Token endpoint errors exactly as Entra shapes them (§4.4), discovery documents and tokens."""
+"""Token endpoint errors exactly as Entra shapes them, discovery documents and tokens."""
 
 from __future__ import annotations
 
