@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyotp
 import requests
@@ -19,6 +20,7 @@ import requests
 from harness.clients.useragent import Page, UserAgent
 from harness.lab.federation import federate_domain, graph_token
 from harness.lab.lab import Lab, LabOptions
+from simulators.core.context import LabContext
 from simulators.core.httpclient import lab_session
 
 PASSWORD = "Lab-Pass-2024!x"
@@ -67,9 +69,14 @@ class FederatedWorld:
     domain: str
     people: dict[str, Person] = field(default_factory=dict)
 
+    def _ctx(self) -> LabContext:
+        ctx = self.lab.ctx
+        assert ctx is not None, "the lab is not started"
+        return ctx
+
     @property
     def ca(self) -> str:
-        return str(self.lab.ctx.ca_file)
+        return str(self._ctx().ca_file)
 
     @property
     def jumpcloud(self) -> dict:
@@ -84,7 +91,7 @@ class FederatedWorld:
         return self.jumpcloud["m365_sso_label"]
 
     def url(self, host: str) -> str:
-        return self.lab.ctx.url(host)
+        return self._ctx().url(host)
 
     def graph(self) -> requests.Session:
         """A Graph client with the world's automation app token."""
@@ -158,7 +165,7 @@ def federate(world: FederatedWorld, metadata_url: str | None = None, **kwargs) -
     """``harness.lab.federation.federate_domain`` with the world's automation app."""
     microsoft = world.microsoft
     return federate_domain(
-        {"urls": world.lab.ctx.topology.urls(), "ca_bundle": world.ca},
+        {"urls": world._ctx().topology.urls(), "ca_bundle": world.ca},
         microsoft["tenant_id"],
         microsoft["app"]["client_id"],
         microsoft["app"]["client_secret"],
@@ -285,7 +292,7 @@ def build_world(lab: Lab, *, federated: bool = True, custom_apps: list[dict] | N
                 onPremisesImmutableId=person.jc_id,
             )
         else:
-            extra = {"onPremisesImmutableId": person.jc_id}
+            extra: dict[str, Any] = {"onPremisesImmutableId": person.jc_id}
             if key == "heidi":
                 extra["accountEnabled"] = False
             add_microsoft_user(world, person, **extra)

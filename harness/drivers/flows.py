@@ -204,7 +204,7 @@ def _is(*page_ids: str) -> Callable[[str | None], bool]:
 def sign_in_microsoft(journey: Journey) -> Outcome:
     """From the M365 portal: sign-in link, username, (JumpCloud), password, MFA, consent."""
     driver = journey.driver
-    driver.open(journey.urls("portal") + P.PORTAL_HOME.path)
+    driver.open(P.PORTAL_HOME.address(journey.urls))
     action = "signing in at the Microsoft 365 portal"
     if driver.expect(action, P.PORTAL_HOME.id, P.PORTAL_SIGNED_IN.id) == P.PORTAL_HOME.id:
         driver.click(P.PORTAL_HOME.element("signin"))
@@ -219,7 +219,7 @@ def sign_in_microsoft(journey: Journey) -> Outcome:
 def sign_in_jumpcloud_portal(journey: Journey) -> Outcome:
     """At the JumpCloud User Portal: username and password, TOTP (or enrolment), home."""
     driver = journey.driver
-    driver.open(journey.urls("console") + P.JC_SIGNIN.path)
+    driver.open(P.JC_SIGNIN.address(journey.urls))
     outcome = journey.run("signing in at the JumpCloud User Portal", _is(P.JC_HOME.id))
     if outcome.outcome == OK:
         outcome.details.update(_read(driver, P.JC_HOME, "user_name"))
@@ -229,7 +229,7 @@ def sign_in_jumpcloud_portal(journey: Journey) -> Outcome:
 def _to_jumpcloud_home(journey: Journey, action: str) -> None:
     driver = journey.driver
     if driver.page_id != P.JC_HOME.id:
-        driver.open(journey.urls("console") + P.JC_HOME.path)
+        driver.open(P.JC_HOME.address(journey.urls))
     driver.expect(action, P.JC_HOME.id)
 
 
@@ -287,7 +287,7 @@ def sign_out(journey: Journey, system: str) -> Outcome:
         return journey.run("signing out of the User Portal", _is(P.JC_SIGNIN.id))
     action = "signing out of the Microsoft 365 portal"
     if driver.page_id != P.PORTAL_SIGNED_IN.id:
-        driver.open(journey.urls("portal") + P.PORTAL_SIGNED_IN.path)
+        driver.open(P.PORTAL_SIGNED_IN.address(journey.urls))
     driver.expect(action, P.PORTAL_SIGNED_IN.id)
     driver.click(P.PORTAL_SIGNED_IN.element("signout"))
     return journey.run(action, _is(P.PORTAL_HOME.id))

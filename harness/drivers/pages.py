@@ -6,7 +6,7 @@ page uses; steps and journeys speak only in logical names and page ids.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -35,6 +35,12 @@ class PageSpec:
     """Logical name -> element id."""
     path: str | None = None
     """Where to open the page directly (entry pages only)."""
+
+    def address(self, urls: Callable[[str], str]) -> str:
+        """The page's URL, from ``urls`` (host name to base URL); entry pages only."""
+        if self.path is None:
+            raise KeyError(f"page {self.id} cannot be opened directly")
+        return urls(self.host) + self.path
 
     def field_name(self, logical: str) -> str:
         try:

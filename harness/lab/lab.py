@@ -348,12 +348,13 @@ class Lab:
     def model(self, system: str) -> Any:
         """A system's in-process model (JumpCloud's ``JumpCloudModel``, Microsoft's
         ``Directory``): only for what no HTTP interface shows, e.g. a hook or a stored row."""
-        found = self.system(system)
+        found: Any = self.system(system)  # each system class adds its own model attribute
         return found.directory if system == "microsoft" else found.model
 
     def sync_engine(self) -> Any:
         """The JumpCloud system's Microsoft 365 sync engine (request counter, caches, links)."""
-        return self.system("jumpcloud").m365.engine
+        jumpcloud: Any = self.system("jumpcloud")
+        return jumpcloud.m365.engine
 
 
 def _quietly(action: Callable[[], object]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -59,7 +60,7 @@ def wait_answering(
     try:
         for spec in specs:
             try:
-                wait_until(lambda s=spec: healthy(s), max(0.0, deadline - time.monotonic()), 0.02)
+                wait_until(partial(healthy, spec), max(0.0, deadline - time.monotonic()), 0.02)
             except WaitTimeout:
                 return spec
     finally:

@@ -246,7 +246,8 @@ def load_all(
     paths = list(paths)
     files = discover(paths)
     problems: list[Problem] = []
-    for module in [*steps_modules_for(files, paths), *steps]:
+    modules: list[str | Path] = [*steps_modules_for(files, paths), *steps]
+    for module in modules:
         try:
             load_steps_module(module)
         except StepDefinitionError as exc:

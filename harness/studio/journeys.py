@@ -395,11 +395,10 @@ def _order(entries: Iterable[dict]) -> tuple[list[dict], list[_Facts], bool]:
             fact = hit[1]
         else:
             get = entry.get
-            fact = cache.get(
+            cached = cache.get(
                 (get("host"), get("seq"), get("wall_time") or get("time"), get("trace"))
             )
-            if fact is None:
-                fact = _facts(entry)
+            fact = cached if cached is not None else _facts(entry)
             if len(by_id) >= _CACHE_MAX:
                 by_id.clear()
             by_id[id(entry)] = (entry, fact)  # holds the entry: its id cannot be reused
@@ -455,7 +454,7 @@ class _Linker:
         self.facts: list[_Facts] = []
         self.entries: list[dict] = []
         self.by_token: dict[str, int] = {}
-        self.by_trace: dict[str, list[int]] = {}
+        self.by_trace: dict[str | None, list[int]] = {}
         self.redirects: dict[str, tuple[int, float]] = {}
         self.last_page: dict[tuple, int] = {}
         self.forms: dict[str, int] = {}
@@ -522,8 +521,9 @@ class _Linker:
     def _navigation(self, i: int, fact: _Facts) -> None:
         redirects, last_page, forms = self.redirects, self.last_page, self.forms
         target = redirects.pop(fact.url, None) if redirects else None
-        redirected = target is not None and fact.end - target[1] <= _NAV_WINDOW_S
-        if redirected:
+        redirected = False
+        if target is not None and fact.end - target[1] <= _NAV_WINDOW_S:
+            redirected = True
             self.join(target[0], i)
         page = last_page.pop(fact.agent, None) if last_page else None
         if page is not None and _path(fact.url) in self.facts[page].hrefs:

@@ -361,7 +361,7 @@ def _certificate_field(embedded: str | None, domain: DomainFacts | None) -> Fiel
         if (domain)
         else []
     )
-    if not embedded or not trusted:
+    if not embedded or not trusted or domain is None:
         return Field("Signing certificate", shown, deciding=True)
     expected = thumbprint(trusted[0])
     ok = any("".join(embedded.split()) == "".join(c.split()) for c in trusted)

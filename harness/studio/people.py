@@ -90,7 +90,7 @@ def _graph_facts(api: LabApi, problems: list[str]) -> tuple[dict, set[str], dict
     except LabApiError as exc:
         problems.append(str(exc))
         return {}, set(), {}
-    fed = next((f[0] for f in feds if f), {})
+    fed: dict = next((f[0] for f in feds if f), {})
     return {u["userPrincipalName"].lower(): u for u in users}, federated, fed
 
 
@@ -137,7 +137,10 @@ def world_state(api: LabApi) -> WorldState:
         )
         for p in PEOPLE
     ]
-    integration, faults, clock, defaults = {}, [], {}, None
+    integration: dict = {}
+    faults: list = []
+    clock: dict = {}
+    defaults: bool | None = None
     try:
         policy = api.graph("GET", "/policies/identitySecurityDefaultsEnforcementPolicy")
         defaults = bool(policy.get("isEnabled"))

@@ -307,7 +307,7 @@ class WorldBuilder:
                 domain.get("federated")
                 or str(domain.get("authenticationType", "")).lower() == "federated"
             ):
-                return domain.get("name") or domain.get("id")
+                return str(domain.get("name") or domain.get("id") or "")
         if spec.get("defaultDomain"):
             return spec["defaultDomain"]
         if self.m365_domains:

@@ -140,8 +140,7 @@ def _search_node(value: Any) -> Node | None:
     if value is None or value == {} or value == []:
         return None
     if isinstance(value, list):
-        parts = [n for n in (_search_node(v) for v in value) if n is not None]
-        return All(tuple(parts))
+        return All(tuple(n for n in (_search_node(v) for v in value) if n is not None))
     if not isinstance(value, dict):
         raise BadRequest("filter: must be an object or an array of objects")
     parts: list[Node] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Blueprint, jsonify
 from werkzeug.exceptions import NotFound as RouteNotFound
 
@@ -59,7 +61,7 @@ def usergroups_get(group_id: str):
 @bp.put("/usergroups/<group_id>")
 def usergroups_put(group_id: str):
     body = bodies.check("PUT v2 /usergroups/{id}", params.json_body())
-    return jsonify(_groups().replace(_org(), group_id, body))
+    return jsonify(_groups().replace(_org(), group_id, cast(dict, body)))  # schema: an object
 
 
 @bp.delete("/usergroups/<group_id>")

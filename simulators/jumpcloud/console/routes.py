@@ -158,6 +158,7 @@ def users_create(org_id: str) -> ResponseReturnValue:
     outcome = console().actions.create_user(org_id, request.form, _actor())
     if not outcome.ok:
         return _users_list(org_id, 0, outcome.status, **_refused(outcome))
+    assert outcome.created is not None  # a user was created
     return _done(".user_page", outcome, user_id=outcome.created["_id"])
 
 
@@ -272,6 +273,7 @@ def apps_create(org_id: str) -> ResponseReturnValue:
     if not outcome.ok:
         apps = console().model.apps.list(org_id)
         return _page("apps.html", outcome.status, apps=apps, **_refused(outcome))
+    assert outcome.created is not None  # an application was created
     return _done(".app_page", outcome, app_id=outcome.created["_id"])
 
 

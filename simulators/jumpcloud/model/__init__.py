@@ -77,7 +77,7 @@ class JumpCloudModel:
         self.backend.hook_failure = self._hook_failed
 
     # -- the SSO engineer's API ----------------------------------------------------------
-    def mint_sso_ticket(self, user: dict, *, mfa_done: bool, auth_time: float) -> str:
+    def mint_sso_ticket(self, user: SystemUser, *, mfa_done: bool, auth_time: float) -> str:
         """A 60-second single-use ticket proving ``user`` (a rendered user) signed in."""
         return self.tickets.mint(
             user["organization"], user["_id"], mfa_done=mfa_done, auth_time=auth_time

@@ -68,7 +68,9 @@ class EventQuery:
 
     def __init__(self, body: dict) -> None:
         self.services = _services(body.get("service"))
-        self.start = _instant(body.get("start_time"), "start_time", required=True)
+        start = _instant(body.get("start_time"), "start_time", required=True)
+        assert start is not None  # required: _instant refused a missing one
+        self.start = start
         self.end = _instant(body.get("end_time"), "end_time")
         self.limit = _limit(body.get("limit"))
         sort = body.get("sort") or "DESC"

@@ -6,6 +6,7 @@ evaluates them (users in SQL over the JSON document, small collections in Python
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -125,6 +126,10 @@ def _sort_key(value: Any) -> tuple:
     return (2, str(value).lower())
 
 
+def _key_of(name: str, doc: dict) -> tuple:
+    return _sort_key(lookup(doc, name))
+
+
 def apply(docs: list[dict], query: Query, known: Callable[[str], bool]) -> tuple[int, list[dict]]:
     """Filter, sort (unknown keys ignored), page: ``(total, page)``; for small collections."""
     chosen = [
@@ -133,7 +138,7 @@ def apply(docs: list[dict], query: Query, known: Callable[[str], bool]) -> tuple
         if matches(d, query.filter) and text_match(d, query.search_terms, query.search_fields)
     ]
     for name, desc in reversed([(n, d) for n, d in query.sort if known(n)]):
-        chosen.sort(key=lambda d, n=name: _sort_key(lookup(d, n)), reverse=desc)
+        chosen.sort(key=functools.partial(_key_of, name), reverse=desc)
     return len(chosen), chosen[query.skip : query.skip + query.limit]
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulators.jumpcloud.model.errors import JumpCloudError
+from simulators.jumpcloud.model.records import SystemUser
 from simulators.saml import constants as saml_spec
 from simulators.saml.keys import SigningKeyPair
 from simulators.saml.signing import Algorithm
@@ -110,7 +111,7 @@ class SsoUser:
 
     id: str
     org_id: str
-    doc: dict
+    doc: Mapping[str, Any]
     immutable_id: str | None
     group_names: tuple[str, ...] = ()
     m365_upn: str | None = None
@@ -206,14 +207,14 @@ class IdpDirectory:
         return self.keys.get(app, lambda: self.model.apps.signing_key(app.org_id, app.id))
 
     # -- users ---------------------------------------------------------------------------
-    def user(self, org_id: str, user_id: str) -> dict | None:
+    def user(self, org_id: str, user_id: str) -> SystemUser | None:
         """The rendered user document, or None when the user or the org is gone."""
         try:
             return self.model.users.get(org_id, user_id)
         except JumpCloudError:
             return None
 
-    def sso_user(self, doc: dict, app: SamlApp) -> SsoUser:
+    def sso_user(self, doc: SystemUser, app: SamlApp) -> SsoUser:
         """What an assertion needs about ``doc`` (immutable id, group names when wanted)."""
         org_id, user_id = doc["organization"], doc["_id"]
         groups: tuple[str, ...] = ()
@@ -226,7 +227,7 @@ class IdpDirectory:
         upn = binding.get("userPrincipalName") if binding else None
         return SsoUser(user_id, org_id, doc, self.immutable_id(doc, binding), groups, upn)
 
-    def immutable_id(self, doc: dict, binding: dict | None) -> str | None:
+    def immutable_id(self, doc: SystemUser, binding: dict | None) -> str | None:
         """The user's Microsoft 365 immutable id, None while the user is not bound.
 
         The directory integration writes it on the user's binding row. A user associated with
@@ -244,11 +245,11 @@ class IdpDirectory:
         """Bound to the application directly or through one of the user's groups."""
         return self.model.graph.reaches(org_id, user_id, "application", app_id)
 
-    def mfa_required(self, doc: dict) -> bool:
+    def mfa_required(self, doc: SystemUser) -> bool:
         return bool(self.model.users.mfa_required(doc["organization"], doc))
 
     # -- console hand-off ----------------------------------------------------------------
-    def redeem_ticket(self, ticket: str) -> tuple[dict, bool, float] | None:
+    def redeem_ticket(self, ticket: str) -> tuple[SystemUser, bool, float] | None:
         """(user, mfa_done, auth_time as a timestamp) for a fresh one-time ticket."""
         found = self.model.redeem_sso_ticket(ticket)
         if found is None:
@@ -257,14 +258,14 @@ class IdpDirectory:
         return user, bool(mfa_done), auth_time.timestamp()
 
     # -- TOTP ----------------------------------------------------------------------------
-    def totp_secret(self, doc: dict) -> str | None:
+    def totp_secret(self, doc: SystemUser) -> str | None:
         return self.model.users.totp_secret(doc["organization"], doc["_id"])
 
     def totp_ok(self, secret: str, code: str) -> bool:
         return bool(self.model.users.totp_ok(secret, code))
 
-    def begin_enrollment(self, doc: dict) -> str:
+    def begin_enrollment(self, doc: SystemUser) -> str:
         return self.model.users.begin_totp_enrollment(doc["organization"], doc["_id"])
 
-    def confirm_enrollment(self, doc: dict, code: str) -> bool:
+    def confirm_enrollment(self, doc: SystemUser, code: str) -> bool:
         return bool(self.model.users.confirm_totp_enrollment(doc["organization"], doc["_id"], code))

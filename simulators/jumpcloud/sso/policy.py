@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from simulators.jumpcloud.model.records import SystemUser
+
 from .errors import SsoRefusal
 from .flows import Flow, SsoSession
 from .model import IdpDirectory, SamlApp
@@ -23,7 +25,7 @@ def fresh_signin(flow: Flow, auth_time: float) -> bool:
     return flow.force_authn and auth_time >= flow.started
 
 
-def refusal_for(directory: IdpDirectory, app: SamlApp, user: dict) -> SsoRefusal | None:
+def refusal_for(directory: IdpDirectory, app: SamlApp, user: SystemUser) -> SsoRefusal | None:
     """Why ``user`` may not get an assertion for ``app`` (None: they may)."""
     if user.get("suspended") or user.get("state") == "SUSPENDED":
         return SsoRefusal("suspended")

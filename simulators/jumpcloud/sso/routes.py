@@ -14,6 +14,7 @@ from flask import Blueprint, Response, redirect, request
 from flask.typing import ResponseReturnValue
 
 from simulators.jumpcloud.api.v1_apps import idp_metadata
+from simulators.jumpcloud.model.records import SystemUser
 from simulators.jumpcloud.web import csrf_ok
 from simulators.saml.bindings import encode_post_value
 
@@ -49,7 +50,7 @@ def _refused(refusal: SsoRefusal) -> Response:
 
 
 @bp.route("/saml2/<label>", methods=["GET", "POST"])
-def sso(label: str) -> Response:
+def sso(label: str) -> ResponseReturnValue:
     """An AuthnRequest (Redirect or POST binding), or an IdP-initiated launch: a GET without
     ``SAMLRequest``, as the User Portal tile sends (``?idp_init=1``)."""
     app = _app_or_refuse(label)
@@ -92,7 +93,7 @@ def sso(label: str) -> Response:
 
 
 @bp.get("/saml2/<label>/resume")
-def resume(label: str) -> Response:
+def resume(label: str) -> ResponseReturnValue:
     """Back from the User Portal sign-in: redeem the ticket, start the SSO session, go on."""
     app = _app_or_refuse(label)
     flow = _flow_or_refuse(label)
@@ -112,7 +113,7 @@ def resume(label: str) -> Response:
 
 
 @bp.route("/saml2/<label>/mfa", methods=["GET", "POST"])
-def step_up(label: str) -> Response:
+def step_up(label: str) -> ResponseReturnValue:
     """TOTP for an SP that asked for multi-factor authentication (enrolment when none)."""
     app = _app_or_refuse(label)
     flow = _flow_or_refuse(label)
@@ -189,7 +190,7 @@ def _to_console_login(flow: flows.Flow) -> ResponseReturnValue:
     return redirect(login, code=302)
 
 
-def _proceed(app: SamlApp, flow: flows.Flow) -> Response:
+def _proceed(app: SamlApp, flow: flows.Flow) -> ResponseReturnValue:
     """Answer the flow if the browser's session allows it, else get the user signed in."""
     svc = host()
     session = flows.current_session()
@@ -202,7 +203,7 @@ def _proceed(app: SamlApp, flow: flows.Flow) -> Response:
 
 
 def _proceed_as(
-    app: SamlApp, flow: flows.Flow, session: flows.SsoSession | None, user: dict | None
+    app: SamlApp, flow: flows.Flow, session: flows.SsoSession | None, user: SystemUser | None
 ) -> ResponseReturnValue:
     """Go on as ``user`` of ``session`` (None: no usable session): refuse, step up or answer."""
     svc = host()
@@ -220,7 +221,9 @@ def _proceed_as(
     return _answer(app, flow, user, session)
 
 
-def _answer(app: SamlApp, flow: flows.Flow, user: dict, session: flows.SsoSession) -> Response:
+def _answer(
+    app: SamlApp, flow: flows.Flow, user: SystemUser, session: flows.SsoSession
+) -> Response:
     svc = host()
     directory = svc.directory
     subject = directory.sso_user(user, app)

@@ -145,7 +145,7 @@ class PortalAuthenticator:
 
     def verify_totp(self, org_id: str, user_id: str, code: str) -> bool:
         secret = self.users.totp_secret(org_id, user_id)
-        return bool(secret) and self.users.totp_ok(secret, code)
+        return secret is not None and secret != "" and self.users.totp_ok(secret, code)
 
     def change_password(
         self, org_id: str, user_id: str, new: str, confirm: str, current: str

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, redirect, request
+from flask.typing import ResponseReturnValue
 
 from simulators.microsoft.entra import pages, signin_flow
 from simulators.microsoft.entra.aadsts import AADSTS, AadstsError
@@ -43,7 +44,7 @@ def authorize(tenant: str):
     return signin_flow.run(lambda m: m.start(pending))
 
 
-def _pending(step: Callable[[SignInMachine, dict], Outcome]) -> Response:
+def _pending(step: Callable[[SignInMachine, dict], Outcome]) -> ResponseReturnValue:
     """Run ``step`` on the pending sign-in the form's ``ctx`` names (expired: the error page)."""
     pending = signin_flow.load_pending(request.form.get("ctx"))
     if pending is None:

@@ -30,6 +30,7 @@ from simulators.microsoft.entra.saml_rules import (
     Federation,
     MfaStep,
     SamlSp,
+    UserFound,
     UserRefused,
     mfa_verdict,
 )
@@ -59,7 +60,7 @@ bp = Blueprint("ms_saml_sp", __name__)
 
 
 @bp.route("/login.srf", methods=["GET", "POST"])
-def login_srf() -> Response:
+def login_srf() -> ResponseReturnValue:
     """The Assertion Consumer Service of every federated domain."""
     svc = services()
     relay_state = request.form.get("RelayState") if request.method == "POST" else None
@@ -74,6 +75,7 @@ def login_srf() -> Response:
         issuer = _claimed_issuer(values) if exc.code == 50107 else None
         err = AadstsError(exc.code, sub_reason=exc.reason.value, issuer=issuer or "")
         return _fail(svc, pending, err, detail=exc.detail)
+    found: UserFound | UserRefused
     try:
         idp_email = result.attribute("IDPEmail")
     except SamlValidationError as exc:
@@ -97,7 +99,7 @@ def _sign_in(
     user: EntraUserRow,
     pending: dict | None,
     relay_state: str | None,
-) -> Response:
+) -> ResponseReturnValue:
     """Apply federatedIdpMfaBehavior, then finish the sign-in (or send the user back to the IdP)."""
     behavior = federation.mfa_behavior
     if result.in_response_to is None:

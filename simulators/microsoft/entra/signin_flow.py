@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from flask import Response, g
 from flask import session as cookie
+from flask.typing import ResponseReturnValue
 
 from simulators.microsoft.entra import pages
 from simulators.microsoft.entra.errors import deliver, error_page, redirect_with_error
@@ -62,7 +63,7 @@ def _write_cookie(m: SignInMachine) -> None:
         m.session_changed = False
 
 
-def render(outcome: Outcome) -> Response:
+def render(outcome: Outcome) -> ResponseReturnValue:
     """The HTTP response of a sign-in outcome."""
     if isinstance(outcome, ShowPage):
         return _PAGES[outcome.page](outcome.pending, **outcome.fields)
@@ -85,7 +86,7 @@ def render(outcome: Outcome) -> Response:
     raise TypeError(f"not a sign-in outcome: {outcome!r}")
 
 
-def run(step: Callable[[SignInMachine], Outcome]) -> Response:
+def run(step: Callable[[SignInMachine], Outcome]) -> ResponseReturnValue:
     """Run one step of the machine, keep the SSO cookie in step, render the outcome."""
     m = machine()
     outcome = step(m)
@@ -123,12 +124,12 @@ def record(pending: dict, result: str, **kw) -> None:
     machine().record(pending, result, **kw)
 
 
-def expired_context() -> Response:
+def expired_context() -> ResponseReturnValue:
     return render(rules.expired_context())
 
 
 def complete_signin(
     pending: dict | str, user: EntraUserRow, amr: list[str], *, tenant_id: str | None = None
-) -> Response:
+) -> ResponseReturnValue:
     """The user is authenticated: see ``SignInMachine.complete``."""
     return run(lambda m: m.complete(pending, user, amr, tenant_id=tenant_id))

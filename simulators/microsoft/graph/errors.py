@@ -89,4 +89,5 @@ def render(status: int, code: str, message: str) -> Response:
     chosen = code if code not in ("BadRequest", "NotFound", "MethodNotAllowed", "TooManyRequests",
                                   "InternalServerError", "ServiceUnavailable", "Unauthorized",
                                   "Forbidden") else default_code  # fmt: skip
-    return odata_error(status, chosen, default_message if status in (429, 500) else message)
+    shown = default_message if status in (429, 500) and default_message else message
+    return odata_error(status, chosen, shown)

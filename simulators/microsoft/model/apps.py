@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from typing import Any
 
 from simulators.core.repository import Repository
 from simulators.microsoft.ids import iso, new_guid
@@ -43,7 +44,7 @@ class Apps(Repository):
         secret_expires: dt.datetime | None = None,
     ) -> dict:
         """Register an app in ``tenant_id``; returns the row plus ``client_secret``."""
-        app = {
+        app: dict[str, Any] = {
             "tenant_id": tenant_id,
             "client_id": client_id or new_guid(),
             "object_id": new_guid(),

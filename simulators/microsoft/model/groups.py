@@ -155,7 +155,8 @@ class Groups(Repository):
     ) -> GroupPage:
         """One page of a tenant's groups in creation order, keyset-paged by ``$skiptoken``."""
         limit = page_size(top)
-        where, params = ["tenant_id = ?"], [tenant_id]
+        where: list[str] = ["tenant_id = ?"]
+        params: list[Any] = [tenant_id]
         if filter:
             compiled = FilterParser(filter, GROUP_PROPS, "group").parse()
             if compiled.advanced and not (eventual and count):

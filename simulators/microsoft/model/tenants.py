@@ -90,7 +90,7 @@ class Tenants(Repository):
 
     # -- tenants ---------------------------------------------------------------------------
     def create(self, world_id: str, display_name: str, initial_domain: str) -> dict:
-        tenant = {
+        tenant: dict[str, Any] = {
             "id": new_guid(),
             "world_id": world_id,
             "display_name": display_name,

@@ -161,7 +161,7 @@ class SignInMachine:
             allowed = tenant and (
                 not pending.get("tenant_id") or pending["tenant_id"] == tenant["id"]
             )
-            if allowed and owner["authentication_type"] == "Federated":
+            if tenant and owner and allowed and owner["authentication_type"] == "Federated":
                 return Federate(tenant, owner, params.get("login_hint"), pending)
         if params.get("login_hint"):
             return self.submit_username(pending, params["login_hint"])
@@ -202,14 +202,14 @@ class SignInMachine:
         upn = (upn or "").strip()
         try:
             tenant, domain = self._find_account(pending, upn)
-        except AadstsError as err:
-            return self._name_refused(pending, upn, err)
+        except AadstsError as refused:
+            return self._name_refused(pending, upn, refused)
         if domain["authentication_type"] == "Federated":
             return Federate(tenant, domain, upn, pending)
         user = self.directory.users.get(tenant["id"], upn)
         if user is None:
-            err = AadstsError(50034, upn=upn, tenant=tenant["initial_domain"])
-            return self._name_refused(pending, upn, err)
+            unknown = AadstsError(50034, upn=upn, tenant=tenant["initial_domain"])
+            return self._name_refused(pending, upn, unknown)
         return ShowPage(Page.PASSWORD, pending, {"upn": user["userPrincipalName"]})
 
     def submit_password(self, pending: dict, upn: str, password: str) -> Outcome:
@@ -217,9 +217,9 @@ class SignInMachine:
         users = self.directory.users
         try:
             tenant, domain = self._find_account(pending, (upn or "").strip())
-        except AadstsError as err:
-            self.record(pending, "failure", upn=upn, err=err)
-            return ShowPage(Page.USERNAME, pending, {"login_hint": upn, "error": err})
+        except AadstsError as refused:
+            self.record(pending, "failure", upn=upn, err=refused)
+            return ShowPage(Page.USERNAME, pending, {"login_hint": upn, "error": refused})
         if domain["authentication_type"] == "Federated":
             return Federate(tenant, domain, upn, pending)
         user = users.get(tenant["id"], (upn or "").strip())
