@@ -8,7 +8,9 @@ a host into the application at a time, the rest waiting their turn, gave ~12%
 more sign-ins per second and a shorter tail (``bench/sso.py``).
 
 What does not wait: the control plane (``/_lab/…``: health checks, world creation, the journal),
-and a request whose turn has not come within ``PATIENCE`` seconds (it then runs anyway, so a
+calls between the lab's own hosts (``LAB_USER_AGENT``: the portal redeeming a code inside a
+request already let in, JumpCloud's sync engine pushing to Graph from its eight workers), and a
+request whose turn has not come within ``PATIENCE`` seconds (it then runs anyway, so a
 host that calls itself, or a long request, can never stall the others for good). A latency
 fault gives its turn back while it sleeps (``released``), so injected latency delays the
 requests it hits, not every other request of the host.
@@ -20,6 +22,8 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+
+from simulators.core.httpclient import LAB_USER_AGENT
 
 ADMITTED = 2
 """Requests of one host inside the application at once."""
@@ -44,7 +48,10 @@ class Admission:
         return getattr(self.app, name)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "").startswith(_EXEMPT_PREFIX):
+        if (
+            environ.get("PATH_INFO", "").startswith(_EXEMPT_PREFIX)
+            or environ.get("HTTP_USER_AGENT") == LAB_USER_AGENT
+        ):
             return self.app(environ, start_response)
         turn = _Turn(self._turns, self.patience)
         environ[ENVIRON_KEY] = turn

@@ -29,6 +29,9 @@ def lab_session(
     return session
 
 
+LAB_USER_AGENT = "m365lab-server"
+"""How the lab's hosts name themselves when they call each other (``Admission`` lets them in)."""
+
 HTTP_TIMEOUT = 20.0
 """Seconds a server-to-server call may take to connect, and each read."""
 
@@ -58,6 +61,7 @@ class LabClient:
         query. Raises ``wire.TransportError``."""
         sent = {
             "Accept": "application/json",
+            "User-Agent": LAB_USER_AGENT,
             TRACE_HEADER: current_trace.get() or new_trace_id(),
             **(headers or {}),
         }

@@ -6,6 +6,7 @@ import threading
 import time
 
 from simulators.core.admission import Admission, released
+from simulators.core.httpclient import LAB_USER_AGENT
 
 
 class SlowApp:
@@ -35,10 +36,9 @@ class SlowApp:
         return [b"ok"]
 
 
-def _run(app, paths: list[str]) -> list[threading.Thread]:
-    threads = [
-        threading.Thread(target=app, args=({"PATH_INFO": p}, lambda *a: None)) for p in paths
-    ]
+def _run(app, paths: list[str], agent: str = "") -> list[threading.Thread]:
+    environs = [{"PATH_INFO": p, "HTTP_USER_AGENT": agent} for p in paths]
+    threads = [threading.Thread(target=app, args=(e, lambda *a: None)) for e in environs]
     for t in threads:
         t.start()
     return threads
@@ -60,6 +60,17 @@ def test_control_plane_requests_never_wait():
     threads = _run(Admission(inner, admitted=1, patience=5), ["/a", "/_lab/health"])
     time.sleep(0.2)
     assert inner.inside == 2
+    inner.go.set()
+    for t in threads:
+        t.join(5)
+
+
+def test_calls_between_lab_hosts_never_wait():
+    inner = SlowApp()
+    admission = Admission(inner, admitted=1, patience=5)
+    threads = _run(admission, ["/a"]) + _run(admission, ["/b", "/c"], agent=LAB_USER_AGENT)
+    time.sleep(0.2)
+    assert inner.inside == 3
     inner.go.set()
     for t in threads:
         t.join(5)
