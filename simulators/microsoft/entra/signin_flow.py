@@ -16,16 +16,9 @@ from simulators.microsoft.entra import pages
 from simulators.microsoft.entra.errors import deliver, error_page, redirect_with_error
 from simulators.microsoft.entra.federation import begin_federated_signin
 from simulators.microsoft.entra.signin import machine as rules
+from simulators.microsoft.entra.signin import outcomes
 from simulators.microsoft.entra.signin.machine import SignInMachine
-from simulators.microsoft.entra.signin.outcomes import (
-    Deliver,
-    ErrorToClient,
-    Federate,
-    Outcome,
-    Page,
-    ShowError,
-    ShowPage,
-)
+from simulators.microsoft.entra.signin.outcomes import Outcome, Page
 from simulators.microsoft.model.records import EntraUserRow
 from simulators.microsoft.services import services
 
@@ -65,11 +58,11 @@ def _write_cookie(m: SignInMachine) -> None:
 
 def render(outcome: Outcome) -> ResponseReturnValue:
     """The HTTP response of a sign-in outcome."""
-    if isinstance(outcome, ShowPage):
+    if isinstance(outcome, outcomes.ShowPage):
         return _PAGES[outcome.page](outcome.pending, **outcome.fields)
-    if isinstance(outcome, ShowError):
+    if isinstance(outcome, outcomes.ShowError):
         return error_page(outcome.error, outcome.correlation)
-    if isinstance(outcome, ErrorToClient):
+    if isinstance(outcome, outcomes.ErrorToClient):
         return redirect_with_error(
             outcome.redirect_uri,
             outcome.error,
@@ -77,9 +70,9 @@ def render(outcome: Outcome) -> ResponseReturnValue:
             response_mode=outcome.response_mode,
             correlation=outcome.correlation,
         )
-    if isinstance(outcome, Deliver):
+    if isinstance(outcome, outcomes.Deliver):
         return deliver(outcome.redirect_uri, outcome.params, outcome.response_mode)
-    if isinstance(outcome, Federate):
+    if isinstance(outcome, outcomes.Federate):
         return begin_federated_signin(
             outcome.tenant, outcome.domain, outcome.user_hint, outcome.pending
         )
