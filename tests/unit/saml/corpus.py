@@ -84,7 +84,7 @@ def _assertion(root: etree._Element) -> etree._Element:
 
 
 def xsw_cases() -> Iterator[Case]:
-    """XSW1-XSW8 plus the variants the attack catalogue adds."""
+    """XSW1-XSW8 plus further wrapping variants."""
     # XSW1: clone of the (response-signed) Response, minus its signature, inside the Signature;
     # the outer Response gets a new ID and evil content (assertion ID kept -> duplicate).
     root = tree(signed(sign_assertion=False, sign_response=True))
