@@ -6,6 +6,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from types import FunctionType
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -14,7 +15,7 @@ from werkzeug.routing import Rule
 
 from simulators.core import control
 from simulators.core.admission import released
-from simulators.core.context import LabContext, System
+from simulators.core.context import CTX_EXTENSION, LabContext, System, lab_context
 from simulators.core.errors import code_for_status, render_error
 from simulators.core.explanations import more_details_html
 from simulators.core.journal import BODY_CAP, TRACE_HEADER, RawExchange, current_trace, new_trace_id
@@ -48,6 +49,26 @@ class LazyBuilderRule(Rule):
         return build
 
 
+class LabFlask(Flask):
+    """Flask, remembering which handlers are coroutines.
+
+    Flask asks ``inspect.iscoroutinefunction`` of every hook and view on every request (five
+    or six calls, about 12 µs); the answer never changes for a function, so it is kept.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synced: dict[Callable, Callable] = {}
+
+    def ensure_sync(self, func: Callable) -> Callable:
+        synced = self._synced.get(func)
+        if synced is None:
+            synced = super().ensure_sync(func)
+            if isinstance(func, FunctionType):  # not a bound method made for one request
+                self._synced[func] = synced
+        return synced
+
+
 def create_host_app(
     host: str,
     ctx: LabContext,
@@ -59,7 +80,7 @@ def create_host_app(
     ``systems`` serve this host's routes; the control plane acts on ``process_systems`` (every
     system of the process, default ``systems``), so any host can reset or seed them all.
     """
-    app = Flask(f"m365lab.{host}")
+    app = LabFlask(f"m365lab.{host}")
     app.url_rule_class = LazyBuilderRule
     app.json = SafeJSONProvider(app)
     app.config.update(
@@ -72,7 +93,7 @@ def create_host_app(
     )
     app.json.sort_keys = False
     app.session_interface = LabSessionInterface()
-    app.extensions["m365lab.ctx"] = ctx
+    app.extensions[CTX_EXTENSION] = ctx
     app.extensions["m365lab.host"] = host
     app.extensions["m365lab.error_renderers"] = []
     app.extensions["m365lab.json_host"] = any(host in s.json_hosts for s in systems)
@@ -146,17 +167,13 @@ def _record(ctx: LabContext, host: str, response: Response) -> None:
     ctx.journal.record(entry)
 
 
-def _ctx() -> LabContext:
-    return current_app.extensions["m365lab.ctx"]
-
-
 def _host() -> str:
     return current_app.extensions["m365lab.host"]
 
 
 def _begin() -> Response | None:
     """Trace the request, then apply the first matching fault rule (latency, error reply)."""
-    ctx, environ = _ctx(), request.environ
+    ctx, environ = lab_context(), request.environ
     g.t0 = time.perf_counter()
     g.trace = environ.get(_TRACE_ENVIRON) or new_trace_id()
     g.trace_token = current_trace.set(g.trace)
@@ -186,7 +203,7 @@ def _begin() -> Response | None:
 def _journal(response: Response) -> Response:
     response.headers[TRACE_HEADER] = g.get("trace", "")
     try:
-        _record(_ctx(), _host(), response)
+        _record(lab_context(), _host(), response)
     except Exception:  # the journal must never break a reply
         log.exception("journal failed")
     return response

@@ -19,6 +19,9 @@ from simulators.core.topology import Topology
 if TYPE_CHECKING:
     from flask import Flask
 
+CTX_EXTENSION = "m365lab.ctx"
+"""Where a host's Flask app keeps its process' ``LabContext``."""
+
 
 @dataclass
 class LabContext:
@@ -99,3 +102,10 @@ class System:
 
     def close(self) -> None:
         """Release databases and background work."""
+
+
+def lab_context() -> LabContext:
+    """The ``LabContext`` of the app handling the current request."""
+    from flask import current_app
+
+    return current_app.extensions[CTX_EXTENSION]

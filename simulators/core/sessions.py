@@ -17,8 +17,8 @@ import hashlib
 import hmac
 import json
 
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature
 
 _PURPOSE = b"m365lab session cookie"
@@ -77,3 +77,17 @@ class LabSessionInterface(SecureCookieSessionInterface):
         if cached is None or cached[0] != keys:
             cached = self._cached = (keys, CookieCodec(keys[0], keys[1]))
         return cached[1]
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if self.get_cookie_name(app) not in request.environ.get("HTTP_COOKIE", ""):
+            # no cookie of ours: an empty session, without parsing the Cookie header
+            return self.session_class() if app.secret_key else None
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # Flask's own does nothing for a session that was neither read nor written (unless it
+        # is permanent and refreshed on each request), after eight config lookups. Reading
+        # ``session.permanent`` would mark it accessed, hence the plain dict lookup.
+        permanent = isinstance(session, dict) and dict.get(session, "_permanent")
+        if session.accessed or session.modified or permanent:
+            super().save_session(app, session, response)

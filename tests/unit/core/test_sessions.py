@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask, session
+from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
 from simulators.core.sessions import CookieCodec, LabSessionInterface
@@ -62,3 +63,43 @@ def test_a_flask_app_keeps_its_session_across_requests():
     assert client.get("/get").json == {}
     client.set_cookie("session", "garbage.value")
     assert client.get("/get").json == {}
+
+
+def _app_with_routes() -> Flask:
+    app = Flask("t")
+    app.secret_key = "k"
+    app.session_interface = LabSessionInterface()
+
+    @app.get("/untouched")
+    def untouched():
+        return "ok"
+
+    @app.get("/read")
+    def read():
+        return str(session.get("user"))
+
+    @app.get("/set")
+    def set_():
+        session["user"] = "u1"
+        return "ok"
+
+    @app.get("/permanent")
+    def permanent():
+        session.permanent = True
+        session["user"] = "u1"
+        return "ok"
+
+    return app
+
+
+def test_headers_match_flasks_own_whether_or_not_the_session_is_touched():
+    """The fast paths (no cookie of ours; a session neither read nor written) answer as
+    Flask's own interface does: same Set-Cookie and Vary on every kind of request."""
+    plain, ours = _app_with_routes(), _app_with_routes()
+    plain.session_interface = SecureCookieSessionInterface()
+    browsers = [plain.test_client(), ours.test_client()]
+    # after /permanent, Flask refreshes the cookie on every request, even an untouched one
+    for path in ("/untouched", "/read", "/set", "/untouched", "/permanent", "/untouched", "/read"):
+        replies = [browser.get(path) for browser in browsers]
+        seen = [(r.headers.get("Vary"), "Set-Cookie" in r.headers) for r in replies]
+        assert seen[0] == seen[1], path
