@@ -87,7 +87,7 @@ def serve_lab(queue: mp.Queue, stop: mp.Event) -> None:
 
     with tempfile.TemporaryDirectory(prefix="m365lab-bench-") as state_dir:
         # what `m365lab up` starts (its systems and thread count), without the default world
-        systems = ("microsoft", "jumpcloud", "dashboard")
+        systems = ("microsoft", "portal", "jumpcloud", "dashboard")
         options = LabOptions(Path(state_dir), port_base=0, systems=systems, default_world=False)
         lab = Lab(options).start()
         try:

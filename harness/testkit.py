@@ -28,7 +28,7 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 MS_TOTP_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
 
 
-def start_lab(state_dir, systems: tuple[str, ...] = ("microsoft", "jumpcloud")) -> Lab:
+def start_lab(state_dir, systems: tuple[str, ...] = ("microsoft", "portal", "jumpcloud")) -> Lab:
     options = LabOptions(
         state_dir=state_dir,
         port_base=0,

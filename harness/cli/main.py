@@ -11,7 +11,7 @@ from harness.cli.report_console import print_lab_table
 from harness.cli.serving import lab_options, wait_for_signal
 from harness.errors import CliError, DescriptorError, LabError, SplitError
 from harness.lab import split
-from harness.lab.lab import Lab
+from harness.lab.lab import ALL_SYSTEMS, Lab
 from simulators.core.server import PortInUseError
 
 
@@ -66,7 +66,7 @@ def _start(args, systems: tuple[str, ...], default_world: bool, publish: bool):
 def cmd_up(args) -> int:
     if args.split:
         return _up_split(args)
-    lab = _start(args, ("microsoft", "jumpcloud", "dashboard"), not args.no_default_world, True)
+    lab = _start(args, ALL_SYSTEMS, not args.no_default_world, True)
     return _run_until_signal(lab, lambda: _banner(lab))
 
 

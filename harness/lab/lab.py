@@ -43,10 +43,13 @@ log = logging.getLogger("m365lab")
 
 SYSTEM_CLASSES: dict[str, str] = {
     "microsoft": "simulators.microsoft.system:MicrosoftSystem",
+    "portal": "simulators.microsoft.portal.system:PortalSystem",
     "jumpcloud": "simulators.jumpcloud.system:JumpCloudSystem",
     "dashboard": "harness.dashboard:DashboardSystem",
 }
 """Where each system's implementation lives (imported on demand)."""
+ALL_SYSTEMS = ("microsoft", "portal", "jumpcloud", "dashboard")
+"""What ``m365lab up`` runs."""
 _WORLD_KEYS = ("world_id", "microsoft", "jumpcloud", "people")
 """The default world's sections of lab.json."""
 
@@ -92,7 +95,7 @@ class LabOptions:
     port_base: int = DEFAULT_PORT_BASE
     names: dict[str, str] = field(default_factory=dict)
     bind: str | None = None
-    systems: tuple[str, ...] = ("microsoft", "jumpcloud", "dashboard")
+    systems: tuple[str, ...] = ALL_SYSTEMS
     engine: str = DEFAULT_ENGINE
     ca_dir: Path | None = None
     admin_token: str | None = None

@@ -26,7 +26,7 @@ from simulators.core.server import PortInUseError, check_port_free
 from simulators.core.tls import default_ca_dir, server_credentials
 from simulators.core.topology import HOSTS, SYSTEM_HOSTS, Topology, TopologyError
 
-SPLIT_SYSTEMS = ("microsoft", "jumpcloud")
+SPLIT_SYSTEMS = ("microsoft", "portal", "jumpcloud")
 START_TIMEOUT = 60.0
 
 

@@ -10,7 +10,8 @@ HOSTS: tuple[str, ...] = ("login", "graph", "portal", "console", "sso", "dashboa
 """Every host of the lab, in port order (port_base + index)."""
 
 SYSTEM_HOSTS: dict[str, tuple[str, ...]] = {
-    "microsoft": ("login", "graph", "portal"),
+    "microsoft": ("login", "graph"),
+    "portal": ("portal",),
     "jumpcloud": ("console", "sso"),
     "dashboard": ("dashboard",),
 }

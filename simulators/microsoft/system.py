@@ -1,4 +1,5 @@
-"""``MicrosoftSystem``: Entra ID on ``login``, Graph on ``graph``, the portal on ``portal``."""
+"""``MicrosoftSystem``: Entra ID on ``login`` and Graph on ``graph`` (the portal is
+``PortalSystem``, a client of both)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,10 @@ log = logging.getLogger("m365lab.microsoft")
 
 
 class MicrosoftSystem(System):
-    """One directory (SQLite) shared by the three hosts of the Microsoft system."""
+    """One directory (SQLite) shared by the two hosts of the Microsoft system."""
 
     name = "microsoft"
-    hosts = ("login", "graph", "portal")
+    hosts = ("login", "graph")
     json_hosts = frozenset({"graph"})
 
     def __init__(self, ctx: LabContext) -> None:
@@ -74,10 +75,6 @@ class MicrosoftSystem(System):
             for module in (users, groups, managers, directory, domains, policies, batch):
                 app.register_blueprint(module.bp)
             register_error_renderer(app, "/v1.0", errors.render)
-        elif host == "portal":
-            from simulators.microsoft.portal import routes
-
-            app.register_blueprint(routes.bp)
 
     # -- worlds --------------------------------------------------------------------------
     def wellknown_apps(self) -> WellKnownApps:

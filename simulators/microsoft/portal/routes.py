@@ -9,10 +9,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request, session
 
+from simulators.core.context import lab_context
 from simulators.core.wire import TransportError
 from simulators.microsoft.entra.tokens import decode_unverified
 from simulators.microsoft.ids import OFFICE_HOME_APP_ID
-from simulators.microsoft.services import services
 
 AUTHORITY = "organizations"
 SCOPES = "openid profile offline_access User.Read"
@@ -37,7 +37,6 @@ def home():
 @bp.get("/signin")
 def signin():
     """Start an authorization-code sign-in with PKCE (S256) against the login host."""
-    svc = services()
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode()
     state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
@@ -58,17 +57,21 @@ def signin():
             ),
         }
     )
-    return redirect(f"{svc.login_url}/{AUTHORITY}/oauth2/v2.0/authorize?{query}", code=302)
+    return redirect(f"{_login_url()}/{AUTHORITY}/oauth2/v2.0/authorize?{query}", code=302)
+
+
+def _login_url() -> str:
+    return lab_context().url("login")
 
 
 def _redirect_uri() -> str:
-    return services().ctx.url("portal") + "/landing"
+    return lab_context().url("portal") + "/landing"
 
 
 @bp.route("/landing", methods=["GET", "POST"])
 def landing():
     """The redirect URI: check state, redeem the code over HTTPS, remember the user."""
-    svc = services()
+    ctx = lab_context()
     pending = session.pop(STATE_KEY, None)
     values = request.values
     if values.get("error"):
@@ -82,12 +85,12 @@ def landing():
         }
         return _page("portal_home.html", error=error), 400
     try:
-        reply = svc.ctx.http().post(
-            f"{svc.login_url}/{AUTHORITY}/oauth2/v2.0/token",
+        reply = ctx.http().post(
+            f"{_login_url()}/{AUTHORITY}/oauth2/v2.0/token",
             data={
                 "grant_type": "authorization_code",
                 "client_id": OFFICE_HOME_APP_ID,
-                "client_secret": svc.ctx.persistent_secret("microsoft-officehome-secret"),
+                "client_secret": ctx.persistent_secret("microsoft-officehome-secret"),
                 "code": values["code"],
                 "redirect_uri": _redirect_uri(),
                 "code_verifier": pending["verifier"],
@@ -115,15 +118,14 @@ def landing():
         "tenant_id": claims.get("tid"),
         "oid": claims.get("oid"),
     }
-    return redirect(services().ctx.url("portal") + "/", code=302)
+    return redirect(ctx.url("portal") + "/", code=302)
 
 
 @bp.get("/signout")
 def signout():
     """Clear the portal session and the Entra session, then come back to the start page."""
-    svc = services()
     user = session.pop(USER_KEY, None) or {}
     session.pop(STATE_KEY, None)
     tenant = user.get("tenant_id") or "common"
-    back = urlencode({"post_logout_redirect_uri": svc.ctx.url("portal") + "/"})
-    return redirect(f"{svc.login_url}/{tenant}/oauth2/v2.0/logout?{back}", code=302)
+    back = urlencode({"post_logout_redirect_uri": lab_context().url("portal") + "/"})
+    return redirect(f"{_login_url()}/{tenant}/oauth2/v2.0/logout?{back}", code=302)

@@ -11,7 +11,7 @@ def lab(tmp_path_factory):
     options = LabOptions(
         state_dir=tmp_path_factory.mktemp("m365"),
         port_base=0,
-        systems=("microsoft", "jumpcloud"),
+        systems=("microsoft", "portal", "jumpcloud"),
         default_world=False,
         threads=16,
     )

@@ -19,7 +19,9 @@ def test_serve_processes_and_a_remote_default_world(tmp_path):
     env = {**os.environ, "M365LAB_ADMIN_TOKEN": "split-token", "M365LAB_PORT_BASE": str(base)}
     procs = []
     try:
-        for system in ("microsoft", "jumpcloud"):
+        # as docker-compose.yml: the portal shares Microsoft's state (OfficeHome's client secret)
+        for system, state in (("microsoft", "microsoft"), ("portal", "microsoft"),
+                              ("jumpcloud", "jumpcloud")):  # fmt: skip
             procs.append(
                 subprocess.Popen(
                     [
@@ -29,7 +31,7 @@ def test_serve_processes_and_a_remote_default_world(tmp_path):
                         "serve",
                         system,
                         "--state-dir",
-                        str(tmp_path / system),
+                        str(tmp_path / state),
                     ],
                     env=env,
                     stdout=subprocess.DEVNULL,

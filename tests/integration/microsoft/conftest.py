@@ -130,7 +130,7 @@ def ms(tmp_path_factory):
     options = LabOptions(
         state_dir=tmp_path_factory.mktemp("microsoft"),
         port_base=0,
-        systems=("microsoft",),
+        systems=("microsoft", "portal"),
         default_world=False,
     )
     lab = Lab(options).start()
