@@ -79,11 +79,8 @@ def _ssl_context(cert_file: str, key_file: str) -> ssl.SSLContext:
 
 @functools.lru_cache(maxsize=8)
 def _tls_adapter(cert_file: str, key_file: str):
-    """One adapter per certificate, shared by every host's server: building one makes cheroot
-    parse the certificate over a loopback TLS handshake (~25 ms each)."""
-    adapter = _nodelay_adapter_class()(cert_file, key_file)
-    adapter.context = _ssl_context(cert_file, key_file)
-    return adapter
+    """One adapter per certificate, shared by every host's server (one TLS context)."""
+    return _nodelay_adapter_class()(cert_file, key_file)
 
 
 DRAIN_BYTES = 1024 * 1024
@@ -138,6 +135,7 @@ def _flushing_connection():
 
 
 def _nodelay_adapter_class():
+    from cheroot.ssl import Adapter
     from cheroot.ssl.builtin import BuiltinSSLAdapter
 
     class NoDelaySSLAdapter(BuiltinSSLAdapter):
@@ -146,6 +144,14 @@ def _nodelay_adapter_class():
         Without it a kept-alive connection between two processes stalls on delayed ACKs
         (a POST answered in ~10 ms instead of ~2 ms).
         """
+
+        def __init__(self, cert_file: str, key_file: str) -> None:
+            # Not BuiltinSSLAdapter's own: it parses the certificate over a loopback TLS
+            # handshake (~25 ms of every start) for SSL_SERVER_* environ entries, which
+            # ``wrap`` below never hands out.
+            Adapter.__init__(self, cert_file, key_file)
+            self.context = _ssl_context(cert_file, key_file)
+            self._server_env: dict[str, str] = {}
 
         def wrap(self, sock):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
