@@ -7,15 +7,15 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 from harness.lab import wait_until
-from simulators.core.topology import free_ports
+from harness.lab.split import free_port_block
 
 
 def test_serve_processes_and_a_remote_default_world(tmp_path):
-    base = free_ports(1, "127.0.0.1")[0]
-    while base > 65000:
-        base = free_ports(1, "127.0.0.1")[0]
+    # every port of the block free, as `up --split` picks one (not just the first)
+    base = free_port_block(SimpleNamespace(host="127.0.0.1", hostnames={}, bind=None))
     env = {**os.environ, "M365LAB_ADMIN_TOKEN": "split-token", "M365LAB_PORT_BASE": str(base)}
     procs = []
     try:
