@@ -6,7 +6,6 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from types import FunctionType
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -49,26 +48,6 @@ class LazyBuilderRule(Rule):
         return build
 
 
-class LabFlask(Flask):
-    """Flask, remembering which handlers are coroutines.
-
-    Flask asks ``inspect.iscoroutinefunction`` of every hook and view on every request (five
-    or six calls, about 12 µs); the answer never changes for a function, so it is kept.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._synced: dict[Callable, Callable] = {}
-
-    def ensure_sync(self, func: Callable) -> Callable:
-        synced = self._synced.get(func)
-        if synced is None:
-            synced = super().ensure_sync(func)
-            if isinstance(func, FunctionType):  # not a bound method made for one request
-                self._synced[func] = synced
-        return synced
-
-
 def create_host_app(
     host: str,
     ctx: LabContext,
@@ -80,7 +59,7 @@ def create_host_app(
     ``systems`` serve this host's routes; the control plane acts on ``process_systems`` (every
     system of the process, default ``systems``), so any host can reset or seed them all.
     """
-    app = LabFlask(f"m365lab.{host}")
+    app = Flask(f"m365lab.{host}")
     app.url_rule_class = LazyBuilderRule
     app.json = SafeJSONProvider(app)
     app.config.update(
