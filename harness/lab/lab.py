@@ -48,8 +48,8 @@ SYSTEM_CLASSES: dict[str, str] = {
     "dashboard": "harness.dashboard:DashboardSystem",
 }
 """Where each system's implementation lives (imported on demand)."""
-ALL_SYSTEMS = ("microsoft", "portal", "jumpcloud", "dashboard")
-"""What ``m365lab up`` runs."""
+ALL_SYSTEMS = tuple(SYSTEM_CLASSES)
+"""What ``m365lab up`` runs: every system."""
 _WORLD_KEYS = ("world_id", "microsoft", "jumpcloud", "people")
 """The default world's sections of lab.json."""
 

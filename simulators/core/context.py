@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from flask import current_app
+
 from simulators.core.clock import LabClock
 from simulators.core.faults import FaultRules
 from simulators.core.files import write_private
@@ -106,6 +108,4 @@ class System:
 
 def lab_context() -> LabContext:
     """The ``LabContext`` of the app handling the current request."""
-    from flask import current_app
-
     return current_app.extensions[CTX_EXTENSION]

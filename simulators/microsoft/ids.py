@@ -10,6 +10,9 @@ GLOBAL_ADMIN_ROLE = "62e90394-69f5-4237-9190-012177145e10"
 USER_ADMIN_ROLE = "fe930be7-5e62-47db-91af-98c3a49a38b1"
 ROLE_TEMPLATES = {"Global Administrator": GLOBAL_ADMIN_ROLE, "User Administrator": USER_ADMIN_ROLE}
 OFFICE_HOME_APP_ID = "4765445b-32c6-49b0-83e6-1d93765276ca"
+OFFICE_HOME_SECRET = "microsoft-officehome-secret"
+"""The state directory's secret that is OfficeHome's client secret: written by the Microsoft
+system into each world's app, sent by the portal (so both must share the state directory)."""
 
 
 def new_guid() -> str:

@@ -1,5 +1,5 @@
 """``MicrosoftSystem``: Entra ID on ``login`` and Graph on ``graph`` (the portal is
-``PortalSystem``, a client of both)."""
+``PortalSystem``, an OIDC client of Entra)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from simulators.core.wellknown import (
 )
 from simulators.microsoft.entra import keys
 from simulators.microsoft.entra.tokens import TokenService
+from simulators.microsoft.ids import OFFICE_HOME_SECRET
 from simulators.microsoft.model.directory import Directory
 from simulators.microsoft.model.schema import URL_COLUMNS
 from simulators.microsoft.model.worlds import WellKnownApps, WorldBuilder
@@ -81,7 +82,7 @@ class MicrosoftSystem(System):
         ctx = self.ctx
         return WellKnownApps(
             portal_url=ctx.url("portal"),
-            office_home_secret=ctx.persistent_secret("microsoft-officehome-secret"),
+            office_home_secret=ctx.persistent_secret(OFFICE_HOME_SECRET),
             jumpcloud_app_id=JUMPCLOUD_M365_APP_ID,
             jumpcloud_app_name=JUMPCLOUD_M365_APP_NAME,
             jumpcloud_secret=jumpcloud_m365_app_secret(ctx.admin_token),

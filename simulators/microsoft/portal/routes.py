@@ -12,7 +12,7 @@ from flask import Blueprint, Response, redirect, render_template, request, sessi
 from simulators.core.context import lab_context
 from simulators.core.wire import TransportError
 from simulators.microsoft.entra.tokens import decode_unverified
-from simulators.microsoft.ids import OFFICE_HOME_APP_ID
+from simulators.microsoft.ids import OFFICE_HOME_APP_ID, OFFICE_HOME_SECRET
 
 AUTHORITY = "organizations"
 SCOPES = "openid profile offline_access User.Read"
@@ -90,7 +90,7 @@ def landing():
             data={
                 "grant_type": "authorization_code",
                 "client_id": OFFICE_HOME_APP_ID,
-                "client_secret": ctx.persistent_secret("microsoft-officehome-secret"),
+                "client_secret": ctx.persistent_secret(OFFICE_HOME_SECRET),
                 "code": values["code"],
                 "redirect_uri": _redirect_uri(),
                 "code_verifier": pending["verifier"],
