@@ -6,7 +6,10 @@ warm figure), and prints per sign-in:
 
 - wall time, the user agent's CPU (this thread) and the lab's CPU (every other thread);
 - the CPU each route spends inside its host's WSGI application (Flask, hooks, journal, handler:
-  thread CPU time around the app call), and what remains for cheroot and TLS.
+  thread CPU time around the app call), and what remains for cheroot and TLS;
+- that in-application CPU by kind of work: the work a sign-in cannot do without (signing,
+  verifying, password hashing, SQLite) and the rest (session cookies, the journal, templates,
+  then Flask and the routes' own logic), per route and summed.
 
 The client and server never overlap (each exchange waits for the one before), so the wall time
 is about the sum of the two CPU figures; that is what ``bench/sso.py``'s ≤ 10 ms target weighs.
@@ -17,8 +20,10 @@ is about the sum of the two CPU figures; that is what ``bench/sso.py``'s ≤ 10 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -38,16 +43,21 @@ WARM_UP = 50
 class RouteClock:
     """WSGI middleware: thread CPU time spent inside the application, by host, method and path."""
 
-    def __init__(self) -> None:
+    def __init__(self, kinds: KindClock) -> None:
         self.cpu: defaultdict[tuple[str, str, str], float] = defaultdict(float)
         self.calls: defaultdict[tuple[str, str, str], int] = defaultdict(int)
+        self.kinds = kinds
 
     def wrap(self, host: str, app: Callable) -> Callable:
         def timed(environ: dict, start_response: Callable) -> Iterable[bytes]:
-            started = time.thread_time()
-            body = b"".join(app(environ, start_response))  # the body is built inside the app
             key = (host, environ["REQUEST_METHOD"], _route(environ.get("PATH_INFO", "")))
-            self.cpu[key] += time.thread_time() - started
+            outer = self.kinds.route(key)
+            started = time.thread_time()
+            try:
+                body = b"".join(app(environ, start_response))  # the body is built inside the app
+            finally:
+                self.cpu[key] += time.thread_time() - started
+                self.kinds.route(outer)
             self.calls[key] += 1
             return [body]
 
@@ -56,6 +66,74 @@ class RouteClock:
     def clear(self) -> None:
         self.cpu.clear()
         self.calls.clear()
+        self.kinds.cpu.clear()
+
+
+class KindClock:
+    """Thread CPU time of chosen functions, by the route that ran them and a kind of work.
+
+    Only the outermost timed call of a thread counts (a signature inside a template would be
+    counted once, as the template's), so the kinds of one route add up to at most its total.
+    """
+
+    def __init__(self) -> None:
+        self.cpu: defaultdict[tuple[tuple[str, str, str], str], float] = defaultdict(float)
+        self._local = threading.local()
+
+    def route(self, key: tuple[str, str, str] | None) -> tuple[str, str, str] | None:
+        """Set the current thread's route; returns the one it replaces."""
+        previous = getattr(self._local, "route", None)
+        self._local.route = key
+        return previous
+
+    def time(self, owner: object, name: str, kind: str) -> None:
+        """Wrap ``owner.name`` (a function or method) so its calls are timed as ``kind``."""
+        original = getattr(owner, name)
+        local, cpu = self._local, self.cpu
+
+        @functools.wraps(original)
+        def timed(*args, **kwargs):
+            route = getattr(local, "route", None)
+            if route is None or getattr(local, "inside", False):
+                return original(*args, **kwargs)
+            local.inside, started = True, time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                cpu[(route, kind)] += time.thread_time() - started
+                local.inside = False
+
+        setattr(owner, name, timed)
+
+
+KINDS_NEEDED = ("signing", "verifying", "password hash", "SQLite")
+KINDS_OTHER = ("session cookie", "journal", "templates")
+
+
+def time_kinds(kinds: KindClock) -> None:
+    """The functions each kind of work goes through (library entry points the lab calls).
+
+    SQLite counts the statements sent through sqlite-utils, which is every statement of a
+    sign-in (they run in autocommit: each write is its own commit).
+    """
+    import flask.templating
+    import jwt.api_jws
+    import signxml
+    import sqlite_utils.db
+
+    import simulators.core.app
+    import simulators.core.passwords
+    import simulators.core.sessions
+
+    kinds.time(jwt.api_jws.PyJWS, "encode", "signing")
+    kinds.time(signxml.XMLSigner, "sign", "signing")
+    kinds.time(signxml.XMLVerifier, "verify", "verifying")
+    kinds.time(simulators.core.passwords.hashlib, "pbkdf2_hmac", "password hash")
+    kinds.time(sqlite_utils.db.Database, "execute", "SQLite")
+    kinds.time(simulators.core.sessions.LabSessionInterface, "open_session", "session cookie")
+    kinds.time(simulators.core.sessions.LabSessionInterface, "save_session", "session cookie")
+    kinds.time(simulators.core.app, "_record", "journal")
+    kinds.time(flask.templating, "_render", "templates")
 
 
 def _route(path: str) -> str:
@@ -71,7 +149,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300, help="warm sign-ins to measure")
     args = parser.parse_args()
 
-    clock = RouteClock()
+    kinds = KindClock()
+    time_kinds(kinds)
+    clock = RouteClock(kinds)
     with tempfile.TemporaryDirectory(prefix="m365lab-bench-") as state_dir:
         lab = Lab(LabOptions(Path(state_dir), port_base=0, default_world=False)).start()
         try:
@@ -101,12 +181,36 @@ def main() -> None:
     print(f"  lab CPU (every server thread)       {lab_cpu:7.2f} ms")
     print(f"    inside the WSGI applications      {in_apps:7.2f} ms")
     print(f"    cheroot, TLS, sockets (the rest)  {lab_cpu - in_apps:7.2f} ms")
-    print("lab CPU inside the application, per route and sign-in:")
+    print_routes(clock, args.runs)
+
+
+def print_routes(clock: RouteClock, runs: int) -> None:
+    """Each route's in-application CPU per call, split by kind of work; then the sums."""
+    kinds = (*KINDS_NEEDED, *KINDS_OTHER)
+    heads = ["sign", "verify", "pwhash", "sqlite", "session", "journal", "jinja", "rest"]
+    print("lab CPU inside the application, per route and call (ms):")
+    print(f"  {'total':>6s} {'times':>5s}  " + " ".join(f"{h:>7s}" for h in heads) + "  route")
+    sums = defaultdict(float)
     for key, cpu in sorted(clock.cpu.items(), key=lambda item: -item[1]):
+        calls = clock.calls[key]
+        split = [clock.kinds.cpu[(key, kind)] for kind in kinds]
+        for kind, value in zip(kinds, split, strict=True):
+            sums[kind] += value
+        cells = [*split, cpu - sum(split)]
         host, method, path = key
-        per_call = cpu / clock.calls[key] * 1000
-        times = clock.calls[key] / args.runs
-        print(f"  {per_call:6.3f} ms x{times:.0f}  {host:8s} {method:5s} {path}")
+        print(
+            f"  {cpu / calls * 1000:6.3f} {calls / runs:5.0f}  "
+            + " ".join(f"{value / calls * 1000:7.3f}" for value in cells)
+            + f"  {host} {method} {path}"
+        )
+    total = sum(clock.cpu.values()) / runs * 1000
+    needed = sum(sums[kind] for kind in KINDS_NEEDED) / runs * 1000
+    print("in-application CPU per sign-in, by kind:")
+    for kind in kinds:
+        print(f"  {kind:38s}{sums[kind] / runs * 1000:7.2f} ms")
+    rest = total - sum(sums.values()) / runs * 1000
+    print(f"  {'Flask and the routes own logic':38s}{rest:7.2f} ms")
+    print(f"  needed work (signing to SQLite)       {needed:7.2f} ms of {total:.2f}")
 
 
 if __name__ == "__main__":
