@@ -85,7 +85,8 @@ def _up_split(args) -> int:
             def banner() -> None:
                 _banner(lab)
                 logs = state_dir / "logs"
-                print(f"Split: microsoft and jumpcloud each run in a process (logs: {logs})")
+                systems = ", ".join(split.SPLIT_SYSTEMS)
+                print(f"Split: {systems} each run in a process of their own (logs: {logs})")
 
             return _run_until_signal(lab, banner, children.check_alive)
         finally:
