@@ -94,8 +94,14 @@ def list_latency(lab: Lab, token: str, samples: int) -> tuple[list[float], list[
 
 
 def bench_lab(args) -> dict:
-    state = Path(tempfile.mkdtemp(prefix="m365lab-bench-"))
-    lab = Lab(LabOptions(state_dir=state, port_base=0, systems=("microsoft",), default_world=False))
+    with tempfile.TemporaryDirectory(prefix="m365lab-bench-") as state:
+        options = LabOptions(
+            state_dir=Path(state), port_base=0, systems=("microsoft",), default_world=False
+        )
+        return _bench_lab(Lab(options), args)
+
+
+def _bench_lab(lab: Lab, args) -> dict:
     lab.start()
     try:
         ctx = lab.ctx

@@ -210,7 +210,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    state = Path(tempfile.mkdtemp(prefix="m365lab-scale-"))
+    with tempfile.TemporaryDirectory(prefix="m365lab-scale-") as state:
+        measure(Path(state), args)
+    return 0
+
+
+def measure(state: Path, args: argparse.Namespace) -> None:
+    """Every figure, on a lab whose state lives in ``state`` (restarted from it at the end)."""
     lab = Lab(LabOptions(state_dir=state, port_base=0, default_world=False, threads=16)).start()
     try:
         body, seconds = build_world(lab, args.users, args.export)
@@ -234,7 +240,6 @@ def main() -> int:
     finally:
         lab.stop()
     restart_to_healthy(state)
-    return 0
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import signal
 import statistics
 import subprocess
@@ -149,7 +150,11 @@ def split_lab() -> Iterator[Served]:
         state = Path(state_dir)
         command = [sys.executable, "-m", "harness.cli", "up", "--split", "--no-default-world"]
         command += ["--port-base", "0", "--state-dir", state_dir]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # lab.json's published copy goes here, not over a lab the user may be running
+        env = {**os.environ, "XDG_STATE_HOME": str(state / "published")}
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+        )
         try:
             deadline = time.monotonic() + 120
             while _descriptor_pid(state / "lab.json") != process.pid:  # the children write one too

@@ -41,17 +41,20 @@ def _free_base() -> int:
         return base
 
 
-def start_once(cache_dir: Path, default_world: bool) -> tuple[float, float, subprocess.Popen, dict]:
-    """(seconds to every host healthy, seconds to lab.json, process, descriptor).
+def start_once(
+    cache_dir: Path, default_world: bool, scratch: Path
+) -> tuple[float, float, subprocess.Popen, dict]:
+    """(seconds to every host healthy, seconds to lab.json, process, descriptor); the lab's
+    state directory is made in ``scratch``.
 
     The ports are free when chosen, but another program (a test run beside the benchmark) may
     take one before the lab binds it: then the start is tried again on other ports."""
     for _ in range(ATTEMPTS - 1):
         try:
-            return _start_once(cache_dir, default_world)
+            return _start_once(cache_dir, default_world, scratch)
         except PortTaken:
             continue
-    return _start_once(cache_dir, default_world)
+    return _start_once(cache_dir, default_world, scratch)
 
 
 ATTEMPTS = 5
@@ -62,9 +65,9 @@ class PortTaken(RuntimeError):
 
 
 def _start_once(
-    cache_dir: Path, default_world: bool
+    cache_dir: Path, default_world: bool, scratch: Path
 ) -> tuple[float, float, subprocess.Popen, dict]:
-    state = Path(tempfile.mkdtemp(prefix="m365lab-bench-"))
+    state = Path(tempfile.mkdtemp(prefix="state-", dir=scratch))
     env = installed_env(XDG_CACHE_HOME=str(cache_dir), XDG_STATE_HOME=str(state / "x"))
     base = _free_base()
     args = [
@@ -119,18 +122,25 @@ def main() -> None:
     args = parser.parse_args()
     urllib3.disable_warnings()
     world = not args.no_default_world
-    warm_cache = Path(tempfile.mkdtemp(prefix="m365lab-ca-"))
+    with tempfile.TemporaryDirectory(prefix="m365lab-bench-", ignore_cleanup_errors=True) as tmp:
+        figures = measure(args.runs, world, Path(tmp))
+    report(args.runs, world, *figures)
+
+
+def measure(runs: int, world: bool, scratch: Path) -> tuple[list[float], ...]:
+    """Each run: a first start (new CA), then a start with the CA made, its RSS and health."""
+    warm_cache = Path(tempfile.mkdtemp(prefix="ca-", dir=scratch))
     warm, cold, warm_ready, cold_ready, rss, health = [], [], [], [], [], []
-    for i in range(args.runs):
-        cold_cache = Path(tempfile.mkdtemp(prefix="m365lab-ca-cold-"))
-        healthy, ready, proc, _ = start_once(cold_cache, world)
+    for i in range(runs):
+        cold_cache = Path(tempfile.mkdtemp(prefix="ca-cold-", dir=scratch))
+        healthy, ready, proc, _ = start_once(cold_cache, world, scratch)
         cold.append(healthy)
         cold_ready.append(ready)
         stop(proc)
         if i == 0:
-            *_, proc, _ = start_once(warm_cache, world)  # make the warm CA once
+            *_, proc, _ = start_once(warm_cache, world, scratch)  # make the warm CA once
             stop(proc)
-        healthy, ready, proc, desc = start_once(warm_cache, world)
+        healthy, ready, proc, desc = start_once(warm_cache, world, scratch)
         warm.append(healthy)
         warm_ready.append(ready)
         time.sleep(1.0)
@@ -139,8 +149,21 @@ def main() -> None:
         health += time_requests(conn, "/_lab/health", 200)
         conn.close()
         stop(proc)
+    return warm, cold, warm_ready, cold_ready, rss, health
+
+
+def report(
+    runs: int,
+    world: bool,
+    warm: list[float],
+    cold: list[float],
+    warm_ready: list[float],
+    cold_ready: list[float],
+    rss: list[float],
+    health: list[float],
+) -> None:
     med = statistics.median
-    print(f"runs: {args.runs} (default world: {'yes' if world else 'no'})")
+    print(f"runs: {runs} (default world: {'yes' if world else 'no'})")
     print(
         f"up to all six hosts healthy, CA already made: median {med(warm):.3f} s  (target <= 0.5 s)"
     )
