@@ -2,10 +2,13 @@
 
 The lab runs apart from the HTTP user agents of this script, in two layouts side by side:
 ``one process`` (what ``m365lab up`` runs: every host in one child process) and ``split``
-(``m365lab up --split``: Microsoft and JumpCloud in processes of their own). Both get the same
-federated world, built through the control plane and the public APIs. A sign-in is the whole
-journey: portal → Sign in → username → JumpCloud User Portal sign-in → assertion →
-``/login.srf`` → code → portal.
+(``m365lab up --split``: Microsoft, the portal and JumpCloud in processes of their own). Both
+get the same federated world, built through the control plane and the public APIs. A sign-in
+is the whole journey: portal → Sign in → username → JumpCloud User Portal sign-in →
+assertion → ``/login.srf`` → code → portal.
+
+Beside the warm sign-in, its HTTP floor: the same user agent making as many exchanges of a
+trivial page (``/_lab/health``), so the sign-in's own work is the difference.
 
 Targets: a warm sign-in ≤ 10 ms (median), ≥ 40 sign-ins/s sustained, p99 ≤ 300 ms with 16
 agents against the split lab, signing ≤ 2 ms (median).
@@ -179,21 +182,29 @@ def fresh_browser(agent: UserAgent) -> UserAgent:
     return agent
 
 
-def one_signin_ms(target: Target, person: Person, runs: int) -> tuple[float, float]:
-    """(median with a new agent per sign-in, median with warm connections and no cookies)."""
-    cold, warm = [], []
+def one_signin_ms(target: Target, person: Person, runs: int) -> tuple[float, float, float]:
+    """Medians: with a new agent per sign-in; with warm connections and no cookies; and the
+    HTTP floor of the warm one (as many exchanges of a trivial page, same agent)."""
+    cold, warm, floor = [], [], []
     for _ in range(runs):
         t0 = time.perf_counter()
         assert_signed_in(portal_signin(target, person, target.agent()), person)
         cold.append(time.perf_counter() - t0)
     agent = target.agent()
-    portal_signin(target, person, agent)
+    portal_signin(target, person, fresh_browser(agent))
+    exchanges = len(agent.history)
+    health = target.url("login") + "/_lab/health"
     for _ in range(runs):
         fresh_browser(agent)
         t0 = time.perf_counter()
         assert_signed_in(portal_signin(target, person, agent), person)
         warm.append(time.perf_counter() - t0)
-    return statistics.median(cold) * 1000, statistics.median(warm) * 1000
+        t0 = time.perf_counter()
+        for _ in range(exchanges):
+            agent.get(health)
+        floor.append(time.perf_counter() - t0)
+    median = statistics.median
+    return median(cold) * 1000, median(warm) * 1000, median(floor) * 1000
 
 
 @dataclass
@@ -257,14 +268,15 @@ def signing_ms() -> float:
     return statistics.median(samples[20:]) * 1000
 
 
-def measure(layout, args) -> tuple[float, float, float, float, float]:
-    """(cold ms, warm ms, sign-ins/s, p50 ms, p99 ms under load) against a lab in ``layout``."""
+def measure(layout, args) -> tuple[float, ...]:
+    """(cold ms, warm ms, floor ms, sign-ins/s, p50 ms, p99 ms under load) against a lab in
+    ``layout``."""
     with layout() as served:
         target = Target(served.urls, served.ca)
         person = Person("alice", served.email, served.password)
-        cold, warm = one_signin_ms(target, person, args.runs)
+        cold, warm, floor = one_signin_ms(target, person, args.runs)
         load = sustained(target, person, args.workers, args.seconds)
-    return cold, warm, load.rate, load.p50_ms, load.p99_ms
+    return cold, warm, floor, load.rate, load.p50_ms, load.p99_ms
 
 
 def main() -> None:
@@ -288,9 +300,10 @@ def main() -> None:
     rows = [
         (f"one sign-in, new user agent, median of {args.runs}", 0, "ms", ""),
         ("one sign-in, warm connections, no cookies", 1, "ms", "(target <= 10 ms)"),
-        (f"sustained, {args.workers} agents, {args.seconds:.0f} s", 2, "/s", "(target >= 40/s)"),
-        ("  sign-in latency under that load, p50", 3, "ms", ""),
-        ("  sign-in latency under that load, p99", 4, "ms", "(target <= 300 ms split)"),
+        ("  its HTTP floor (trivial page, as often)", 2, "ms", ""),
+        (f"sustained, {args.workers} agents, {args.seconds:.0f} s", 3, "/s", "(target >= 40/s)"),
+        ("  sign-in latency under that load, p50", 4, "ms", ""),
+        ("  sign-in latency under that load, p99", 5, "ms", "(target <= 300 ms split)"),
     ]
     for label, index, unit, target in rows:
         cells = "".join(f"{figures[n][index]:>11.1f} {unit:2s}" for n in names)

@@ -36,6 +36,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
         [
             r"one process\s+split",
             rf"warm connections, no cookies\s+{NUMBER} ms\s+{NUMBER} ms",
+            rf"its HTTP floor \(trivial page, as often\)\s+{NUMBER} ms\s+{NUMBER} ms",
             rf"p99\s+{NUMBER} ms\s+{NUMBER} ms",
             rf"IdP response build\+sign, median\s+{NUMBER} ms",
         ],
