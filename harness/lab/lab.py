@@ -189,6 +189,8 @@ class Lab:
             server.start()
             self.servers.append(server)
         self.wait_healthy()
+        for system in self.systems:
+            system.started()
         self.default_world = self._load_or_build_default_world()
         self.write_descriptor()
         return self

@@ -102,6 +102,10 @@ class System:
         """A small JSON summary for ``GET /_lab/state``."""
         return {}
 
+    def started(self) -> None:
+        """Called once every host of the process answers: finish what ``__init__`` began in
+        the background (its errors then still fail the start)."""
+
     def close(self) -> None:
         """Release databases and background work."""
 

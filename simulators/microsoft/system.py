@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import threading
@@ -40,8 +41,8 @@ class MicrosoftSystem(System):
         super().__init__(ctx)
         self.directory = Directory(ctx.state_dir / "microsoft.db", ctx.clock)
         rehome(self.directory.store, ctx.topology.base_urls(), URL_COLUMNS)
-        key = keys.load_or_create(ctx.state_dir / "microsoft-signing-key.pem")
-        self.tokens = TokenService(key, ctx.clock, ctx.url("login"))
+        self._key = keys.KeySource(ctx.state_dir / "microsoft-signing-key.pem")
+        self.tokens = TokenService(self._key, ctx.clock, ctx.url("login"))
         self.services = Services(ctx, self.directory, self.tokens)
         self._purge_lock = threading.Lock()
         self._purge_later()
@@ -128,6 +129,11 @@ class MicrosoftSystem(System):
     def state(self) -> dict:
         return self.directory.counts()
 
+    def started(self) -> None:
+        self._key.get()
+
     def close(self) -> None:
+        with contextlib.suppress(Exception):  # a first start's key is written before we go
+            self._key.get()
         with self._purge_lock:
             self.directory.close()

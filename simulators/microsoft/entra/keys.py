@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -62,16 +63,22 @@ class SigningKey:
 
 def load_or_create(path: Path) -> SigningKey:
     """Read the key from ``path`` or make one there (so tokens survive restarts)."""
-    if path.exists():
-        data = path.read_bytes()
-        # the lab wrote this key itself: OpenSSL's RSA consistency check (primality tests,
-        # ~25 ms) would only add to every start
-        key = serialization.load_pem_private_key(
-            data, password=None, unsafe_skip_rsa_key_validation=True
-        )
-        cert = x509.load_pem_x509_certificate(data[data.index(b"-----BEGIN CERTIFICATE") :])
-        assert isinstance(key, rsa.RSAPrivateKey)
-        return SigningKey(key, cert)
+    return _load(path) if path.exists() else _create(path)
+
+
+def _load(path: Path) -> SigningKey:
+    data = path.read_bytes()
+    # the lab wrote this key itself: OpenSSL's RSA consistency check (primality tests,
+    # ~25 ms) would only add to every start
+    key = serialization.load_pem_private_key(
+        data, password=None, unsafe_skip_rsa_key_validation=True
+    )
+    cert = x509.load_pem_x509_certificate(data[data.index(b"-----BEGIN CERTIFICATE") :])
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return SigningKey(key, cert)
+
+
+def _create(path: Path) -> SigningKey:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name(
         [x509.NameAttribute(NameOID.COMMON_NAME, "accounts.accesscontrol.windows.net")]
@@ -84,3 +91,43 @@ def load_or_create(path: Path) -> SigningKey:
     ) + cert.public_bytes(serialization.Encoding.PEM)
     write_private(path, pem)
     return SigningKey(key, cert)
+
+
+class KeySource:
+    """The STS key of a state directory: read at once when the directory has one, else made
+    on a thread of its own.
+
+    Generating an RSA-2048 key takes 8 to 80 ms (the prime search is random) and releases the
+    GIL, so a first start builds its hosts and starts serving meanwhile. ``get`` waits for the
+    key; the lab calls it once every host answers, so a key that cannot be made still fails
+    the start rather than the first token.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._key: SigningKey | None = None
+        self._error: BaseException | None = None
+        self._making: threading.Thread | None = None
+        if path.exists():
+            self._key = _load(path)
+        else:
+            self._making = threading.Thread(
+                target=self._make, args=(path,), name="m365lab-sts-key", daemon=True
+            )
+            self._making.start()
+
+    def _make(self, path: Path) -> None:
+        try:
+            self._key = _create(path)
+        except BaseException as exc:  # handed to whoever asks for the key
+            self._error = exc
+
+    def get(self) -> SigningKey:
+        """The key, once made; the error that stopped it being made, if one did."""
+        making = self._making
+        if making is not None:
+            making.join()
+            self._making = None
+        if self._error is not None:
+            raise self._error
+        assert self._key is not None
+        return self._key

@@ -7,11 +7,13 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from simulators.core.clock import LabClock
-from simulators.microsoft.entra.keys import SigningKey, b64url
+from simulators.microsoft.entra.keys import KeySource, SigningKey, b64url
 from simulators.microsoft.ids import GRAPH_APP_ID
 from simulators.microsoft.model.records import EntraUserRow
 
@@ -53,19 +55,31 @@ class Subject:
 class TokenService:
     """Signs with the STS key; reads every instant from the lab clock."""
 
-    def __init__(self, key: SigningKey, clock: LabClock, login_url: str) -> None:
-        self.key = key
+    def __init__(self, key: SigningKey | KeySource, clock: LabClock, login_url: str) -> None:
+        self._key = key
         self.clock = clock
         self.login_url = login_url
         self._verified: dict[str, dict] = {}
         self._lock = threading.Lock()
-        self._public_key = key.private_key.public_key()
+
+    @property
+    def key(self) -> SigningKey:
+        """The STS key (waits for a first start's key to be made)."""
+        key = self._key
+        if isinstance(key, KeySource):
+            key = self._key = key.get()
+        return key
+
+    @cached_property
+    def _public_key(self) -> rsa.RSAPublicKey:
+        return self.key.private_key.public_key()
 
     def _sign(self, claims: dict, *, nonce_header: bool) -> str:
-        headers = {"typ": "JWT", "x5t": self.key.x5t, "kid": self.key.kid}
+        key = self.key
+        headers = {"typ": "JWT", "x5t": key.x5t, "kid": key.kid}
         if nonce_header:
             headers["nonce"] = b64url(secrets.token_bytes(32))
-        return jwt.encode(claims, self.key.private_key, algorithm="RS256", headers=headers)
+        return jwt.encode(claims, key.private_key, algorithm="RS256", headers=headers)
 
     def access_token(self, subject: Subject) -> tuple[str, int]:
         """A Graph access token; returns (token, expires_in)."""
