@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sso import HOSTS, Target, fresh_browser
+from sso import HOSTS, Target, fresh_browser, trivial_exchanges
 
 from harness.lab import Lab, LabOptions
 from harness.testkit import Person, assert_signed_in, build_world, portal_signin
@@ -183,11 +183,9 @@ def main() -> None:
             wall, client, lab_cpu = _timed(signin, args.runs)
             health = lab.ctx.url("login") + "/_lab/health"
 
-            def trivial() -> None:
-                for _ in range(exchanges):
-                    agent.get(health)
-
-            trivial_wall, trivial_client, trivial_lab = _timed(trivial, args.runs)
+            trivial_wall, trivial_client, trivial_lab = _timed(
+                lambda: trivial_exchanges(agent, health, exchanges), args.runs
+            )
             trivial_app = clock.clear_route(("login", "GET", "/_lab/health")) / args.runs * 1000
         finally:
             lab.stop()

@@ -182,6 +182,12 @@ def fresh_browser(agent: UserAgent) -> UserAgent:
     return agent
 
 
+def trivial_exchanges(agent: UserAgent, url: str, count: int) -> None:
+    """The HTTP floor of ``count`` exchanges: a trivial page, same agent and connections."""
+    for _ in range(count):
+        agent.get(url)
+
+
 def one_signin_ms(target: Target, person: Person, runs: int) -> tuple[float, float, float]:
     """Medians: with a new agent per sign-in; with warm connections and no cookies; and the
     HTTP floor of the warm one (as many exchanges of a trivial page, same agent)."""
@@ -200,8 +206,7 @@ def one_signin_ms(target: Target, person: Person, runs: int) -> tuple[float, flo
         assert_signed_in(portal_signin(target, person, agent), person)
         warm.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        for _ in range(exchanges):
-            agent.get(health)
+        trivial_exchanges(agent, health, exchanges)
         floor.append(time.perf_counter() - t0)
     median = statistics.median
     return median(cold) * 1000, median(warm) * 1000, median(floor) * 1000

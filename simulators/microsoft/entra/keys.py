@@ -61,11 +61,6 @@ class SigningKey:
         }
 
 
-def load_or_create(path: Path) -> SigningKey:
-    """Read the key from ``path`` or make one there (so tokens survive restarts)."""
-    return _load(path) if path.exists() else _create(path)
-
-
 def _load(path: Path) -> SigningKey:
     data = path.read_bytes()
     # the lab wrote this key itself: OpenSSL's RSA consistency check (primality tests,

@@ -55,7 +55,7 @@ class Subject:
 class TokenService:
     """Signs with the STS key; reads every instant from the lab clock."""
 
-    def __init__(self, key: SigningKey | KeySource, clock: LabClock, login_url: str) -> None:
+    def __init__(self, key: KeySource, clock: LabClock, login_url: str) -> None:
         self._key = key
         self.clock = clock
         self.login_url = login_url
@@ -65,10 +65,7 @@ class TokenService:
     @property
     def key(self) -> SigningKey:
         """The STS key (waits for a first start's key to be made)."""
-        key = self._key
-        if isinstance(key, KeySource):
-            key = self._key = key.get()
-        return key
+        return self._key.get()
 
     @cached_property
     def _public_key(self) -> rsa.RSAPublicKey:

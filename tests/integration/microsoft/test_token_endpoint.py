@@ -255,8 +255,8 @@ def test_discovery_documents(ms, world):
 
 def test_tokens_survive_a_restart_of_the_key(ms, world):
     """The signing key lives in the state dir: a second load yields the same kid."""
-    from simulators.microsoft.entra.keys import load_or_create
+    from simulators.microsoft.entra.keys import KeySource
 
-    key = load_or_create(ms.ctx.state_dir / "microsoft-signing-key.pem")
+    key = KeySource(ms.ctx.state_dir / "microsoft-signing-key.pem").get()
     token = ms.app_token(world)
     assert jwt.get_unverified_header(token)["kid"] == key.kid

@@ -98,5 +98,5 @@ def build_world(tmp_path: Path, doc: dict | None = None) -> World:
         for u in doc.get("users") or []
     ]
     info = builder.build("w1", doc)
-    key = keys.load_or_create(tmp_path / "key.pem")
+    key = keys.KeySource(tmp_path / "key.pem")
     return World(directory, TokenService(key, clock, LOGIN), info)
