@@ -16,7 +16,6 @@ from simulators.microsoft.graph.common import (
     reply,
 )
 from simulators.microsoft.graph.serialize import (
-    GROUP_SELECTABLE,
     context,
     group_json,
     parse_select,
@@ -46,12 +45,7 @@ def _groups():
 
 
 def _select(*, collection: bool) -> tuple[str, ...] | None:
-    return parse_select(
-        request.args.get("$select"),
-        collection=collection,
-        selectable=GROUP_SELECTABLE,
-        type_name="group",
-    )
+    return parse_select(request.args.get("$select"), collection=collection, type_name="group")
 
 
 def _entity(row: dict) -> dict:

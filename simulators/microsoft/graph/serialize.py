@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from importlib import resources
 from typing import Any
 
 from simulators.microsoft.model.errors import DirectoryError
 from simulators.microsoft.model.schema import USER_COLLECTION_COLUMNS, USER_STRING_COLUMNS
 
+PROPERTIES_FILE = "graph_properties.json"
 USER_DEFAULT = (
     "businessPhones",
     "displayName",
@@ -27,6 +29,7 @@ USER_SELECTABLE = (
     | set(USER_STRING_COLUMNS)
     | set(USER_COLLECTION_COLUMNS)
 )
+"""User properties the lab stores; ``$select`` takes every property Graph declares."""
 SINGLE_ONLY = {
     "aboutMe",
     "birthday",
@@ -40,6 +43,14 @@ SINGLE_ONLY = {
     "skills",
     "mailboxSettings",
 }
+_DECLARED: dict = json.loads(resources.files(__package__).joinpath(PROPERTIES_FILE).read_text())
+"""Every structural property of user and group, as Graph v1.0's CSDL declares it
+(``[type, collection, nullable]``; ``tools/graph_contract.py`` derives the file)."""
+_BY_LOWER = {t: {n.lower(): n for n in _DECLARED[t]} for t in ("user", "group")}
+_UNSET_DATE = "0001-01-01T00:00:00Z"
+"""What Graph returns for a non-nullable date the directory has no value for (``birthday``)."""
+_UNSET_OVERRIDES = {"deviceEnrollmentLimit": 5}
+"""Non-nullable properties whose unset value is a documented default rather than the type's."""
 
 
 def context(graph_base: str, fragment: str) -> str:
@@ -47,33 +58,45 @@ def context(graph_base: str, fragment: str) -> str:
 
 
 def parse_select(
-    raw: str | None,
-    *,
-    collection: bool,
-    selectable: frozenset[str] | set[str] = USER_SELECTABLE,
-    type_name: str = "user",
+    raw: str | None, *, collection: bool, type_name: str = "user"
 ) -> tuple[str, ...] | None:
-    """``$select`` names, checked against the type's properties (Graph's errors otherwise)."""
+    """``$select`` names in their declared spelling (Graph matches them case-insensitively);
+    Graph's errors for a name its type does not declare."""
     if not raw:
         return None
-    names = tuple(n.strip() for n in raw.split(",") if n.strip())
-    for name in names:
-        if type_name == "user" and name in SINGLE_ONLY:
-            if collection:
-                raise DirectoryError(
-                    501,
-                    "NotImplemented",
-                    f"The property '{name}' is only supported on a single user request.",
-                )
+    names: list[str] = []
+    for given in (n.strip() for n in raw.split(",")):
+        if not given:
             continue
-        if name not in selectable:
+        name = _BY_LOWER[type_name].get(given.lower())
+        if name is None:
             raise DirectoryError(
                 400,
                 "BadRequest",
                 "Parsing OData Select and Expand failed: Could not find a property named "
-                f"'{name}' on type 'microsoft.graph.{type_name}'.",
+                f"'{given}' on type 'microsoft.graph.{type_name}'.",
             )
-    return names
+        if type_name == "user" and name in SINGLE_ONLY and collection:
+            raise DirectoryError(
+                501,
+                "NotImplemented",
+                f"The property '{name}' is only supported on a single user request.",
+            )
+        if name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def unset_value(type_name: str, name: str) -> Any:
+    """A declared property the lab does not store, as Graph shows one with no value."""
+    kind, collection, nullable = _DECLARED[type_name][name]
+    if collection:
+        return []
+    if nullable:
+        return None
+    if name in _UNSET_OVERRIDES:
+        return _UNSET_OVERRIDES[name]
+    return {"Edm.DateTimeOffset": _UNSET_DATE, "Edm.Boolean": False}.get(kind, 0)
 
 
 def user_json(row: Mapping[str, Any], select: tuple[str, ...] | None = None) -> dict:
@@ -88,10 +111,12 @@ def user_json(row: Mapping[str, Any], select: tuple[str, ...] | None = None) -> 
             out[name] = True if row.get(name) else None
         elif name in USER_COLLECTION_COLUMNS:
             out[name] = json.loads(row[name] or "[]")
-        elif name == "passwordProfile" or name in SINGLE_ONLY:
-            out[name] = None
-        else:
+        elif name == "passwordProfile":
+            out[name] = None  # write-only: Graph never returns the password
+        elif name in USER_SELECTABLE:
             out[name] = row.get(name)
+        else:
+            out[name] = unset_value("user", name)
     return out
 
 
@@ -113,6 +138,7 @@ GROUP_DEFAULT = (
     "proxyAddresses",
 )
 GROUP_SELECTABLE = frozenset(GROUP_DEFAULT)
+"""Group properties the lab stores."""
 
 
 def group_json(row: dict, select: tuple[str, ...] | None = None) -> dict:
@@ -127,8 +153,10 @@ def group_json(row: dict, select: tuple[str, ...] | None = None) -> dict:
             out[name] = json.loads(row["groupTypes"] or "[]")
         elif name == "proxyAddresses":
             out[name] = [f"SMTP:{row['mail']}"] if row.get("mail") else []
-        else:
+        elif name in GROUP_SELECTABLE:
             out[name] = row.get(name)
+        else:
+            out[name] = unset_value("group", name)
     return out
 
 

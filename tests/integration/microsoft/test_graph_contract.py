@@ -1,0 +1,229 @@
+"""Every Graph reply the lab makes has Graph v1.0's property names and types (its CSDL).
+
+The facts come from ``tests/data/graph_contract.json`` (``tools/graph_contract.py``). The
+world is made through Graph itself with every property the lab stores set, so each reply
+below carries all the properties the lab can return.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from simulators.microsoft.graph.serialize import GROUP_SELECTABLE, SINGLE_ONLY, USER_SELECTABLE
+
+from .certs import idp_certificate
+from .graph_contract import contract, problems, properties
+
+DOMAIN = "contract.example"
+FEDERATED = "contract-fed.example"
+PASSWORD = "Contract-Pass-1"
+
+
+def _full_user(nick: str) -> dict:
+    """A creation body with every user property the lab accepts."""
+    return {
+        "accountEnabled": True,
+        "displayName": f"{nick.title()} Contract",
+        "givenName": nick.title(),
+        "surname": "Contract",
+        "mailNickname": nick,
+        "userPrincipalName": f"{nick}@{DOMAIN}",
+        "mail": f"{nick}@{DOMAIN}",
+        "passwordProfile": {"password": PASSWORD, "forceChangePasswordNextSignIn": False},
+        "passwordPolicies": "DisablePasswordExpiration",
+        "usageLocation": "GB",
+        "jobTitle": "Tester",
+        "department": "QA",
+        "employeeId": "E1",
+        "companyName": "Contoso",
+        "officeLocation": "B1",
+        "mobilePhone": "+44 20 7946 0000",
+        "businessPhones": ["+44 20 7946 0001"],
+        "otherMails": [f"{nick}@other.example"],
+        "preferredLanguage": "en-GB",
+        "city": "London",
+        "state": "LDN",
+        "country": "United Kingdom",
+        "streetAddress": "1 Lab Street",
+        "postalCode": "N1 1AA",
+        "userType": "Member",
+        "onPremisesImmutableId": f"{nick}-immutable",
+    }
+
+
+@pytest.fixture(scope="module")
+def world(ms):
+    return ms.world({"tenant": "Contract", "domains": [DOMAIN, FEDERATED]})
+
+
+@pytest.fixture(scope="module")
+def graph(ms, world):
+    s = ms.graph_session(ms.app_token(world))
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def objects(ms, graph):
+    """Ids of what the world holds: two full users (one the other's manager), a deleted one,
+    a group with a member, and a federated domain."""
+
+    def ok(reply, status=201):
+        assert reply.status_code == status, reply.text
+        return reply.json() if reply.content else None
+
+    users = {nick: ok(graph.post(f"{ms.graph}/users", json=_full_user(nick)))["id"]
+             for nick in ("ada", "bo", "gone")}  # fmt: skip
+    ok(graph.delete(f"{ms.graph}/users/{users['gone']}"), 204)
+    manager_ref = {"@odata.id": f"{ms.graph}/users/{users['bo']}"}
+    ok(graph.put(f"{ms.graph}/users/{users['ada']}/manager/$ref", json=manager_ref), 204)
+    group = ok(graph.post(f"{ms.graph}/groups", json={
+        "displayName": "Contract group", "description": "Checked against the CSDL",
+        "mailEnabled": False, "mailNickname": "contract-group", "securityEnabled": True,
+    }))  # fmt: skip
+    member_ref = {"@odata.id": f"{ms.graph}/directoryObjects/{users['ada']}"}
+    ok(graph.post(f"{ms.graph}/groups/{group['id']}/members/$ref", json=member_ref), 204)
+    ok(graph.post(f"{ms.graph}/domains/{FEDERATED}/federationConfiguration", json={
+        "displayName": "JumpCloud", "issuerUri": "https://sso.example/contract",
+        "passiveSignInUri": "https://sso.example/saml2/o365",
+        "signOutUri": "https://sso.example/logout", "signingCertificate": idp_certificate(),
+        "preferredAuthenticationProtocol": "saml",
+        "federatedIdpMfaBehavior": "acceptIfMfaDoneByFederatedIdp",
+    }))  # fmt: skip
+    return {"users": users, "group": group["id"]}
+
+
+def _replies(ms, objects) -> list[tuple[str, dict, str]]:
+    """(path, query, the type of each object in the reply) for every Graph read the lab serves."""
+    ada, bo, gone = (objects["users"][n] for n in ("ada", "bo", "gone"))
+    group = objects["group"]
+    every_user_property = ",".join(sorted(properties("user")))
+    listable_user_property = ",".join(sorted(set(properties("user")) - SINGLE_ONLY))
+    every_group_property = ",".join(sorted(properties("group")))
+    return [
+        ("/users", {}, "user"),
+        ("/users", {"$select": listable_user_property}, "user"),
+        (f"/users/{ada}", {}, "user"),
+        (f"/users/{ada}", {"$select": every_user_property}, "user"),
+        (f"/users/{ada}/manager", {}, "directoryObject"),
+        (f"/users/{ada}/memberOf", {}, "directoryObject"),
+        (f"/users/{ada}/memberOf/microsoft.graph.group", {}, "group"),
+        ("/groups", {}, "group"),
+        ("/groups", {"$select": every_group_property}, "group"),
+        (f"/groups/{group}", {"$select": every_group_property}, "group"),
+        (f"/groups/{group}", {}, "group"),
+        (f"/groups/{group}/members", {}, "directoryObject"),
+        (f"/groups/{group}/members/microsoft.graph.user", {}, "user"),
+        ("/domains", {}, "domain"),
+        (f"/domains/{DOMAIN}", {}, "domain"),
+        (f"/domains/{DOMAIN}/verificationDnsRecords", {}, "domainDnsRecord"),
+        (f"/domains/{FEDERATED}/federationConfiguration", {}, "internalDomainFederation"),
+        ("/organization", {}, "organization"),
+        ("/directory/deletedItems/microsoft.graph.user", {}, "user"),
+        (f"/directory/deletedItems/{gone}", {}, "directoryObject"),
+        ("/policies/identitySecurityDefaultsEnforcementPolicy", {},
+         "identitySecurityDefaultsEnforcementPolicy"),
+        (f"/users/{bo}", {"$select": "id,displayName,accountEnabled"}, "user"),
+    ]  # fmt: skip
+
+
+def test_every_reply_has_graph_names_and_types(ms, graph, objects):
+    found: list[str] = []
+    checked = 0
+    for path, query, type_name in _replies(ms, objects):
+        reply = graph.get(ms.graph + path, params=query)
+        assert reply.status_code == 200, f"{path}: {reply.text}"
+        body = reply.json()
+        assert body.get("@odata.context", "").startswith(f"{ms.graph}/$metadata#"), path
+        items = body["value"] if "value" in body and isinstance(body["value"], list) else [body]
+        assert items, f"{path} returned nothing to check"
+        for i, item in enumerate(items):
+            found += problems(item, type_name, f"{path}{'?' if query else ''}[{i}]")
+            checked += len(item)
+    assert found == []
+    assert checked > 300  # the world is rich enough that most properties were seen
+
+
+def test_the_lab_stores_graph_properties_only():
+    for type_name, names in (("user", USER_SELECTABLE), ("group", GROUP_SELECTABLE)):
+        assert sorted(set(names) - set(properties(type_name))) == [], type_name
+
+
+def test_select_takes_every_declared_property_in_any_case(ms, graph, objects):
+    ada = objects["users"]["ada"]
+    reply = graph.get(f"{ms.graph}/users/{ada}", params={"$select": "JOBtitle,faxNumber,ID"})
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["jobTitle"] == "Tester" and body["faxNumber"] is None and body["id"] == ada
+    assert not {"JOBtitle", "ID"} & set(body)  # Graph answers with the declared spelling
+    every = graph.get(f"{ms.graph}/users/{ada}", params={"$select": ",".join(properties("user"))})
+    assert set(every.json()) - {"@odata.context"} == set(properties("user"))
+    assert every.json()["birthday"] == "0001-01-01T00:00:00Z"
+    assert every.json()["assignedLicenses"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "select", "status", "message"),
+    [
+        ("/users", "id,manager", 400, "Could not find a property named 'manager' on type"),
+        ("/users", "id,notAProperty", 400, "named 'notAProperty' on type 'microsoft.graph.user'"),
+        ("/users", "id,birthday", 501, "The property 'birthday' is only supported on a single"),
+        ("/groups", "id,members", 400, "named 'members' on type 'microsoft.graph.group'"),
+    ],
+)
+def test_select_refuses_what_graph_refuses(ms, graph, objects, path, select, status, message):
+    reply = graph.get(ms.graph + path, params={"$select": select})
+    assert reply.status_code == status, reply.text
+    assert message in reply.json()["error"]["message"]
+
+
+def test_the_properties_the_lab_reads_are_derived_from_the_contract(tmp_path):
+    """``graph_properties.json`` is what ``tools/graph_contract.py --runtime-only`` writes."""
+    root = Path(__file__).resolve().parents[3]
+    location = importlib.util.spec_from_file_location(
+        "graph_contract_tool", root / "tools" / "graph_contract.py"
+    )
+    tool = importlib.util.module_from_spec(location)
+    location.loader.exec_module(tool)
+    tool.write_runtime(contract(), tmp_path / "graph_properties.json")
+    committed = root / "simulators" / "microsoft" / "graph" / "graph_properties.json"
+    assert committed.read_text() == (tmp_path / "graph_properties.json").read_text()
+    assert json.loads(committed.read_text())["user"]["birthday"] == [
+        "Edm.DateTimeOffset",
+        False,
+        False,
+    ]
+
+
+def test_the_contract_names_its_source():
+    provenance = contract()["x-provenance"]
+    assert provenance["repository"] == "https://github.com/microsoftgraph/msgraph-metadata"
+    assert provenance["commit"] and provenance["licence"] == "MIT"
+    assert contract()["entitySets"]["users"] == "microsoft.graph.user"
+
+
+@pytest.mark.parametrize(
+    ("value", "type_name", "expected"),
+    [
+        ({"id": "x", "displayName": "A"}, "group", None),
+        ({"displayname": "A"}, "group", "$.displayname: no such property on microsoft.graph.group"),
+        ({"accountEnabled": "true"}, "user", "$.accountEnabled: 'true' is not a JSON Edm.Boolean"),
+        ({"businessPhones": None}, "user", "$.businessPhones: expected a collection of Edm.String"),
+        ({"createdDateTime": "2024-01-01 10:00"}, "user", "is not a JSON Edm.DateTimeOffset"),
+        ({"passwordProfile": {"forceChange": True}}, "user", "$.passwordProfile.forceChange: no"),
+        ({"@odata.type": "#microsoft.graph.group", "id": "g"}, "directoryObject", None),
+        ({"@odata.type": "#microsoft.graph.group"}, "user", "does not derive from"),
+        ({"federatedIdpMfaBehavior": "x"}, "internalDomainFederation", "x not a member of"),
+        ({"birthday": None}, "user", "$.birthday: null, but Edm.DateTimeOffset is not nullable"),
+    ],
+)
+def test_the_checker_finds_what_departs(value, type_name, expected):
+    found = problems(value, type_name)
+    if expected is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and expected in found[0], found
