@@ -67,34 +67,53 @@ def graph(ms, world):
     s.close()
 
 
+FEDERATION = {
+    "displayName": "JumpCloud",
+    "issuerUri": "https://sso.example/contract",
+    "passiveSignInUri": "https://sso.example/saml2/o365",
+    "signOutUri": "https://sso.example/logout",
+    "preferredAuthenticationProtocol": "saml",
+    "federatedIdpMfaBehavior": "acceptIfMfaDoneByFederatedIdp",
+}
+NEW_GROUP = {
+    "displayName": "Contract group",
+    "description": "Checked against the CSDL",
+    "mailEnabled": False,
+    "mailNickname": "contract-group",
+    "securityEnabled": True,
+}
+
+
 @pytest.fixture(scope="module")
 def objects(ms, graph):
     """Ids of what the world holds: two full users (one the other's manager), a deleted one,
-    a group with a member, and a federated domain."""
+    a group with a member, a new domain and a federated one; and the replies of those writes
+    that have a body, as (what, body, type)."""
+    written: list[tuple[str, dict, str]] = []
 
-    def ok(reply, status=201):
-        assert reply.status_code == status, reply.text
-        return reply.json() if reply.content else None
+    def call(method: str, path: str, body: dict, status: int, type_name: str = "") -> dict:
+        reply = graph.request(method, ms.graph + path, json=body)
+        assert reply.status_code == status, f"{method} {path}: {reply.text}"
+        if type_name:
+            written.append((f"{method} {path}", reply.json(), type_name))
+        return reply.json() if reply.content else {}
 
-    users = {nick: ok(graph.post(f"{ms.graph}/users", json=_full_user(nick)))["id"]
-             for nick in ("ada", "bo", "gone")}  # fmt: skip
-    ok(graph.delete(f"{ms.graph}/users/{users['gone']}"), 204)
-    manager_ref = {"@odata.id": f"{ms.graph}/users/{users['bo']}"}
-    ok(graph.put(f"{ms.graph}/users/{users['ada']}/manager/$ref", json=manager_ref), 204)
-    group = ok(graph.post(f"{ms.graph}/groups", json={
-        "displayName": "Contract group", "description": "Checked against the CSDL",
-        "mailEnabled": False, "mailNickname": "contract-group", "securityEnabled": True,
-    }))  # fmt: skip
-    member_ref = {"@odata.id": f"{ms.graph}/directoryObjects/{users['ada']}"}
-    ok(graph.post(f"{ms.graph}/groups/{group['id']}/members/$ref", json=member_ref), 204)
-    ok(graph.post(f"{ms.graph}/domains/{FEDERATED}/federationConfiguration", json={
-        "displayName": "JumpCloud", "issuerUri": "https://sso.example/contract",
-        "passiveSignInUri": "https://sso.example/saml2/o365",
-        "signOutUri": "https://sso.example/logout", "signingCertificate": idp_certificate(),
-        "preferredAuthenticationProtocol": "saml",
-        "federatedIdpMfaBehavior": "acceptIfMfaDoneByFederatedIdp",
-    }))  # fmt: skip
-    return {"users": users, "group": group["id"]}
+    users = {
+        nick: call("POST", "/users", _full_user(nick), 201, "user")["id"]
+        for nick in ("ada", "bo", "gone")
+    }
+    ada, bo, gone = users["ada"], users["bo"], users["gone"]
+    call("PATCH", f"/users/{bo}", {"city": "Leeds"}, 204)
+    call("DELETE", f"/users/{gone}", {}, 204)
+    call("PUT", f"/users/{ada}/manager/$ref", {"@odata.id": f"{ms.graph}/users/{bo}"}, 204)
+    group = call("POST", "/groups", NEW_GROUP, 201, "group")["id"]
+    member = {"@odata.id": f"{ms.graph}/directoryObjects/{ada}"}
+    call("POST", f"/groups/{group}/members/$ref", member, 204)
+    call("POST", "/domains", {"id": "contract-new.example"}, 201, "domain")
+    federation = {**FEDERATION, "signingCertificate": idp_certificate()}
+    path = f"/domains/{FEDERATED}/federationConfiguration"
+    call("POST", path, federation, 201, "internalDomainFederation")
+    return {"users": users, "group": group, "written": written}
 
 
 def _replies(ms, objects) -> list[tuple[str, dict, str]]:
@@ -146,6 +165,12 @@ def test_every_reply_has_graph_names_and_types(ms, graph, objects):
             checked += len(item)
     assert found == []
     assert checked > 300  # the world is rich enough that most properties were seen
+
+
+def test_every_write_reply_has_graph_names_and_types(objects):
+    found = [p for what, body, kind in objects["written"] for p in problems(body, kind, what)]
+    assert found == []
+    assert len(objects["written"]) == 6
 
 
 def test_the_lab_stores_graph_properties_only():
