@@ -16,7 +16,7 @@ the entity types in ``SERVED`` and every type they reach, the facts a conformanc
 - ``entitySets`` and ``singletons``: the container's names for the served types.
 
 Provenance is in ``x-provenance``. ``--commit`` / ``--commit-date`` name the source's commit
-(default: the one extracted last). The tests read only FILE, never CSDL_FILE.
+(default: ``PROVENANCE``'s). The tests read only FILE, never CSDL_FILE.
 
 It also writes ``simulators/microsoft/graph/graph_properties.json``: for each type in
 ``RUNTIME``, every structural property (its base types' included) as ``[type, collection,
@@ -59,9 +59,11 @@ PROVENANCE = {
     "source": "Microsoft Graph v1.0 metadata (CSDL)",
     "repository": "https://github.com/microsoftgraph/msgraph-metadata",
     "path": "clean_v10_metadata/cleanMetadata.xml",
-    "licence": "MIT",
-    "derived": "type, property and enum member names with their types: facts, not the document",
-    "tool": "tools/graph_contract.py",
+    "commit": "f54f11b6",
+    "commit_date": "2026-08-20",
+    "license": "MIT",
+    "copyright": "Copyright (c) 2018 Microsoft Graph",
+    "extracted_by": "tools/graph_contract.py (names and types of the types the lab serves)",
 }
 
 
@@ -208,8 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csdl", type=Path, nargs="?", help="Graph v1.0's CSDL metadata document")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--commit", help="the source repository's commit (default: last one)")
-    parser.add_argument("--commit-date", help="that commit's date, YYYY-MM-DD")
+    parser.add_argument("--commit", default=PROVENANCE["commit"], help="the source's commit")
+    parser.add_argument("--commit-date", default=PROVENANCE["commit_date"])
     parser.add_argument(
         "--runtime-only", action="store_true", help="rewrite graph_properties.json from FILE"
     )
@@ -222,15 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.csdl.is_file():
         print(f"graph_contract: {args.csdl}: no such file", file=sys.stderr)
         return 2
-    previous = {}
-    if args.out.is_file():
-        previous = json.loads(args.out.read_text()).get("x-provenance", {})
-    data = args.csdl.read_bytes()
     provenance = {
         **PROVENANCE,
-        "commit": args.commit or previous.get("commit"),
-        "commitDate": args.commit_date or previous.get("commitDate"),
-        "sha256": hashlib.sha256(data).hexdigest(),
+        "commit": args.commit,
+        "commit_date": args.commit_date,
+        "sha256": hashlib.sha256(args.csdl.read_bytes()).hexdigest(),
     }
     try:
         contract = extract(Csdl(args.csdl))

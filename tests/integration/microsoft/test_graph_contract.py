@@ -227,7 +227,7 @@ def test_the_properties_the_lab_reads_are_derived_from_the_contract(tmp_path):
 def test_the_contract_names_its_source():
     provenance = contract()["x-provenance"]
     assert provenance["repository"] == "https://github.com/microsoftgraph/msgraph-metadata"
-    assert provenance["commit"] and provenance["licence"] == "MIT"
+    assert provenance["commit"] and provenance["license"] == "MIT"
     assert contract()["entitySets"]["users"] == "microsoft.graph.user"
 
 
