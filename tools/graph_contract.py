@@ -18,10 +18,11 @@ the entity types in ``SERVED`` and every type they reach, the facts a conformanc
 Provenance is in ``x-provenance``. ``--commit`` / ``--commit-date`` name the source's commit
 (default: ``PROVENANCE``'s). The tests read only FILE, never CSDL_FILE.
 
-It also writes ``simulators/microsoft/graph/graph_properties.json``: for each type in
+It also writes ``simulators/microsoft/model/graph_properties.json``: for each type in
 ``RUNTIME``, every structural property (its base types' included) as ``[type, collection,
-nullable]``, which the lab's Graph host reads for ``$select``. ``--runtime-only`` rewrites just
-that file from the committed FILE (no CSDL needed).
+nullable]``, and the same for every complex type they reach (under ``complex``), which the lab
+reads for ``$select`` and for the properties it keeps without a column of their own.
+``--runtime-only`` rewrites just that file from the committed FILE (no CSDL needed).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from lxml import etree
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "tests" / "data" / "graph_contract.json"
-RUNTIME_OUT = ROOT / "simulators" / "microsoft" / "graph" / "graph_properties.json"
+RUNTIME_OUT = ROOT / "simulators" / "microsoft" / "model" / "graph_properties.json"
 RUNTIME = ("user", "group")
 """Types whose every declared property the lab's ``$select`` accepts."""
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
@@ -176,34 +177,50 @@ def extract(csdl: Csdl, served: tuple[str, ...] = SERVED) -> dict:
     }
 
 
+def _flattened(types: dict, name: str) -> dict[str, list]:
+    """A type's structural properties, its base types' included, as [type, collection, nullable]."""
+    merged: dict[str, list] = {}
+    current: str | None = name
+    while current:
+        for prop, fact in types[current]["properties"].items():
+            merged.setdefault(prop, [fact["type"], fact["collection"], fact["nullable"]])
+        current = types[current]["baseType"]
+    return dict(sorted(merged.items()))
+
+
 def runtime_facts(contract: dict) -> dict:
-    """``graph_properties.json``: the ``RUNTIME`` types' properties, from a contract."""
+    """``graph_properties.json``: the ``RUNTIME`` types' properties and the complex types they
+    reach, from a contract."""
     types = contract["types"]
     provenance = {**contract["x-provenance"], "from": "tests/data/graph_contract.json"}
     out: dict = {"x-provenance": provenance}
+    complex_types: dict[str, dict] = {}
     for short in RUNTIME:
-        merged: dict[str, list] = {}
-        name: str | None = f"{NAMESPACE}.{short}"
-        while name:
-            for prop, fact in types[name]["properties"].items():
-                merged.setdefault(prop, [fact["type"], fact["collection"], fact["nullable"]])
-            name = types[name]["baseType"]
-        out[short] = dict(sorted(merged.items()))
+        out[short] = _flattened(types, f"{NAMESPACE}.{short}")
+        pending = [fact[0] for fact in out[short].values()]
+        while pending:
+            name = pending.pop()
+            if name in complex_types or types.get(name, {}).get("kind") != "complex":
+                continue
+            complex_types[name] = _flattened(types, name)
+            pending.extend(fact[0] for fact in complex_types[name].values())
+    out["complex"] = dict(sorted(complex_types.items()))
     return out
 
 
 def write_runtime(contract: dict, path: Path = RUNTIME_OUT) -> None:
     """One line per property, so a new release of the CSDL reads as a short diff."""
     facts = runtime_facts(contract)
+    complex_types = facts.pop("complex")
     lines = ["{", f' "x-provenance": {json.dumps(facts.pop("x-provenance"))},']
-    for i, (short, props) in enumerate(facts.items()):
+    for short, props in facts.items():
         lines.append(f" {json.dumps(short)}: {{")
-        rows = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in props.items()]
-        lines.append(",\n".join(rows))
-        lines.append(" }" + ("," if i < len(facts) - 1 else ""))
-    lines.append("}")
+        lines.append(",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in props.items()))
+        lines.append(" },")
+    rows = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in complex_types.items()]
+    lines += [' "complex": {', ",\n".join(rows), " }", "}"]
     path.write_text("\n".join(lines) + "\n")
-    print(f"{path}: {', '.join(RUNTIME)}")
+    print(f"{path}: {', '.join(RUNTIME)} and {len(complex_types)} complex types")
 
 
 def main(argv: list[str] | None = None) -> int:

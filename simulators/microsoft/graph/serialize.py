@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any
 
+from simulators.microsoft.model.declared import PROFILE, canonical, profile_value, unset_value
 from simulators.microsoft.model.errors import DirectoryError
 from simulators.microsoft.model.schema import USER_COLLECTION_COLUMNS, USER_STRING_COLUMNS
 
-PROPERTIES_FILE = "graph_properties.json"
 USER_DEFAULT = (
     "businessPhones",
     "displayName",
@@ -43,14 +42,6 @@ SINGLE_ONLY = {
     "skills",
     "mailboxSettings",
 }
-_DECLARED: dict = json.loads(resources.files(__package__).joinpath(PROPERTIES_FILE).read_text())
-"""Every structural property of user and group, as Graph v1.0's CSDL declares it
-(``[type, collection, nullable]``; ``tools/graph_contract.py`` derives the file)."""
-_BY_LOWER = {t: {n.lower(): n for n in _DECLARED[t]} for t in ("user", "group")}
-_UNSET_DATE = "0001-01-01T00:00:00Z"
-"""What Graph returns for a non-nullable date the directory has no value for (``birthday``)."""
-_UNSET_OVERRIDES = {"deviceEnrollmentLimit": 5}
-"""Non-nullable properties whose unset value is a documented default rather than the type's."""
 
 
 def context(graph_base: str, fragment: str) -> str:
@@ -68,7 +59,7 @@ def parse_select(
     for given in (n.strip() for n in raw.split(",")):
         if not given:
             continue
-        name = _BY_LOWER[type_name].get(given.lower())
+        name = canonical(type_name, given)
         if name is None:
             raise DirectoryError(
                 400,
@@ -87,18 +78,6 @@ def parse_select(
     return tuple(names)
 
 
-def unset_value(type_name: str, name: str) -> Any:
-    """A declared property the lab does not store, as Graph shows one with no value."""
-    kind, collection, nullable = _DECLARED[type_name][name]
-    if collection:
-        return []
-    if nullable:
-        return None
-    if name in _UNSET_OVERRIDES:
-        return _UNSET_OVERRIDES[name]
-    return {"Edm.DateTimeOffset": _UNSET_DATE, "Edm.Boolean": False}.get(kind, 0)
-
-
 def user_json(row: Mapping[str, Any], select: tuple[str, ...] | None = None) -> dict:
     names = select or USER_DEFAULT
     out: dict = {}
@@ -115,6 +94,8 @@ def user_json(row: Mapping[str, Any], select: tuple[str, ...] | None = None) -> 
             out[name] = None  # write-only: Graph never returns the password
         elif name in USER_SELECTABLE:
             out[name] = row.get(name)
+        elif name in PROFILE:
+            out[name] = profile_value(row, name)
         else:
             out[name] = unset_value("user", name)
     return out

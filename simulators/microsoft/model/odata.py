@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from simulators.microsoft.model.errors import DirectoryError, unsupported_query
 
@@ -24,6 +24,11 @@ class Prop:
     kind: str  # string | bool | datetime | collection
     default: frozenset[str]
     advanced: frozenset[str] = frozenset()
+    column: str = ""
+    """The SQL expression of the value, when it is not the column of the property's name."""
+
+    def sql(self, name: str) -> str:
+        return self.column or f'"{name}"'
 
 
 def _string(extra_default: set[str] | None = None, extra_adv: set[str] | None = None) -> Prop:
@@ -72,6 +77,22 @@ USER_PROPS: dict[str, Prop] = {
     ),
     "businessPhones": Prop("collection", frozenset({"eq", "startsWith"}), frozenset({"not"})),
 }
+_PROFILE_PROPS = {
+    "employeeType": _string(),
+    "faxNumber": _string(),
+    "ageGroup": Prop("string", frozenset({"eq", "in"}), STRING_ADVANCED),
+    "consentProvidedForMinor": Prop("string", frozenset({"eq", "in"}), STRING_ADVANCED),
+    "employeeHireDate": Prop(
+        "datetime", frozenset({"eq", "ge", "le", "in"}), frozenset({"ne", "not"})
+    ),
+}
+"""Filterable ``declared.PROFILE`` properties (operators from Graph's user documentation)."""
+USER_PROPS.update(
+    {
+        name: replace(p, column=f"(json_extract(profile, '$.{name}') COLLATE NOCASE)")
+        for name, p in _PROFILE_PROPS.items()
+    }
+)
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -285,7 +306,7 @@ class FilterParser:
         self.expect(")")
         if prop.kind == "collection":
             raise unsupported_query()
-        return self.string_match(f'"{name.value}"', op, value)
+        return self.string_match(prop.sql(name.value), op, value)
 
     def string_match(self, column: str, op: str, value: str) -> str:
         if op == "startsWith":
@@ -313,7 +334,7 @@ class FilterParser:
             prop = self.prop(name, "null")
             if op == "ne":
                 self.advanced = True
-            return f'"{name.value}" IS {"NOT " if op == "ne" else ""}NULL'
+            return f"{prop.sql(name.value)} IS {'NOT ' if op == 'ne' else ''}NULL"
         if op in ("gt", "lt"):
             raise unsupported_query()
         prop = self.prop(name, op)
@@ -321,7 +342,7 @@ class FilterParser:
             raise unsupported_query()
         value = self.typed(prop, literal, name)
         self.params.append(value)
-        column = f'"{name.value}"'
+        column = prop.sql(name.value)
         if op == "ne":
             return f"({column} IS NULL OR {column} != ?)"
         return f"{column} {SQL_OPS[op]} ?"
@@ -341,7 +362,7 @@ class FilterParser:
         if len(values) > 15:
             raise unsupported_query("Too many child clauses specified in search filter expression.")
         self.params += values
-        return f'"{name.value}" IN ({", ".join("?" for _ in values)})'
+        return f"{prop.sql(name.value)} IN ({', '.join('?' for _ in values)})"
 
     def collection(self, name: Token) -> str:
         self.expect("/")

@@ -26,6 +26,9 @@ class EntraUserRow(TypedDict):
     mailNickname: str | None
     onPremisesImmutableId: str | None
     onPremisesSyncEnabled: int | None
+    profile: str | None
+    """Graph's writable user properties without a column of their own, as a JSON object
+    (``simulators.microsoft.model.declared.PROFILE``)."""
     passwordPolicies: str | None
     usageLocation: str | None
     jobTitle: str | None

@@ -152,7 +152,7 @@ CREATE TABLE IF NOT EXISTS users (
   force_change_mfa INTEGER NOT NULL DEFAULT 0, failed_signins INTEGER NOT NULL DEFAULT 0,
   locked_until INTEGER, totp_secret TEXT, mfa_required INTEGER NOT NULL DEFAULT 0,
   roles TEXT NOT NULL DEFAULT '[]', live INTEGER NOT NULL DEFAULT 1,
-  "onPremisesSyncEnabled" INTEGER
+  "onPremisesSyncEnabled" INTEGER, profile TEXT
 );
 """
 
@@ -175,6 +175,7 @@ URL_COLUMNS = (
 
 ADDED_COLUMNS = (
     ("users", "onPremisesSyncEnabled", "INTEGER"),
+    ("users", "profile", "TEXT"),
     ("tenants", "security_defaults", "INTEGER NOT NULL DEFAULT 0"),
 )
 """Columns added after a table first shipped: state directories made before get them on start."""

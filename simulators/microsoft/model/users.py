@@ -12,6 +12,7 @@ from typing import Any, cast
 from simulators.core.passwords import hash_password
 from simulators.core.repository import Repository
 from simulators.microsoft.ids import ROLE_TEMPLATES, is_guid, iso, new_guid
+from simulators.microsoft.model.declared import PROFILE, is_declared, merged_profile
 from simulators.microsoft.model.errors import (
     DirectoryError,
     bad_request,
@@ -67,6 +68,28 @@ COMPLEXITY_MESSAGE = (
     "The specified password does not comply with password complexity requirements. "
     "Please provide a different password."
 )
+
+
+def _check_names(body: dict, *, creating: bool) -> None:
+    """Graph's errors for a property the user type does not declare, or one it does not let
+    clients set (on create, the read-only ones the lab fills in are ignored)."""
+    for name in body:
+        if name in WRITABLE or name in PROFILE or name in ("passwordProfile", "id", "@odata.type"):
+            continue
+        if creating and name in READ_ONLY:
+            continue
+        if is_declared("user", name):
+            raise bad_request(f"Property '{name}' is read-only and cannot be set.")
+        raise unknown_property(name, "user")
+
+
+def _profile(body: dict, current: str | None) -> str | None:
+    try:
+        return merged_profile(current, body)
+    except ValueError as exc:
+        raise bad_request(
+            f"Invalid value specified for property '{exc}' of resource 'User'.", target=str(exc)
+        ) from None
 
 
 def policies_of(password_policies: str | None) -> set[str]:
@@ -139,9 +162,7 @@ class Users(Repository):
         """POST /users rules; ``extra`` holds lab-only columns (roles, totp_secret...)."""
         if not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object.")
-        for key in body:
-            if key not in WRITABLE and key not in READ_ONLY and key != "passwordProfile":
-                raise unknown_property(key, "user")
+        _check_names(body, creating=True)
         for required in ("accountEnabled", "displayName", "mailNickname", "userPrincipalName"):
             if body.get(required) in (None, ""):
                 raise bad_request(
@@ -207,13 +228,7 @@ class Users(Repository):
         user = self.require(tenant_id, key)
         if not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object.")
-        for name in body:
-            if (
-                name not in WRITABLE
-                and name != "passwordProfile"
-                and name not in ("id", "@odata.type")
-            ):
-                raise unknown_property(name, "user")
+        _check_names(body, creating=False)
         if "displayName" in body and not body["displayName"]:
             raise bad_request(
                 "Invalid value specified for property 'displayName' of resource 'User'."
@@ -370,7 +385,7 @@ class Users(Repository):
     def _validated_columns(self, tenant_id: str, body: dict, current: EntraUserRow | None) -> dict:
         row: dict[str, Any] = {}
         for key, value in body.items():
-            if key in READ_ONLY or key == "passwordProfile":
+            if key in READ_ONLY or key == "passwordProfile" or key in PROFILE:
                 continue
             if key == "accountEnabled":
                 if not isinstance(value, bool):
@@ -416,6 +431,8 @@ class Users(Repository):
             raise bad_request(
                 "Invalid value specified for property 'usageLocation' of resource 'User'."
             )
+        if PROFILE & set(body):
+            row["profile"] = _profile(body, current.get("profile") if current else None)
         return row
 
     @staticmethod

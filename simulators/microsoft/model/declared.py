@@ -1,0 +1,142 @@
+"""The properties Graph v1.0 declares on user and group, and the user properties the lab keeps
+without a column of their own.
+
+``graph_properties.json`` holds Graph's CSDL facts (``tools/graph_contract.py`` derives it):
+each property of user and group as ``[type, collection, nullable]``, and the properties of the
+complex types they use. ``$select`` accepts any of them; the writable user properties in
+``PROFILE`` are kept as one JSON object per user (the ``profile`` column), checked against
+their declared type; the rest come back as Graph shows a property without a value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+PROPERTIES_FILE = "graph_properties.json"
+_FACTS: dict = json.loads(resources.files(__package__).joinpath(PROPERTIES_FILE).read_text())
+_BY_LOWER = {t: {n.lower(): n for n in _FACTS[t]} for t in ("user", "group")}
+
+UNSET_DATE = "0001-01-01T00:00:00Z"
+"""What Graph returns for a non-nullable date the directory has no value for (``birthday``)."""
+_UNSET_OVERRIDES = {"deviceEnrollmentLimit": 5}
+"""Non-nullable properties whose unset value is a documented default rather than the type's."""
+
+PROFILE = frozenset(
+    {
+        "aboutMe",
+        "ageGroup",
+        "birthday",
+        "consentProvidedForMinor",
+        "employeeHireDate",
+        "employeeLeaveDateTime",
+        "employeeOrgData",
+        "employeeType",
+        "faxNumber",
+        "hireDate",
+        "interests",
+        "mySite",
+        "onPremisesExtensionAttributes",
+        "pastProjects",
+        "preferredDataLocation",
+        "preferredName",
+        "responsibilities",
+        "schools",
+        "skills",
+    }
+)
+"""Writable user properties (Graph's user-update documentation) the lab has no column for."""
+_CHOICES = {
+    "ageGroup": {"Minor", "NotAdult", "Adult"},
+    "consentProvidedForMinor": {"Granted", "Denied", "NotRequired"},
+}
+"""String properties whose values Graph documents as a closed list (``null`` too)."""
+MERGED = frozenset({"employeeOrgData", "onPremisesExtensionAttributes"})
+"""Complex properties a PATCH merges into (each member is a directory attribute of its own)."""
+
+
+def canonical(type_name: str, given: str) -> str | None:
+    """The declared spelling of a property name (Graph matches names case-insensitively)."""
+    return _BY_LOWER[type_name].get(given.lower())
+
+
+def is_declared(type_name: str, name: str) -> bool:
+    return name in _FACTS[type_name]
+
+
+def unset_value(type_name: str, name: str) -> Any:
+    """A declared property without a value, as Graph shows it."""
+    kind, collection, nullable = _FACTS[type_name][name]
+    if collection:
+        return []
+    if nullable:
+        return None
+    if name in _UNSET_OVERRIDES:
+        return _UNSET_OVERRIDES[name]
+    return {"Edm.DateTimeOffset": UNSET_DATE, "Edm.Boolean": False}.get(kind, 0)
+
+
+def profile_value(row: Mapping[str, Any], name: str) -> Any:
+    """A ``PROFILE`` property of a stored user, or its unset value."""
+    stored = json.loads(row.get("profile") or "{}")
+    return stored[name] if stored.get(name) is not None else unset_value("user", name)
+
+
+def merged_profile(current: str | None, body: dict) -> str | None:
+    """The ``profile`` column after applying ``body``'s ``PROFILE`` properties; ``ValueError``
+    names the first property whose value its declared type refuses."""
+    stored: dict = json.loads(current or "{}")
+    for name in sorted(PROFILE & set(body)):
+        value = _checked(name, _FACTS["user"][name], body[name])
+        if name in MERGED and isinstance(value, dict):
+            value = {**stored.get(name, {}), **value}
+        if value is None or value == [] or value == {}:
+            stored.pop(name, None)
+        else:
+            stored[name] = value
+    return json.dumps(stored, sort_keys=True) if stored else None
+
+
+def _checked(name: str, fact: list, value: Any) -> Any:
+    kind, collection, _ = fact
+    if value is None:
+        return None
+    if collection:
+        if not isinstance(value, list):
+            raise ValueError(name)
+        return [_checked(name, [kind, False, False], item) for item in value]
+    if kind == "Edm.String":
+        if not isinstance(value, str) or len(value) > 1024:
+            raise ValueError(name)
+        if name in _CHOICES and value not in _CHOICES[name]:
+            raise ValueError(name)
+        return value
+    if kind == "Edm.DateTimeOffset":
+        return _instant(name, value)
+    members = _FACTS["complex"].get(kind)
+    if members is None or not isinstance(value, dict):
+        raise ValueError(name)
+    out = {}
+    for key, item in value.items():
+        if key == "@odata.type":
+            continue
+        if key not in members:
+            raise ValueError(name)
+        out[key] = _checked(name, members[key], item)
+    return out
+
+
+def _instant(name: str, value: Any) -> str:
+    """An ISO 8601 instant, normalized to UTC ``…Z`` as Graph returns it."""
+    if not isinstance(value, str):
+        raise ValueError(name)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(name) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
