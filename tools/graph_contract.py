@@ -20,7 +20,8 @@ Provenance is in ``x-provenance``. ``--commit`` / ``--commit-date`` name the sou
 
 It also writes ``simulators/microsoft/model/graph_properties.json``: for each type in
 ``RUNTIME``, every structural property (its base types' included) as ``[type, collection,
-nullable]``, and the same for every complex type they reach (under ``complex``), which the lab
+nullable]``, the same for every complex type they reach (under ``complex``) and their
+navigation properties as ``[type, collection]`` (under ``navigation``), which the lab
 reads for ``$select`` and for the properties it keeps without a column of their own.
 ``--runtime-only`` rewrites just that file from the committed FILE (no CSDL needed).
 """
@@ -195,8 +196,10 @@ def runtime_facts(contract: dict) -> dict:
     provenance = {**contract["x-provenance"], "from": "tests/data/graph_contract.json"}
     out: dict = {"x-provenance": provenance}
     complex_types: dict[str, dict] = {}
+    navigation: dict[str, dict] = {}
     for short in RUNTIME:
         out[short] = _flattened(types, f"{NAMESPACE}.{short}")
+        navigation[short] = _navigation(types, f"{NAMESPACE}.{short}")
         pending = [fact[0] for fact in out[short].values()]
         while pending:
             name = pending.pop()
@@ -205,20 +208,36 @@ def runtime_facts(contract: dict) -> dict:
             complex_types[name] = _flattened(types, name)
             pending.extend(fact[0] for fact in complex_types[name].values())
     out["complex"] = dict(sorted(complex_types.items()))
+    out["navigation"] = navigation
     return out
+
+
+def _navigation(types: dict, name: str) -> dict[str, list]:
+    """An entity type's navigation properties, its base types' included, as [type, collection]."""
+    merged: dict[str, list] = {}
+    current: str | None = name
+    while current:
+        for prop, fact in types[current].get("navigation", {}).items():
+            merged.setdefault(prop, [fact["type"], fact["collection"]])
+        current = types[current]["baseType"]
+    return dict(sorted(merged.items()))
 
 
 def write_runtime(contract: dict, path: Path = RUNTIME_OUT) -> None:
     """One line per property, so a new release of the CSDL reads as a short diff."""
     facts = runtime_facts(contract)
     complex_types = facts.pop("complex")
+    navigation = facts.pop("navigation")
     lines = ["{", f' "x-provenance": {json.dumps(facts.pop("x-provenance"))},']
     for short, props in facts.items():
         lines.append(f" {json.dumps(short)}: {{")
         lines.append(",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in props.items()))
         lines.append(" },")
-    rows = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in complex_types.items()]
-    lines += [' "complex": {', ",\n".join(rows), " }", "}"]
+    for key, group in (("complex", complex_types), ("navigation", navigation)):
+        rows = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in group.items()]
+        lines += [f" {json.dumps(key)}: {{", ",\n".join(rows), " },"]
+    lines[-1] = " }"
+    lines.append("}")
     path.write_text("\n".join(lines) + "\n")
     print(f"{path}: {', '.join(RUNTIME)} and {len(complex_types)} complex types")
 

@@ -15,6 +15,7 @@ from simulators.microsoft.graph.common import (
     page_reply,
     reply,
 )
+from simulators.microsoft.graph.expand import expanded, parse_expand
 from simulators.microsoft.graph.serialize import context, parse_select, user_json
 from simulators.microsoft.model.errors import bad_request
 from simulators.microsoft.model.user_query import UserLister, UserQuery
@@ -35,8 +36,6 @@ def _query() -> UserQuery:
     args = request.args
     if "$skip" in args:
         raise bad_request("'$skip' is not supported by the service.")
-    if "$expand" in args:
-        raise bad_request("'$expand' is not supported on this lab's users collection.")
     return UserQuery(
         filter=args.get("$filter"),
         search=(args.get("$search") or "").strip() or None,
@@ -53,8 +52,10 @@ def list_users():
     who = require(USERS_READ)
     query = _query()
     select = parse_select(request.args.get("$select"), collection=True)
+    expand = parse_expand(request.args.get("$expand"))
     page = _lister().page(who.tenant_id, query)
-    return page_reply("users", page, lambda row: user_json(row, select))
+    extras = expanded(services().directory.managers, who.tenant_id, page.rows, expand)
+    return page_reply("users", page, lambda row: {**user_json(row, select), **extras[row["id"]]})
 
 
 @bp.get("/users/$count")
@@ -68,11 +69,7 @@ def count_users():
 @bp.get("/users/<key>")
 def get_user(key: str):
     who = require(USERS_READ)
-    user = services().directory.users.require(who.tenant_id, key)
-    select = parse_select(request.args.get("$select"), collection=False)
-    return reply(
-        {"@odata.context": context(graph_base(), "users/$entity"), **user_json(user, select)}
-    )
+    return _one_user(who.tenant_id, key)
 
 
 @bp.get("/me")
@@ -80,10 +77,22 @@ def me():
     who = require(ME_READ)
     if who.user_id is None:
         raise bad_request("/me request is only valid with delegated authentication flow.")
-    user = services().directory.users.require(who.tenant_id, who.user_id)
+    return _one_user(who.tenant_id, who.user_id)
+
+
+def _one_user(tenant_id: str, key: str):
+    """``GET /users/{id}`` and ``/me``: the user with ``$select`` and ``$expand`` applied."""
+    directory = services().directory
+    user = directory.users.require(tenant_id, key)
     select = parse_select(request.args.get("$select"), collection=False)
+    expand = parse_expand(request.args.get("$expand"))
+    extra = expanded(directory.managers, tenant_id, [dict(user)], expand)[user["id"]]
     return reply(
-        {"@odata.context": context(graph_base(), "users/$entity"), **user_json(user, select)}
+        {
+            "@odata.context": context(graph_base(), "users/$entity"),
+            **user_json(user, select),
+            **extra,
+        }
     )
 
 

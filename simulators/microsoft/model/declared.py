@@ -67,6 +67,12 @@ def is_declared(type_name: str, name: str) -> bool:
     return name in _FACTS[type_name]
 
 
+def navigation(type_name: str, given: str) -> str | None:
+    """The declared spelling of a navigation property (``manager``…), matched in any case."""
+    lowered = given.lower()
+    return next((n for n in _FACTS["navigation"][type_name] if n.lower() == lowered), None)
+
+
 def unset_value(type_name: str, name: str) -> Any:
     """A declared property without a value, as Graph shows it."""
     kind, collection, nullable = _FACTS[type_name][name]

@@ -1,4 +1,5 @@
-"""The ``manager`` relationship of users (Graph ``/users/{id}/manager`` and its ``$ref``).
+"""The ``manager`` relationship of users (Graph ``/users/{id}/manager`` and its ``$ref``, and
+the other way round ``/users/{id}/directReports``).
 
 One row per user with a manager; both ends belong to the same tenant. A soft-deleted manager
 is not shown (the relationship comes back with a restore); purged users leave dangling rows
@@ -39,6 +40,40 @@ class Managers(Repository):
             "AND m.tenant_id = r.tenant_id AND m.live = 1 WHERE r.user_id = ? AND r.tenant_id = ?",
             (user_id, tenant_id),
         )
+
+    def managers_of(self, tenant_id: str, user_ids: list[str]) -> dict[str, dict]:
+        """The live manager of each of these users that has one, by user id."""
+        if not user_ids:
+            return {}
+        marks = ", ".join("?" for _ in user_ids)
+        rows = self.all(
+            "SELECT r.user_id AS _report, m.* FROM user_managers r JOIN users m "
+            "ON m.id = r.manager_id AND m.tenant_id = r.tenant_id AND m.live = 1 "
+            f"WHERE r.tenant_id = ? AND r.user_id IN ({marks})",
+            (tenant_id, *user_ids),
+        )
+        return {row.pop("_report"): row for row in rows}
+
+    def reports_of(self, tenant_id: str, manager_ids: list[str]) -> dict[str, list[dict]]:
+        """The live users each of these users manages, in creation order, by manager id."""
+        out: dict[str, list[dict]] = {m: [] for m in manager_ids}
+        if not manager_ids:
+            return out
+        marks = ", ".join("?" for _ in manager_ids)
+        rows = self.all(
+            "SELECT r.manager_id AS _manager, u.* FROM user_managers r JOIN users u "
+            "ON u.id = r.user_id AND u.tenant_id = r.tenant_id AND u.live = 1 "
+            f"WHERE r.tenant_id = ? AND r.manager_id IN ({marks}) ORDER BY u.pk",
+            (tenant_id, *manager_ids),
+        )
+        for row in rows:
+            out[row.pop("_manager")].append(row)
+        return out
+
+    def reports(self, tenant_id: str, key: str) -> list[dict]:
+        """``GET /users/{id}/directReports``: the live users this user manages."""
+        user = self.users.require(tenant_id, key)
+        return self.reports_of(tenant_id, [user["id"]])[user["id"]]
 
     def get(self, tenant_id: str, key: str) -> dict:
         """The live manager of a user; ``Request_ResourceNotFound`` when there is none."""

@@ -120,6 +120,7 @@ CREATE TABLE IF NOT EXISTS user_managers (
   user_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, manager_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS user_managers_tenant ON user_managers(tenant_id);
+CREATE INDEX IF NOT EXISTS user_managers_manager ON user_managers(tenant_id, manager_id);
 CREATE TABLE IF NOT EXISTS groups (
   pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL,
   "displayName" TEXT NOT NULL COLLATE NOCASE, "description" TEXT COLLATE NOCASE,

@@ -3,7 +3,8 @@
 The contract is derived from Microsoft Graph v1.0's metadata by ``tools/graph_contract.py``.
 A reply conforms when every property it carries is declared on its type (or a base type), and
 every value has the declared shape: the JSON form of its Edm type, an enum member, a complex
-object checked the same way, a list for a collection, ``null`` only where it is nullable.
+object checked the same way, a list for a collection, ``null`` only where it is nullable; an
+expanded relationship holds objects of its type.
 """
 
 from __future__ import annotations
@@ -65,6 +66,15 @@ def properties(type_name: str) -> dict[str, dict]:
     return merged
 
 
+def navigation(type_name: str) -> dict[str, dict]:
+    """Navigation properties of an entity type, its base types' included."""
+    types = contract()["types"]
+    merged: dict[str, dict] = {}
+    for name in reversed(lineage(type_name)):
+        merged.update(types[name].get("navigation", {}))
+    return merged
+
+
 def problems(value: object, type_name: str, where: str = "$") -> list[str]:
     """How ``value`` (an entity or complex object) departs from ``type_name``; [] conforms."""
     if not isinstance(value, dict):
@@ -83,6 +93,12 @@ def problems(value: object, type_name: str, where: str = "$") -> list[str]:
         if name.startswith("@odata.") or "@odata." in name:
             continue  # annotations: @odata.type, @odata.context, prop@odata.nextLink…
         spec = props.get(name)
+        if spec is None and name in navigation(actual):  # an expanded relationship
+            related = navigation(actual)[name]
+            items = item if related["collection"] and isinstance(item, list) else [item]
+            for i, one in enumerate(items):
+                out.extend(problems(one, related["type"], f"{where}.{name}[{i}]"))
+            continue
         if spec is None:
             out.append(f"{where}.{name}: no such property on {actual}")
             continue
