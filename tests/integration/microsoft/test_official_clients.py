@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -17,12 +18,15 @@ from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
 from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph.generated.models.employee_org_data import EmployeeOrgData
 from msgraph.generated.models.group import Group
 from msgraph.generated.models.internal_domain_federation import InternalDomainFederation
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.password_profile import PasswordProfile
 from msgraph.generated.models.reference_create import ReferenceCreate
+from msgraph.generated.models.reference_update import ReferenceUpdate
 from msgraph.generated.models.user import User
+from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from msgraph_core import GraphClientFactory
 from msgraph_core.tasks.page_iterator import PageIterator
@@ -309,5 +313,48 @@ def test_msgraph_sdk_manages_security_groups_and_members(ms, world):
         with pytest.raises(ODataError) as gone:
             await client.groups.by_group_id(group.id).get()
         assert gone.value.response_status_code == 404
+
+    asyncio.run(scenario())
+
+
+def test_msgraph_sdk_reads_an_org_chart_and_employee_properties(ms, world):
+    """directReports, $expand=manager and properties the lab keeps without a column, parsed by
+    the SDK's own models."""
+
+    async def scenario():
+        client = _graph_client(ms, world)
+        ids = {}
+        for nick, kind in (("chief", "Employee"), ("deputy", "Contractor")):
+            created = await client.users.post(
+                User(
+                    account_enabled=True,
+                    display_name=nick.title(),
+                    mail_nickname=nick,
+                    user_principal_name=f"{nick}@fabrikam-sdk.example",
+                    password_profile=PasswordProfile(password="Chart-Pass-12"),
+                    employee_type=kind,
+                    employee_org_data=EmployeeOrgData(division="Labs", cost_center="CC-7"),
+                    employee_hire_date=datetime(2024, 3, 1, 9, 0, tzinfo=UTC),
+                )
+            )
+            ids[nick] = created.id
+        await client.users.by_user_id(ids["deputy"]).manager.ref.put(
+            ReferenceUpdate(odata_id=f"{ms.graph}/users/{ids['chief']}")
+        )
+        reports = await client.users.by_user_id(ids["chief"]).direct_reports.get()
+        assert [r.id for r in reports.value] == [ids["deputy"]]
+        assert isinstance(reports.value[0], User)
+
+        query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
+            select=["id", "employeeType", "employeeOrgData", "employeeHireDate"],
+            expand=["manager($select=id,displayName)"],
+        )
+        deputy = await client.users.by_user_id(ids["deputy"]).get(
+            RequestConfiguration(query_parameters=query)
+        )
+        assert deputy.employee_type == "Contractor"
+        assert deputy.employee_org_data.cost_center == "CC-7"
+        assert deputy.employee_hire_date == datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+        assert deputy.manager.id == ids["chief"] and deputy.manager.display_name == "Chief"
 
     asyncio.run(scenario())
