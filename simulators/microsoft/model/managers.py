@@ -41,33 +41,30 @@ class Managers(Repository):
             (user_id, tenant_id),
         )
 
+    def _related(self, tenant_id: str, ids: list[str], *, by: str, shows: str) -> list[dict]:
+        """The live users at the ``shows`` end of the relationships whose ``by`` end is one of
+        ``ids`` (columns ``user_id`` / ``manager_id``), in creation order, each with ``_key``:
+        its ``by`` end."""
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        return self.all(
+            f"SELECT r.{by} AS _key, u.* FROM user_managers r JOIN users u ON u.id = r.{shows} "
+            "AND u.tenant_id = r.tenant_id AND u.live = 1 "
+            f"WHERE r.tenant_id = ? AND r.{by} IN ({marks}) ORDER BY u.pk",
+            (tenant_id, *ids),
+        )
+
     def managers_of(self, tenant_id: str, user_ids: list[str]) -> dict[str, dict]:
         """The live manager of each of these users that has one, by user id."""
-        if not user_ids:
-            return {}
-        marks = ", ".join("?" for _ in user_ids)
-        rows = self.all(
-            "SELECT r.user_id AS _report, m.* FROM user_managers r JOIN users m "
-            "ON m.id = r.manager_id AND m.tenant_id = r.tenant_id AND m.live = 1 "
-            f"WHERE r.tenant_id = ? AND r.user_id IN ({marks})",
-            (tenant_id, *user_ids),
-        )
-        return {row.pop("_report"): row for row in rows}
+        rows = self._related(tenant_id, user_ids, by="user_id", shows="manager_id")
+        return {row.pop("_key"): row for row in rows}
 
     def reports_of(self, tenant_id: str, manager_ids: list[str]) -> dict[str, list[dict]]:
         """The live users each of these users manages, in creation order, by manager id."""
         out: dict[str, list[dict]] = {m: [] for m in manager_ids}
-        if not manager_ids:
-            return out
-        marks = ", ".join("?" for _ in manager_ids)
-        rows = self.all(
-            "SELECT r.manager_id AS _manager, u.* FROM user_managers r JOIN users u "
-            "ON u.id = r.user_id AND u.tenant_id = r.tenant_id AND u.live = 1 "
-            f"WHERE r.tenant_id = ? AND r.manager_id IN ({marks}) ORDER BY u.pk",
-            (tenant_id, *manager_ids),
-        )
-        for row in rows:
-            out[row.pop("_manager")].append(row)
+        for row in self._related(tenant_id, manager_ids, by="manager_id", shows="user_id"):
+            out[row.pop("_key")].append(row)
         return out
 
     def reports(self, tenant_id: str, key: str) -> list[dict]:
