@@ -39,7 +39,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "tests" / "data" / "graph_contract.json"
 RUNTIME_OUT = ROOT / "simulators" / "microsoft" / "model" / "graph_properties.json"
-RUNTIME = ("user", "group")
+RUNTIME = ("user", "group", "organization")
 """Types whose every declared property the lab's ``$select`` accepts."""
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 NAMESPACE = "microsoft.graph"

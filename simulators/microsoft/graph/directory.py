@@ -18,6 +18,7 @@ from simulators.microsoft.graph.common import (
     reply,
 )
 from simulators.microsoft.graph.serialize import USER_DEFAULT, context, parse_select, user_json
+from simulators.microsoft.model.declared import declared, unset_value
 from simulators.microsoft.model.errors import not_found, segment_not_found, unsupported_query
 from simulators.microsoft.model.records import EntraUserRow
 from simulators.microsoft.permissions import ORGANIZATION_READ, USERS_READ, USERS_WRITE
@@ -133,7 +134,15 @@ def purge_deleted(first: str, second: str | None = None):
     return no_content()
 
 
-def organization_json(tenant: dict) -> dict:
+def organization_json(tenant: dict, select: tuple[str, ...] | None = None) -> dict:
+    """The tenant as Graph's organization: every declared property (those the lab does not
+    model as Graph shows them unset), or the ``$select``-ed ones and ``id``."""
+    known = _organization_values(tenant)
+    names = declared("organization") if select is None else ["id", *select]
+    return {name: known.get(name, unset_value("organization", name)) for name in names}
+
+
+def _organization_values(tenant: dict) -> dict:
     domains = services().directory.tenants.domains(tenant["id"])
     return {
         "id": tenant["id"],
@@ -159,10 +168,11 @@ def organization_json(tenant: dict) -> dict:
 @bp.get("/organization")
 def list_organization():
     who = require(ORGANIZATION_READ)
+    select = parse_select(request.args.get("$select"), collection=True, type_name="organization")
     return reply(
         {
             "@odata.context": context(graph_base(), "organization"),
-            "value": [organization_json(who.tenant)],
+            "value": [organization_json(who.tenant, select)],
         }
     )
 
@@ -172,9 +182,10 @@ def get_organization(org_id: str):
     who = require(ORGANIZATION_READ)
     if org_id.lower() != who.tenant_id:
         raise not_found(org_id)
+    select = parse_select(request.args.get("$select"), collection=False, type_name="organization")
     return reply(
         {
             "@odata.context": context(graph_base(), "organization/$entity"),
-            **organization_json(who.tenant),
+            **organization_json(who.tenant, select),
         }
     )

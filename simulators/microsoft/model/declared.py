@@ -1,11 +1,12 @@
-"""The properties Graph v1.0 declares on user and group, and the user properties the lab keeps
-without a column of their own.
+"""The properties Graph v1.0 declares on user, group and organization, and the user properties
+the lab keeps without a column of their own.
 
 ``graph_properties.json`` holds Graph's CSDL facts (``tools/graph_contract.py`` derives it):
-each property of user and group as ``[type, collection, nullable]``, and the properties of the
-complex types they use. ``$select`` accepts any of them; the writable user properties in
-``PROFILE`` are kept as one JSON object per user (the ``profile`` column), checked against
-their declared type; the rest come back as Graph shows a property without a value.
+each property of user, group and organization as ``[type, collection, nullable]``, the
+properties of the complex types they use, and their navigation properties. ``$select``
+accepts any of them; the writable user properties in ``PROFILE`` are kept as one JSON object
+per user (the ``profile`` column), checked against their declared type; the rest come back
+as Graph shows a property without a value.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from typing import Any
 
 PROPERTIES_FILE = "graph_properties.json"
 _FACTS: dict = json.loads(resources.files(__package__).joinpath(PROPERTIES_FILE).read_text())
-_BY_LOWER = {t: {n.lower(): n for n in _FACTS[t]} for t in ("user", "group")}
+TYPES = ("user", "group", "organization")
+"""Entity types whose declared properties the file holds."""
+_BY_LOWER = {t: {n.lower(): n for n in _FACTS[t]} for t in TYPES}
 
 UNSET_DATE = "0001-01-01T00:00:00Z"
 """What Graph returns for a non-nullable date the directory has no value for (``birthday``)."""
-_UNSET_OVERRIDES = {"deviceEnrollmentLimit": 5}
-"""Non-nullable properties whose unset value is a documented default rather than the type's."""
+_UNSET_OVERRIDES = {"deviceEnrollmentLimit": 5, "mobileDeviceManagementAuthority": "unknown"}
+"""Non-nullable properties whose unset value is a documented default (or the enum's first
+member) rather than the type's."""
 
 PROFILE = frozenset(
     {
@@ -65,6 +69,11 @@ def canonical(type_name: str, given: str) -> str | None:
 
 def is_declared(type_name: str, name: str) -> bool:
     return name in _FACTS[type_name]
+
+
+def declared(type_name: str) -> list[str]:
+    """Every structural property of the type, in name order."""
+    return list(_FACTS[type_name])
 
 
 def navigation(type_name: str, given: str) -> str | None:

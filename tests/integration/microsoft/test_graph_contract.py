@@ -151,6 +151,7 @@ def _replies(ms, objects) -> list[tuple[str, dict, str]]:
         (f"/domains/{DOMAIN}/verificationDnsRecords", {}, "domainDnsRecord"),
         (f"/domains/{FEDERATED}/federationConfiguration", {}, "internalDomainFederation"),
         ("/organization", {}, "organization"),
+        ("/organization", {"$select": "displayName,STREET,verifiedDomains"}, "organization"),
         ("/directory/deletedItems/microsoft.graph.user", {}, "user"),
         (f"/directory/deletedItems/{gone}", {}, "directoryObject"),
         ("/policies/identitySecurityDefaultsEnforcementPolicy", {},
@@ -256,6 +257,16 @@ def test_bad_writes_are_refused_and_change_nothing(ms, graph, objects, body, mes
     assert message in reply.json()["error"]["message"]
     after = graph.get(url, params={"$select": ",".join(properties("user"))}).json()
     assert after == before
+
+
+def test_organization_has_every_declared_property(ms, graph, world):
+    org = graph.get(f"{ms.graph}/organization/{world['tenant_id']}").json()
+    assert set(org) - {"@odata.context"} == set(properties("organization"))
+    assert org["technicalNotificationMails"] == [] and org["street"] is None
+    picked = graph.get(f"{ms.graph}/organization", params={"$select": "street"}).json()
+    assert set(picked["value"][0]) == {"id", "street"}
+    bad = graph.get(f"{ms.graph}/organization", params={"$select": "streetName"})
+    assert bad.status_code == 400 and "'microsoft.graph.organization'" in bad.text
 
 
 def test_the_lab_stores_graph_properties_only():
