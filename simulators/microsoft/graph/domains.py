@@ -18,8 +18,7 @@ from simulators.microsoft.graph.serialize import (
     federation_json,
     verification_records,
 )
-from simulators.microsoft.model.errors import bad_request
-from simulators.microsoft.model.tenants import unknown_property
+from simulators.microsoft.model.errors import bad_request, unknown_property
 from simulators.microsoft.permissions import (
     DOMAINS_READ,
     DOMAINS_WRITE,

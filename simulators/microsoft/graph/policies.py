@@ -11,8 +11,7 @@ from simulators.microsoft.graph.common import (
     reply,
 )
 from simulators.microsoft.graph.serialize import context
-from simulators.microsoft.model.errors import bad_request
-from simulators.microsoft.model.tenants import unknown_property
+from simulators.microsoft.model.errors import bad_request, unknown_property
 from simulators.microsoft.permissions import POLICIES_READ, POLICIES_WRITE
 from simulators.microsoft.services import services
 

@@ -6,7 +6,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from simulators.microsoft.model.declared import PROFILE, canonical, profile_value, unset_value
+from simulators.microsoft.model.declared import (
+    GROUP_PROFILE,
+    USER_PROFILE,
+    canonical,
+    profile_value,
+    unset_value,
+)
 from simulators.microsoft.model.errors import DirectoryError
 from simulators.microsoft.model.schema import USER_COLLECTION_COLUMNS, USER_STRING_COLUMNS
 
@@ -94,32 +100,68 @@ def user_json(row: Mapping[str, Any], select: tuple[str, ...] | None = None) -> 
             out[name] = None  # write-only: Graph never returns the password
         elif name in USER_SELECTABLE:
             out[name] = row.get(name)
-        elif name in PROFILE:
-            out[name] = profile_value(row, name)
+        elif name in USER_PROFILE:
+            out[name] = profile_value("user", row, name)
         else:
             out[name] = unset_value("user", name)
     return out
 
 
+GROUP_SELECTABLE = frozenset(
+    {
+        "id",
+        "createdDateTime",
+        "description",
+        "displayName",
+        "groupTypes",
+        "mail",
+        "mailEnabled",
+        "mailNickname",
+        "renewedDateTime",
+        "securityEnabled",
+        "securityIdentifier",
+        "visibility",
+        "deletedDateTime",
+        "onPremisesSyncEnabled",
+        "proxyAddresses",
+    }
+)
+"""Group properties the lab stores in columns."""
 GROUP_DEFAULT = (
     "id",
+    "deletedDateTime",
+    "classification",
     "createdDateTime",
     "description",
     "displayName",
+    "expirationDateTime",
     "groupTypes",
+    "isAssignableToRole",
     "mail",
     "mailEnabled",
     "mailNickname",
+    "membershipRule",
+    "membershipRuleProcessingState",
+    "onPremisesDomainName",
+    "onPremisesLastSyncDateTime",
+    "onPremisesNetBiosName",
+    "onPremisesSamAccountName",
+    "onPremisesSecurityIdentifier",
+    "onPremisesSyncEnabled",
+    "preferredDataLocation",
+    "preferredLanguage",
+    "proxyAddresses",
     "renewedDateTime",
+    "resourceBehaviorOptions",
+    "resourceProvisioningOptions",
     "securityEnabled",
     "securityIdentifier",
+    "theme",
     "visibility",
-    "deletedDateTime",
-    "onPremisesSyncEnabled",
-    "proxyAddresses",
+    "onPremisesProvisioningErrors",
+    "serviceProvisioningErrors",
 )
-GROUP_SELECTABLE = frozenset(GROUP_DEFAULT)
-"""Group properties the lab stores."""
+"""What Graph returns for a group without ``$select`` (its list-groups example)."""
 
 
 def group_json(row: dict, select: tuple[str, ...] | None = None) -> dict:
@@ -136,6 +178,8 @@ def group_json(row: dict, select: tuple[str, ...] | None = None) -> dict:
             out[name] = [f"SMTP:{row['mail']}"] if row.get("mail") else []
         elif name in GROUP_SELECTABLE:
             out[name] = row.get(name)
+        elif name in GROUP_PROFILE:
+            out[name] = profile_value("group", row, name)
         else:
             out[name] = unset_value("group", name)
     return out

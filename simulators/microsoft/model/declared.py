@@ -4,9 +4,9 @@ the lab keeps without a column of their own.
 ``graph_properties.json`` holds Graph's CSDL facts (``tools/graph_contract.py`` derives it):
 each property of user, group and organization as ``[type, collection, nullable]``, the
 properties of the complex types they use, and their navigation properties. ``$select``
-accepts any of them; the writable user properties in ``PROFILE`` are kept as one JSON object
-per user (the ``profile`` column), checked against their declared type; the rest come back
-as Graph shows a property without a value.
+accepts any of them; the writable user and group properties in ``PROFILES`` are kept as one
+JSON object per row (the ``profile`` column), checked against their declared type; the rest
+come back as Graph shows a property without a value.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
+
+from simulators.microsoft.model.errors import DirectoryError, bad_request, unknown_property
 
 PROPERTIES_FILE = "graph_properties.json"
 _FACTS: dict = json.loads(resources.files(__package__).joinpath(PROPERTIES_FILE).read_text())
@@ -29,7 +31,7 @@ _UNSET_OVERRIDES = {"deviceEnrollmentLimit": 5, "mobileDeviceManagementAuthority
 """Non-nullable properties whose unset value is a documented default (or the enum's first
 member) rather than the type's."""
 
-PROFILE = frozenset(
+USER_PROFILE = frozenset(
     {
         "aboutMe",
         "ageGroup",
@@ -53,6 +55,15 @@ PROFILE = frozenset(
     }
 )
 """Writable user properties (Graph's user-update documentation) the lab has no column for."""
+GROUP_PROFILE = frozenset({"classification", "preferredDataLocation", "preferredLanguage", "theme"})
+"""Writable group properties (Graph's group documentation) the lab has no column for."""
+PROFILES = {"user": USER_PROFILE, "group": GROUP_PROFILE}
+NOT_SIMULATED = {
+    "membershipRule": "dynamic membership",
+    "membershipRuleProcessingState": "dynamic membership",
+    "isAssignableToRole": "role-assignable groups",
+}
+"""Writable group properties for features the lab does not simulate: refused, never stored."""
 _CHOICES = {
     "ageGroup": {"Minor", "NotAdult", "Adult"},
     "consentProvidedForMinor": {"Granted", "Denied", "NotRequired"},
@@ -94,18 +105,18 @@ def unset_value(type_name: str, name: str) -> Any:
     return {"Edm.DateTimeOffset": UNSET_DATE, "Edm.Boolean": False}.get(kind, 0)
 
 
-def profile_value(row: Mapping[str, Any], name: str) -> Any:
-    """A ``PROFILE`` property of a stored user, or its unset value."""
+def profile_value(type_name: str, row: Mapping[str, Any], name: str) -> Any:
+    """A ``PROFILES`` property of a stored user or group, or its unset value."""
     stored = json.loads(row.get("profile") or "{}")
-    return stored[name] if stored.get(name) is not None else unset_value("user", name)
+    return stored[name] if stored.get(name) is not None else unset_value(type_name, name)
 
 
-def merged_profile(current: str | None, body: dict) -> str | None:
-    """The ``profile`` column after applying ``body``'s ``PROFILE`` properties; ``ValueError``
+def merged_profile(type_name: str, current: str | None, body: dict) -> str | None:
+    """The ``profile`` column after applying ``body``'s ``PROFILES`` properties; ``ValueError``
     names the first property whose value its declared type refuses."""
     stored: dict = json.loads(current or "{}")
-    for name in sorted(PROFILE & set(body)):
-        value = _checked(name, _FACTS["user"][name], body[name])
+    for name in sorted(PROFILES[type_name] & set(body)):
+        value = _checked(name, _FACTS[type_name][name], body[name])
         if name in MERGED and isinstance(value, dict):
             value = {**stored.get(name, {}), **value}
         if value is None or value == [] or value == {}:
@@ -155,3 +166,16 @@ def _instant(name: str, value: Any) -> str:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def refusal(type_name: str, name: str) -> DirectoryError:
+    """Graph's error for a property a client may not set: one the type does not declare, a
+    read-only one, or one for a feature the lab does not simulate (the lab's words)."""
+    if type_name == "group" and name in NOT_SIMULATED:
+        return bad_request(
+            f"Property '{name}' is not supported by this lab: {NOT_SIMULATED[name]} is not "
+            "simulated."
+        )
+    if is_declared(type_name, name):
+        return bad_request(f"Property '{name}' is read-only and cannot be set.")
+    return unknown_property(name, type_name)

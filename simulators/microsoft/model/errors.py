@@ -40,6 +40,13 @@ def unsupported_query(message: str = "Unsupported Query.") -> DirectoryError:
     return DirectoryError(400, "Request_UnsupportedQuery", message)
 
 
+def unknown_property(name: str, type_name: str) -> DirectoryError:
+    return bad_request(
+        f"Property '{name}' does not exist on type 'microsoft.graph.{type_name}'. Make sure to "
+        "only use property names that are defined by the type."
+    )
+
+
 def invalid_values() -> DirectoryError:
     return bad_request("One or more properties contains invalid values.")
 

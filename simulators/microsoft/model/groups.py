@@ -17,11 +17,11 @@ from typing import Any
 
 from simulators.core.repository import Repository
 from simulators.microsoft.ids import is_guid, iso, new_guid
+from simulators.microsoft.model.declared import GROUP_PROFILE, merged_profile, refusal
 from simulators.microsoft.model.errors import DirectoryError, bad_request, not_found
 from simulators.microsoft.model.managers import referenced_key
 from simulators.microsoft.model.odata import STRING_ADVANCED, STRING_DEFAULT, FilterParser, Prop
 from simulators.microsoft.model.records import EntraUserRow
-from simulators.microsoft.model.tenants import unknown_property
 from simulators.microsoft.model.user_query import make_token, page_size, query_digest, read_token
 from simulators.microsoft.model.users import Users
 
@@ -62,6 +62,15 @@ class GroupPage:
     rows: list[dict]
     next_token: str | None = None
     count: int | None = None
+
+
+def _profile(body: dict, current: str | None) -> str | None:
+    try:
+        return merged_profile("group", current, body)
+    except ValueError as exc:
+        raise bad_request(
+            f"Invalid value specified for property '{exc}' of resource 'Group'.", target=str(exc)
+        ) from None
 
 
 def _required_string(body: dict, name: str) -> str:
@@ -209,8 +218,8 @@ class Groups(Repository):
         if not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object.")
         for key in body:
-            if key not in WRITABLE and key not in BIND_PROPERTIES and key not in IGNORED:
-                raise unknown_property(key, "group")
+            if key not in WRITABLE | GROUP_PROFILE | BIND_PROPERTIES | IGNORED:
+                raise refusal("group", key)
         display_name = _required_string(body, "displayName")
         nickname = self._nickname(_required_string(body, "mailNickname"))
         mail_enabled, security_enabled = _bool(body, "mailEnabled"), _bool(body, "securityEnabled")
@@ -234,6 +243,7 @@ class Groups(Repository):
             "createdDateTime": now,
             "renewedDateTime": now,
             "securityIdentifier": _security_identifier(group_id),
+            "profile": _profile(body, None),
         }
         with self.store.transaction() as db:
             self.store.insert("groups", row)
@@ -251,9 +261,11 @@ class Groups(Repository):
         if not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object.")
         for key in body:
-            if key not in WRITABLE and key not in IGNORED:
-                raise unknown_property(key, "group")
+            if key not in WRITABLE | GROUP_PROFILE | IGNORED:
+                raise refusal("group", key)
         columns: dict[str, Any] = {}
+        if GROUP_PROFILE & set(body):
+            columns["profile"] = _profile(body, group.get("profile"))
         if "displayName" in body:
             columns["displayName"] = _required_string(body, "displayName")
         if "description" in body:

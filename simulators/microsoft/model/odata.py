@@ -86,7 +86,7 @@ _PROFILE_PROPS = {
         "datetime", frozenset({"eq", "ge", "le", "in"}), frozenset({"ne", "not"})
     ),
 }
-"""Filterable ``declared.PROFILE`` properties (operators from Graph's user documentation)."""
+"""Filterable ``declared.USER_PROFILE`` properties (operators from Graph's user documentation)."""
 USER_PROPS.update(
     {
         name: replace(p, column=f"(json_extract(profile, '$.{name}') COLLATE NOCASE)")

@@ -28,7 +28,7 @@ class EntraUserRow(TypedDict):
     onPremisesSyncEnabled: int | None
     profile: str | None
     """Graph's writable user properties without a column of their own, as a JSON object
-    (``simulators.microsoft.model.declared.PROFILE``)."""
+    (``simulators.microsoft.model.declared.USER_PROFILE``)."""
     passwordPolicies: str | None
     usageLocation: str | None
     jobTitle: str | None

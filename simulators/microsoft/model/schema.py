@@ -127,7 +127,7 @@ CREATE TABLE IF NOT EXISTS groups (
   "mailNickname" TEXT NOT NULL COLLATE NOCASE, "mail" TEXT COLLATE NOCASE,
   "mailEnabled" INTEGER NOT NULL, "securityEnabled" INTEGER NOT NULL,
   "groupTypes" TEXT NOT NULL DEFAULT '[]', "visibility" TEXT, "createdDateTime" TEXT NOT NULL,
-  "renewedDateTime" TEXT NOT NULL, "securityIdentifier" TEXT NOT NULL
+  "renewedDateTime" TEXT NOT NULL, "securityIdentifier" TEXT NOT NULL, profile TEXT
 );
 CREATE INDEX IF NOT EXISTS groups_tenant ON groups(tenant_id, "displayName");
 CREATE TABLE IF NOT EXISTS group_members (
@@ -177,6 +177,7 @@ URL_COLUMNS = (
 ADDED_COLUMNS = (
     ("users", "onPremisesSyncEnabled", "INTEGER"),
     ("users", "profile", "TEXT"),
+    ("groups", "profile", "TEXT"),
     ("tenants", "security_defaults", "INTEGER NOT NULL DEFAULT 0"),
 )
 """Columns added after a table first shipped: state directories made before get them on start."""

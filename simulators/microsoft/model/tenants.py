@@ -15,7 +15,12 @@ from simulators.core.clock import LabClock
 from simulators.core.repository import Repository
 from simulators.core.store import Store
 from simulators.microsoft.ids import is_guid, iso, new_guid
-from simulators.microsoft.model.errors import DirectoryError, bad_request, not_found
+from simulators.microsoft.model.errors import (
+    DirectoryError,
+    bad_request,
+    not_found,
+    unknown_property,
+)
 
 DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 SUPPORTED_SERVICES = (
@@ -62,13 +67,6 @@ FEDERATION_FIELDS = (
     "isSignedAuthenticationRequestRequired",
     "signingCertificateUpdateStatus",
 )
-
-
-def unknown_property(name: str, type_name: str) -> DirectoryError:
-    return bad_request(
-        f"Property '{name}' does not exist on type 'microsoft.graph.{type_name}'. Make sure to "
-        "only use property names that are defined by the type."
-    )
 
 
 def check_certificate(value: Any, name: str) -> None:

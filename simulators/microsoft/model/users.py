@@ -12,7 +12,7 @@ from typing import Any, cast
 from simulators.core.passwords import hash_password
 from simulators.core.repository import Repository
 from simulators.microsoft.ids import ROLE_TEMPLATES, is_guid, iso, new_guid
-from simulators.microsoft.model.declared import PROFILE, is_declared, merged_profile
+from simulators.microsoft.model.declared import USER_PROFILE, merged_profile, refusal
 from simulators.microsoft.model.errors import (
     DirectoryError,
     bad_request,
@@ -22,7 +22,7 @@ from simulators.microsoft.model.errors import (
 from simulators.microsoft.model.passwords import is_complex
 from simulators.microsoft.model.records import EntraUserRow
 from simulators.microsoft.model.schema import USER_COLLECTION_COLUMNS, USER_STRING_COLUMNS
-from simulators.microsoft.model.tenants import Tenants, unknown_property
+from simulators.microsoft.model.tenants import Tenants
 
 LOCKOUT_THRESHOLD = 10
 LOCKOUT_SECONDS = 60
@@ -70,22 +70,23 @@ COMPLEXITY_MESSAGE = (
 )
 
 
+SETTABLE = WRITABLE | USER_PROFILE | {"passwordProfile", "id", "@odata.type"}
+
+
 def _check_names(body: dict, *, creating: bool) -> None:
     """Graph's errors for a property the user type does not declare, or one it does not let
     clients set (on create, the read-only ones the lab fills in are ignored)."""
     for name in body:
-        if name in WRITABLE or name in PROFILE or name in ("passwordProfile", "id", "@odata.type"):
+        if name in SETTABLE:
             continue
         if creating and name in READ_ONLY:
             continue
-        if is_declared("user", name):
-            raise bad_request(f"Property '{name}' is read-only and cannot be set.")
-        raise unknown_property(name, "user")
+        raise refusal("user", name)
 
 
 def _profile(body: dict, current: str | None) -> str | None:
     try:
-        return merged_profile(current, body)
+        return merged_profile("user", current, body)
     except ValueError as exc:
         raise bad_request(
             f"Invalid value specified for property '{exc}' of resource 'User'.", target=str(exc)
@@ -385,7 +386,7 @@ class Users(Repository):
     def _validated_columns(self, tenant_id: str, body: dict, current: EntraUserRow | None) -> dict:
         row: dict[str, Any] = {}
         for key, value in body.items():
-            if key in READ_ONLY or key == "passwordProfile" or key in PROFILE:
+            if key in READ_ONLY or key == "passwordProfile" or key in USER_PROFILE:
                 continue
             if key == "accountEnabled":
                 if not isinstance(value, bool):
@@ -431,7 +432,7 @@ class Users(Repository):
             raise bad_request(
                 "Invalid value specified for property 'usageLocation' of resource 'User'."
             )
-        if PROFILE & set(body):
+        if USER_PROFILE & set(body):
             row["profile"] = _profile(body, current.get("profile") if current else None)
         return row
 

@@ -269,6 +269,31 @@ def test_organization_has_every_declared_property(ms, graph, world):
     assert bad.status_code == 400 and "'microsoft.graph.organization'" in bad.text
 
 
+def test_group_properties_without_a_column_and_refused_ones(ms, graph):
+    body = {**NEW_GROUP, "mailNickname": "classified", "classification": "Confidential",
+            "preferredLanguage": "en-GB", "theme": "Teal"}  # fmt: skip
+    created = graph.post(f"{ms.graph}/groups", json=body)
+    assert created.status_code == 201, created.text
+    group = created.json()
+    assert group["classification"] == "Confidential" and group["theme"] == "Teal"
+    assert group["membershipRule"] is None and group["resourceBehaviorOptions"] == []
+    url = f"{ms.graph}/groups/{group['id']}"
+    assert graph.patch(url, json={"theme": None, "preferredLanguage": "fr-FR"}).status_code == 204
+    got = graph.get(url, params={"$select": "theme,preferredLanguage,classification"}).json()
+    assert (got["theme"], got["preferredLanguage"], got["classification"]) == (
+        None, "fr-FR", "Confidential"
+    )  # fmt: skip
+    for patch, message in (
+        ({"membershipRule": "user.department -eq 'QA'"}, "dynamic membership is not simulated"),
+        ({"securityIdentifier": "S-1-5"}, "'securityIdentifier' is read-only"),
+        ({"classification": 7}, "Invalid value specified for property 'classification'"),
+        ({"colour": "red"}, "'colour' does not exist on type 'microsoft.graph.group'"),
+    ):
+        reply = graph.patch(url, json={"displayName": "Changed", **patch})
+        assert reply.status_code == 400 and message in reply.json()["error"]["message"], patch
+    assert graph.get(url).json()["displayName"] == NEW_GROUP["displayName"]  # nothing applied
+
+
 def test_the_lab_stores_graph_properties_only():
     for type_name, names in (("user", USER_SELECTABLE), ("group", GROUP_SELECTABLE)):
         assert sorted(set(names) - set(properties(type_name))) == [], type_name
