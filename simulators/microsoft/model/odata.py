@@ -86,10 +86,28 @@ _PROFILE_PROPS = {
         "datetime", frozenset({"eq", "ge", "le", "in"}), frozenset({"ne", "not"})
     ),
 }
-"""Filterable ``declared.USER_PROFILE`` properties (operators from Graph's user documentation)."""
+_ADVANCED_ONLY = frozenset({"eq", "ne", "not", "in", "ge", "le"})
+_PROFILE_PROPS.update(
+    {
+        f"employeeOrgData/{member}": Prop("string", frozenset(), _ADVANCED_ONLY)
+        for member in ("division", "costCenter")
+    }
+)
+_PROFILE_PROPS.update(
+    {
+        f"onPremisesExtensionAttributes/extensionAttribute{n}": Prop(
+            "string", frozenset(), frozenset({"eq", "ne", "not", "in"})
+        )
+        for n in range(1, 16)
+    }
+)
+"""Filterable ``declared.USER_PROFILE`` properties and members of its complex ones (``a/b``:
+advanced queries only), with the operators Graph's user documentation lists."""
 USER_PROPS.update(
     {
-        name: replace(p, column=f"(json_extract(profile, '$.{name}') COLLATE NOCASE)")
+        name: replace(
+            p, column=f"(json_extract(profile, '$.{name.replace('/', '.')}') COLLATE NOCASE)"
+        )
         for name, p in _PROFILE_PROPS.items()
     }
 )
@@ -300,6 +318,7 @@ class FilterParser:
         name = self.next()
         if name.kind != "name":
             raise filter_error(self.text, name.pos)
+        name = self.member(name)
         prop = self.prop(name, op)
         self.expect(",")
         value = self.string_literal()
@@ -315,10 +334,23 @@ class FilterParser:
         self.params.append("%" + like_escape(value))
         return f"{column} LIKE ? ESCAPE '\\'"
 
+    def member(self, name: Token) -> Token:
+        """``name/member`` as one name when the property table has it (a member of a complex
+        property); else ``name`` alone."""
+        following = self.peek(1)
+        if self.at("/") and following is not None:
+            joined = f"{name.value}/{following.value}"
+            if joined in self.props:
+                self.next()
+                self.next()
+                return Token("name", joined, name.pos)
+        return name
+
     def comparison(self) -> str:
         name = self.next()
         if name.kind != "name":
             raise filter_error(self.text, name.pos)
+        name = self.member(name)
         if self.at("/"):
             return self.collection(name)
         op_token = self.next()

@@ -21,6 +21,7 @@ from .graph_contract import contract, problems, properties
 DOMAIN = "contract.example"
 FEDERATED = "contract-fed.example"
 PASSWORD = "Contract-Pass-1"
+EXTENSION_1 = "onPremisesExtensionAttributes/extensionAttribute1"
 
 
 def _full_user(nick: str) -> dict:
@@ -219,6 +220,9 @@ def test_writable_properties_without_a_column_are_kept(ms, graph):
         ({"$filter": "employeeHireDate le 2024-01-01T00:00:00Z"}, set()),
         ({"$filter": "ageGroup eq 'Adult'"}, {"ada", "bo"}),
         ({"$filter": "employeeType ne 'Contractor'", "$count": "true"}, set()),
+        ({"$filter": "employeeOrgData/costCenter eq 'cc-1'", "$count": "true"}, {"ada", "bo"}),
+        ({"$filter": "employeeOrgData/division in ('Ops')", "$count": "true"}, set()),
+        ({"$filter": f"{EXTENSION_1} eq 'blue'", "$count": "true"}, {"ada", "bo"}),
     ],
 )
 def test_filter_on_properties_without_a_column(ms, graph, objects, query, expected):
@@ -229,10 +233,24 @@ def test_filter_on_properties_without_a_column(ms, graph, objects, query, expect
     assert nicks & {"ada", "bo"} == expected  # (other tests add users of their own)
 
 
-def test_ne_on_a_property_without_a_column_needs_an_advanced_query(ms, graph):
-    reply = graph.get(f"{ms.graph}/users", params={"$filter": "faxNumber ne 'x'"})
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "faxNumber ne 'x'",
+        "employeeOrgData/costCenter eq 'CC-1'",
+        "onPremisesExtensionAttributes/extensionAttribute2 eq 'x'",
+    ],
+)
+def test_these_filters_need_an_advanced_query(ms, graph, clause):
+    reply = graph.get(f"{ms.graph}/users", params={"$filter": clause})
     assert reply.status_code == 400
     assert reply.json()["error"]["code"] == "Request_UnsupportedQuery"
+
+
+def test_a_complex_member_the_table_lacks_is_a_syntax_error(ms, graph):
+    query = {"$filter": "employeeOrgData/team eq 'x'", "$count": "true"}
+    reply = graph.get(f"{ms.graph}/users", params=query, headers={"ConsistencyLevel": "eventual"})
+    assert reply.status_code == 400 and reply.json()["error"]["code"] == "BadRequest"
 
 
 @pytest.mark.parametrize(
