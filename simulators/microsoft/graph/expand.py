@@ -1,4 +1,5 @@
-"""``$expand`` on users: ``manager`` and ``directReports``, with a nested ``$select``.
+"""``$expand`` on users: ``manager``, ``directReports`` and ``memberOf``, with a nested
+``$select``.
 
 Graph expands one relationship per request on directory objects, returns at most 20 related
 objects in an expanded collection (with no next link), and takes ``$select`` (and
@@ -9,14 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulators.microsoft.graph.serialize import parse_select, user_json
+from simulators.microsoft.graph.serialize import group_json, parse_select, user_json
 from simulators.microsoft.model.declared import canonical, navigation
+from simulators.microsoft.model.directory import Directory
 from simulators.microsoft.model.errors import DirectoryError, bad_request
-from simulators.microsoft.model.managers import Managers
 
-EXPANDABLE = ("manager", "directReports")
+EXPANDABLE = {"manager": "user", "directReports": "user", "memberOf": "group"}
+"""The relationships the lab expands, with the type of what they hold (for a nested
+``$select``; directory roles and administrative units are not modelled)."""
 EXPANDED_AT_MOST = 20
-USER_TYPE = "#microsoft.graph.user"
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def parse_expand(raw: str | None) -> Expand | None:
         for option in filter(None, (o.strip() for o in rest.rstrip()[:-1].split(";"))):
             key, _, value = option.partition("=")
             if key.strip().lower() == "$select":
-                select = parse_select(value, collection=name == "directReports")
+                select = parse_select(value, collection=True, type_name=EXPANDABLE[name])
             elif key.strip().lower() == "$levels" and value.strip() == "1":
                 continue
             else:
@@ -80,18 +82,31 @@ def _split_top_level(raw: str) -> list[str]:
 
 
 def expanded(
-    managers: Managers, tenant_id: str, rows: list[dict], expand: Expand | None
+    directory: Directory, tenant_id: str, rows: list[dict], expand: Expand | None
 ) -> dict[str, dict]:
     """By row id, the property the expansion adds (nothing for a user without a manager)."""
     ids = [row["id"] for row in rows]
     if expand is None:
         return {i: {} for i in ids}
-
-    def related(row: dict) -> dict:
-        return {"@odata.type": USER_TYPE, **user_json(row, expand.select)}
-
+    select = expand.select
     if expand.name == "manager":
-        found = managers.managers_of(tenant_id, ids)
-        return {i: {"manager": related(found[i])} if i in found else {} for i in ids}
-    reports = managers.reports_of(tenant_id, ids)
-    return {i: {"directReports": [related(r) for r in reports[i][:EXPANDED_AT_MOST]]} for i in ids}
+        found = directory.managers.managers_of(tenant_id, ids)
+        return {i: {"manager": _user(found[i], select)} if i in found else {} for i in ids}
+    if expand.name == "directReports":
+        related = directory.managers.reports_of(tenant_id, ids)
+        render = _user
+    else:
+        related = directory.groups.memberships_of(tenant_id, ids)
+        render = _group
+    return {
+        i: {expand.name: [render(row, select) for row in related[i][:EXPANDED_AT_MOST]]}
+        for i in ids
+    }
+
+
+def _user(row: dict, select: tuple[str, ...] | None) -> dict:
+    return {"@odata.type": "#microsoft.graph.user", **user_json(row, select)}
+
+
+def _group(row: dict, select: tuple[str, ...] | None) -> dict:
+    return {"@odata.type": "#microsoft.graph.group", **group_json(row, select)}

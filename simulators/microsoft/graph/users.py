@@ -54,7 +54,7 @@ def list_users():
     select = parse_select(request.args.get("$select"), collection=True)
     expand = parse_expand(request.args.get("$expand"))
     page = _lister().page(who.tenant_id, query)
-    extras = expanded(services().directory.managers, who.tenant_id, page.rows, expand)
+    extras = expanded(services().directory, who.tenant_id, page.rows, expand)
     return page_reply("users", page, lambda row: {**user_json(row, select), **extras[row["id"]]})
 
 
@@ -86,7 +86,7 @@ def _one_user(tenant_id: str, key: str):
     user = directory.users.require(tenant_id, key)
     select = parse_select(request.args.get("$select"), collection=False)
     expand = parse_expand(request.args.get("$expand"))
-    extra = expanded(directory.managers, tenant_id, [dict(user)], expand)[user["id"]]
+    extra = expanded(directory, tenant_id, [dict(user)], expand)[user["id"]]
     return reply(
         {
             "@odata.context": context(graph_base(), "users/$entity"),

@@ -202,15 +202,26 @@ class Groups(Repository):
             (tenant_id, group["id"]),
         )
 
+    def memberships_of(self, tenant_id: str, user_ids: list[str]) -> dict[str, list[dict]]:
+        """The groups each of these users is a direct member of, in creation order, by user."""
+        out: dict[str, list[dict]] = {u: [] for u in user_ids}
+        if not user_ids:
+            return out
+        marks = ", ".join("?" for _ in user_ids)
+        rows = self.all(
+            "SELECT m.member_id AS _member, g.* FROM group_members m JOIN groups g "
+            "ON g.id = m.group_id AND g.tenant_id = m.tenant_id "
+            f"WHERE m.tenant_id = ? AND m.member_id IN ({marks}) ORDER BY g.pk",
+            (tenant_id, *user_ids),
+        )
+        for row in rows:
+            out[row.pop("_member")].append(row)
+        return out
+
     def member_of(self, tenant_id: str, user_key: str) -> list[dict]:
         """The groups a user is a direct member of."""
         user = self.users.require(tenant_id, user_key)
-        return self.all(
-            "SELECT g.* FROM group_members m JOIN groups g ON g.id = m.group_id "
-            "AND g.tenant_id = m.tenant_id WHERE m.tenant_id = ? AND m.member_id = ? "
-            "ORDER BY g.pk",
-            (tenant_id, user["id"]),
-        )
+        return self.memberships_of(tenant_id, [user["id"]])[user["id"]]
 
     # -- writes ----------------------------------------------------------------------------
     def create(self, tenant_id: str, body: Any) -> dict:

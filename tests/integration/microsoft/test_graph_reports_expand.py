@@ -101,13 +101,34 @@ def test_expand_direct_reports(ms, graph, ids):
     assert listed[0]["directReports"] == [{"@odata.type": USER_TYPE, "id": ids["lead"]}]
 
 
+def test_expand_member_of(ms, graph, ids):
+    body = {
+        "displayName": "Chart",
+        "mailEnabled": False,
+        "mailNickname": "chart",
+        "securityEnabled": True,
+        "members@odata.bind": [f"{ms.graph}/users/{ids['dev1']}"],
+    }
+    group = graph.post(f"{ms.graph}/groups", json=body)
+    assert group.status_code == 201, group.text
+    url = f"{ms.graph}/users/{ids['dev1']}"
+    got = graph.get(url, params={"$expand": "memberOf($select=id,displayName)"}).json()
+    assert got["memberOf"] == [
+        {"@odata.type": "#microsoft.graph.group", "id": group.json()["id"], "displayName": "Chart"}
+    ]
+    assert problems(got, "user") == []
+    solo = graph.get(f"{ms.graph}/users/{ids['solo']}", params={"$expand": "memberOf"}).json()
+    assert solo["memberOf"] == []
+
+
 @pytest.mark.parametrize(
     ("expand", "code", "message"),
     [
         ("manager,directReports", "Request_BadRequest", "more than one navigation property"),
         ("displayName", "BadRequest", "is not a navigation property or complex property"),
         ("bossOf", "BadRequest", "Could not find a property named 'bossOf' on type"),
-        ("memberOf", "Request_BadRequest", "'$expand' of 'memberOf' is not supported by this lab"),
+        ("ownedDevices", "Request_BadRequest", "'$expand' of 'ownedDevices' is not supported"),
+        ("memberOf($select=jobTitle)", "BadRequest", "'jobTitle' on type 'microsoft.graph.group'"),
         ("manager($filter=id eq 'x')", "Request_BadRequest", "Invalid $select properties."),
         ("manager($select=bogus)", "BadRequest", "Could not find a property named 'bogus'"),
         ("manager($select=id", "BadRequest", "Syntax error"),
