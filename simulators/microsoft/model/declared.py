@@ -112,8 +112,18 @@ def profile_value(type_name: str, row: Mapping[str, Any], name: str) -> Any:
 
 
 def merged_profile(type_name: str, current: str | None, body: dict) -> str | None:
-    """The ``profile`` column after applying ``body``'s ``PROFILES`` properties; ``ValueError``
-    names the first property whose value its declared type refuses."""
+    """The ``profile`` column after applying ``body``'s ``PROFILES`` properties; Graph's 400
+    naming the first property whose value its declared type refuses."""
+    try:
+        return _merged(type_name, current, body)
+    except ValueError as exc:
+        raise bad_request(
+            f"Invalid value specified for property '{exc}' of resource '{type_name.title()}'.",
+            target=str(exc),
+        ) from None
+
+
+def _merged(type_name: str, current: str | None, body: dict) -> str | None:
     stored: dict = json.loads(current or "{}")
     for name in sorted(PROFILES[type_name] & set(body)):
         value = _checked(name, _FACTS[type_name][name], body[name])

@@ -64,15 +64,6 @@ class GroupPage:
     count: int | None = None
 
 
-def _profile(body: dict, current: str | None) -> str | None:
-    try:
-        return merged_profile("group", current, body)
-    except ValueError as exc:
-        raise bad_request(
-            f"Invalid value specified for property '{exc}' of resource 'Group'.", target=str(exc)
-        ) from None
-
-
 def _required_string(body: dict, name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value.strip():
@@ -254,7 +245,7 @@ class Groups(Repository):
             "createdDateTime": now,
             "renewedDateTime": now,
             "securityIdentifier": _security_identifier(group_id),
-            "profile": _profile(body, None),
+            "profile": merged_profile("group", None, body),
         }
         with self.store.transaction() as db:
             self.store.insert("groups", row)
@@ -276,7 +267,7 @@ class Groups(Repository):
                 raise refusal("group", key)
         columns: dict[str, Any] = {}
         if GROUP_PROFILE & set(body):
-            columns["profile"] = _profile(body, group.get("profile"))
+            columns["profile"] = merged_profile("group", group.get("profile"), body)
         if "displayName" in body:
             columns["displayName"] = _required_string(body, "displayName")
         if "description" in body:

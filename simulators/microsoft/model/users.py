@@ -84,15 +84,6 @@ def _check_names(body: dict, *, creating: bool) -> None:
         raise refusal("user", name)
 
 
-def _profile(body: dict, current: str | None) -> str | None:
-    try:
-        return merged_profile("user", current, body)
-    except ValueError as exc:
-        raise bad_request(
-            f"Invalid value specified for property '{exc}' of resource 'User'.", target=str(exc)
-        ) from None
-
-
 def policies_of(password_policies: str | None) -> set[str]:
     """The names in a ``passwordPolicies`` value (comma-separated)."""
     return {p.strip() for p in (password_policies or "").split(",") if p.strip()}
@@ -433,7 +424,8 @@ class Users(Repository):
                 "Invalid value specified for property 'usageLocation' of resource 'User'."
             )
         if USER_PROFILE & set(body):
-            row["profile"] = _profile(body, current.get("profile") if current else None)
+            stored = current.get("profile") if current else None
+            row["profile"] = merged_profile("user", stored, body)
         return row
 
     @staticmethod
