@@ -258,6 +258,8 @@ def test_a_complex_member_the_table_lacks_is_a_syntax_error(ms, graph):
     [
         ({"ageGroup": "Teen"}, "Invalid value specified for property 'ageGroup' of resource"),
         ({"employeeHireDate": "soon"}, "property 'employeeHireDate' of resource 'User'"),
+        ({"birthday": "9999-12-31T23:00:00-05:00"}, "property 'birthday' of resource 'User'"),
+        ({"hireDate": "0001-01-01T00:00:00+01:00"}, "property 'hireDate' of resource 'User'"),
         ({"employeeOrgData": {"team": "x"}}, "property 'employeeOrgData' of resource 'User'"),
         ({"skills": "SAML"}, "Invalid value specified for property 'skills'"),
         ({"faxNumber": 42}, "Invalid value specified for property 'faxNumber'"),
