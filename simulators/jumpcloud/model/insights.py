@@ -109,11 +109,12 @@ def _instant(value: Any, name: str, *, required: bool = False) -> str | None:
         return None
     try:
         parsed = parse_iso(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
+        instant = iso(parsed.astimezone(dt.UTC)) if parsed is not None else None
+    except (ValueError, OverflowError):  # not a time, or out of range once in UTC
+        instant = None
+    if instant is None:
         raise BadRequest(f"{name}: required, an ISO-8601 time such as 2024-01-01T00:00:00Z")
-    return iso(parsed.astimezone(dt.UTC))
+    return instant
 
 
 def _limit(value: Any) -> int:

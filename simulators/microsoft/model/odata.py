@@ -463,11 +463,11 @@ class FilterParser:
         if prop.kind == "datetime":
             try:
                 moment = dt.datetime.fromisoformat(str(literal).replace("Z", "+00:00"))
-            except ValueError as exc:
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=dt.UTC)
+                return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            except (ValueError, OverflowError) as exc:  # out of range once in UTC: overflow
                 raise incompatible(name.value, "Edm.DateTimeOffset") from exc
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=dt.UTC)
-            return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if not isinstance(literal, str) or isinstance(literal, bool):
             raise incompatible(name.value, "Edm.String")
         return literal

@@ -247,6 +247,19 @@ def test_these_filters_need_an_advanced_query(ms, graph, clause):
     assert reply.json()["error"]["code"] == "Request_UnsupportedQuery"
 
 
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "createdDateTime ge 9999-12-31T23:00:00-05:00",
+        "employeeHireDate ge 0001-01-01T00:00:00+01:00",
+    ],
+)
+def test_a_date_out_of_range_in_utc_is_a_bad_request(ms, graph, clause):
+    reply = graph.get(f"{ms.graph}/users", params={"$filter": clause})
+    assert reply.status_code == 400, reply.text
+    assert "incompatible types" in reply.json()["error"]["message"]
+
+
 def test_a_complex_member_the_table_lacks_is_a_syntax_error(ms, graph):
     query = {"$filter": "employeeOrgData/team eq 'x'", "$count": "true"}
     reply = graph.get(f"{ms.graph}/users", params=query, headers={"ConsistencyLevel": "eventual"})

@@ -172,3 +172,11 @@ def test_token_requests_take_basic_or_form_credentials():
     assert TokenRequest.parse("", {}).error == "unsupported_grant_type"  # type: ignore[union-attr]
     refused = TokenRequest.parse("", {**grant, "scope": "api admin"})
     assert refused == TokenRefusal(400, "invalid_scope", "scope must be api")
+
+
+@pytest.mark.parametrize(
+    "start", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+01:00", "2024-02-30T00:00:00Z"]
+)
+def test_an_insights_time_out_of_range_is_a_bad_request(start):
+    with pytest.raises(BadRequest, match="start_time: required, an ISO-8601 time"):
+        EventQuery.parse({"service": ["all"], "start_time": start})
