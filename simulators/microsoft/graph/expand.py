@@ -36,6 +36,8 @@ def parse_expand(raw: str | None) -> Expand | None:
     if raw is None or not raw.strip():
         return None
     items = _split_top_level(raw)
+    if not items:
+        raise _parse_error(f"Syntax error in '$expand={raw}'.")
     if len(items) > 1:
         raise bad_request("Expanding more than one navigation property is not supported.")
     head, _, rest = items[0].partition("(")

@@ -179,6 +179,8 @@ class UserLister(Repository):
         if not query.orderby:
             return None, False
         parts = query.orderby.split()
+        if not parts:
+            raise DirectoryError(400, "BadRequest", "Invalid $orderby: it names no property.")
         if len(parts) > 2 or "," in query.orderby:
             raise unsupported_query("Sorting by more than one property is not supported.")
         prop = parts[0]

@@ -46,6 +46,8 @@ MAX_LENGTHS = {
     "postalCode": 40,
     "officeLocation": 128,
 }
+NOT_CLEARABLE = {"userPrincipalName", "mailNickname", "displayName"}
+"""Properties every user has: ``null`` is an invalid value, not a way to clear them."""
 PASSWORD_POLICIES = {"DisablePasswordExpiration", "DisableStrongPassword", "None"}
 READ_ONLY = {
     "id",
@@ -394,7 +396,8 @@ class Users(Repository):
                     raise bad_request("Only one value can be set for property 'businessPhones'.")
                 row[key] = json.dumps(value)
             else:
-                if value is not None and not isinstance(value, str):
+                cleared = value is None and key in NOT_CLEARABLE
+                if cleared or (value is not None and not isinstance(value, str)):
                     raise bad_request(
                         f"Invalid value specified for property '{key}' of resource 'User'."
                     )

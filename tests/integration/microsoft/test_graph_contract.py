@@ -276,6 +276,8 @@ def test_a_complex_member_the_table_lacks_is_a_syntax_error(ms, graph):
         ({"employeeOrgData": {"team": "x"}}, "property 'employeeOrgData' of resource 'User'"),
         ({"skills": "SAML"}, "Invalid value specified for property 'skills'"),
         ({"faxNumber": 42}, "Invalid value specified for property 'faxNumber'"),
+        ({"userPrincipalName": None}, "Invalid value specified for property 'userPrincipalName'"),
+        ({"mailNickname": None}, "Invalid value specified for property 'mailNickname'"),
         ({"signInActivity": None}, "Property 'signInActivity' is read-only and cannot be set."),
         ({"createdDateTime": "2020-01-01T00:00:00Z"}, "'createdDateTime' is read-only"),
         ({"favouriteColour": "red"}, "Property 'favouriteColour' does not exist on type"),
