@@ -142,6 +142,14 @@ def ms(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def graph(ms, world):
+    """A Graph session with an app-only token of the test module's ``world``."""
+    s = ms.graph_session(ms.app_token(world))
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
 def clients_world(ms):
     """The world the third-party Graph client suites share (see ``graph_clients``)."""
     return ms.world(world_document())

@@ -70,13 +70,6 @@ def world(ms):
     return ms.world({"tenant": "Contract", "domains": [DOMAIN, FEDERATED]})
 
 
-@pytest.fixture(scope="module")
-def graph(ms, world):
-    s = ms.graph_session(ms.app_token(world))
-    yield s
-    s.close()
-
-
 FEDERATION = {
     "displayName": "JumpCloud",
     "issuerUri": "https://sso.example/contract",

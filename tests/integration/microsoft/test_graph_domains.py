@@ -12,13 +12,6 @@ def world(ms):
     return ms.world({"tenant": "Domains", "domains": ["dom-verified.example"]})
 
 
-@pytest.fixture(scope="module")
-def graph(ms, world):
-    s = ms.graph_session(ms.app_token(world))
-    yield s
-    s.close()
-
-
 def _federation(**overrides) -> dict:
     body = {
         "displayName": "JumpCloud",

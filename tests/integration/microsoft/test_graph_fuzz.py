@@ -84,13 +84,6 @@ def world(ms):
     return ms.world({"domains": [DOMAIN], "users": users})
 
 
-@pytest.fixture(scope="module")
-def graph(ms, world):
-    s = ms.graph_session(ms.app_token(world))
-    yield s
-    s.close()
-
-
 def _graph_error(reply) -> None:
     """No server error (501 is Graph's own answer to a single-user ``$select`` on a list)."""
     assert reply.status_code < 500 or reply.status_code == 501, (reply.request.url, reply.text)

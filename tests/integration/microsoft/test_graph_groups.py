@@ -30,13 +30,6 @@ def world(ms):
     )
 
 
-@pytest.fixture(scope="module")
-def graph(ms, world):
-    s = ms.graph_session(ms.app_token(world))
-    yield s
-    s.close()
-
-
 def _error(reply, status: int, code: str) -> dict:
     assert reply.status_code == status, reply.text
     body = reply.json()["error"]

@@ -27,13 +27,6 @@ def world(ms):
     )
 
 
-@pytest.fixture(scope="module")
-def graph(ms, world):
-    s = ms.graph_session(ms.app_token(world))
-    yield s
-    s.close()
-
-
 def _id(graph, ms, nick: str) -> str:
     return graph.get(f"{ms.graph}/users/{nick}@mgr.example").json()["id"]
 

@@ -20,13 +20,6 @@ def world(ms):
 
 
 @pytest.fixture(scope="module")
-def graph(ms, world):
-    s = ms.graph_session(ms.app_token(world))
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
 def ids(ms, graph):
     found = {n: graph.get(f"{ms.graph}/users/{n}@{DOMAIN}").json()["id"] for n in PEOPLE}
     for report, manager in CHART.items():

@@ -34,13 +34,6 @@ def world(ms):
     )
 
 
-@pytest.fixture(scope="module")
-def graph(ms, world):
-    s = ms.graph_session(ms.app_token(world))
-    yield s
-    s.close()
-
-
 def _names(reply) -> list[str]:
     assert reply.status_code == 200, reply.text
     return sorted(u["displayName"] for u in reply.json()["value"])
