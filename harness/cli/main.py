@@ -72,15 +72,15 @@ def cmd_up(args) -> int:
 
 def _up_split(args) -> int:
     """``up --split``: the systems in child processes, the dashboard and world here."""
+    auto_ports = not args.port_base
     try:
         state_dir, args.port_base, temporary = split.prepare(args)
     except SplitError as exc:
         raise CliError(str(exc)) from exc
     args.state_dir = state_dir
     try:
-        children = split.start_system_processes(args, state_dir, args.port_base)
+        children, lab = _start_split(args, state_dir, attempts=3 if auto_ports else 1)
         try:
-            lab = _start(args, ("dashboard",), not args.no_default_world, True)
 
             def banner() -> None:
                 _banner(lab)
@@ -96,6 +96,27 @@ def _up_split(args) -> int:
     finally:
         if temporary:  # the children are gone: nothing writes here any more
             split.remove_state_dir(state_dir)
+
+
+def _start_split(args, state_dir, attempts: int):
+    """The system processes, then the dashboard here; with ``--port-base 0`` a port another
+    program took in the meantime means a new block of ports, as ``Lab.start`` does."""
+    for attempt in range(attempts):
+        children = None
+        try:
+            children = split.start_system_processes(args, state_dir, args.port_base)
+            return children, _start(args, ("dashboard",), not args.no_default_world, True)
+        except PortInUseError:
+            if children is not None:
+                children.stop()
+            if attempt == attempts - 1:
+                raise
+            args.port_base = split.free_port_block(args)
+        except BaseException:
+            if children is not None:
+                children.stop()
+            raise
+    raise AssertionError("unreachable")
 
 
 def cmd_serve(args) -> int:

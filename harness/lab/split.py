@@ -30,12 +30,24 @@ SPLIT_SYSTEMS = ("microsoft", "portal", "jumpcloud")
 START_TIMEOUT = 60.0
 
 
+def ephemeral_low(path: Path = Path("/proc/sys/net/ipv4/ip_local_port_range")) -> int:
+    """The first port the system hands out to ``bind(0)`` and outgoing connections."""
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default; other systems start higher
+
+
 def free_port_block(args, attempts: int = 50) -> int:
     """A port base whose consecutive ports are all free right now (for ``--port-base 0``):
-    the system processes must agree on every port, so they cannot each pick their own."""
+    the system processes must agree on every port, so they cannot each pick their own. The
+    block lies below the ephemeral range, so another lab's ``bind(0)`` or an outgoing
+    connection cannot take one of its ports between this check and the processes' binds."""
     rng = random.Random()
+    top = min(ephemeral_low(), 60000) - len(HOSTS)
+    bottom = 20000 if top > 21000 else 10000
     for _ in range(attempts):
-        base = rng.randrange(20000, 60000 - len(HOSTS))
+        base = rng.randrange(bottom, top)
         try:
             probe = Topology.build(args.host, base, names=args.hostnames, bind=args.bind)
             for spec in probe.hosts.values():
