@@ -12,33 +12,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import requests
 import urllib3
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import installed_env, keepalive_connection, median_ms, rss_mb, time_requests
 
+from harness.lab.split import free_port_block
+
 
 def _free_base() -> int:
-    """A port base whose six consecutive ports are free now."""
-    while True:
-        base = random.randint(20000, 60000)
-        try:
-            for port in range(base, base + 6):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
+    """A port base whose consecutive ports are free now, below the ephemeral range (the block
+    ``up --split --port-base 0`` would pick)."""
+    return free_port_block(SimpleNamespace(host="127.0.0.1", hostnames={}, bind=None))
 
 
 def start_once(
