@@ -29,7 +29,7 @@ USER_DEFAULT = (
     "userPrincipalName",
     "id",
 )
-USER_SELECTABLE = (
+USER_STORED = (
     {"id", "accountEnabled", "passwordProfile", "onPremisesSyncEnabled"}
     | set(USER_STRING_COLUMNS)
     | set(USER_COLLECTION_COLUMNS)
@@ -98,7 +98,7 @@ def user_json(row: Mapping[str, Any], select: tuple[str, ...] | None = None) -> 
             out[name] = json.loads(row[name] or "[]")
         elif name == "passwordProfile":
             out[name] = None  # write-only: Graph never returns the password
-        elif name in USER_SELECTABLE:
+        elif name in USER_STORED:
             out[name] = row.get(name)
         elif name in USER_PROFILE:
             out[name] = profile_value("user", row, name)
@@ -107,7 +107,7 @@ def user_json(row: Mapping[str, Any], select: tuple[str, ...] | None = None) -> 
     return out
 
 
-GROUP_SELECTABLE = frozenset(
+GROUP_STORED = frozenset(
     {
         "id",
         "createdDateTime",
@@ -176,7 +176,7 @@ def group_json(row: dict, select: tuple[str, ...] | None = None) -> dict:
             out[name] = json.loads(row["groupTypes"] or "[]")
         elif name == "proxyAddresses":
             out[name] = [f"SMTP:{row['mail']}"] if row.get("mail") else []
-        elif name in GROUP_SELECTABLE:
+        elif name in GROUP_STORED:
             out[name] = row.get(name)
         elif name in GROUP_PROFILE:
             out[name] = profile_value("group", row, name)

@@ -11,6 +11,7 @@ come back as Graph shows a property without a value.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -107,8 +108,14 @@ def unset_value(type_name: str, name: str) -> Any:
 
 def profile_value(type_name: str, row: Mapping[str, Any], name: str) -> Any:
     """A ``PROFILES`` property of a stored user or group, or its unset value."""
-    stored = json.loads(row.get("profile") or "{}")
-    return stored[name] if stored.get(name) is not None else unset_value(type_name, name)
+    value = _stored(row.get("profile")).get(name)
+    return value if value is not None else unset_value(type_name, name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _stored(profile: str | None) -> dict:
+    """A ``profile`` column parsed once for all the properties a reply shows (read only)."""
+    return json.loads(profile or "{}")
 
 
 def merged_profile(type_name: str, current: str | None, body: dict) -> str | None:

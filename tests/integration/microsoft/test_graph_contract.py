@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from simulators.microsoft.graph.serialize import GROUP_SELECTABLE, SINGLE_ONLY, USER_SELECTABLE
+from simulators.microsoft.graph.serialize import GROUP_STORED, SINGLE_ONLY, USER_STORED
 
 from .certs import idp_certificate
 from .graph_contract import contract, problems, properties
@@ -323,7 +323,7 @@ def test_group_properties_without_a_column_and_refused_ones(ms, graph):
 
 
 def test_the_lab_stores_graph_properties_only():
-    for type_name, names in (("user", USER_SELECTABLE), ("group", GROUP_SELECTABLE)):
+    for type_name, names in (("user", USER_STORED), ("group", GROUP_STORED)):
         assert sorted(set(names) - set(properties(type_name))) == [], type_name
 
 
